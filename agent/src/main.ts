@@ -1,0 +1,100 @@
+import { createServer } from 'node:http';
+import { ConfigError } from '@voice-agent/common';
+import { loadAgentConfig } from './config.js';
+import type { AgentConfig } from './config.js';
+import { createJobEntry } from './job.js';
+import { createLogger } from './log.js';
+import type { Logger } from './log.js';
+import { FliteTts } from './providers/tts/flite.js';
+import { AgentWorker, errorFields } from './worker/worker.js';
+
+function readConfig(): AgentConfig {
+  try {
+    return loadAgentConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`voice-agent: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** `/healthz` (200 once registered, 503 before) and `/status` (worker and jobs, JSON). */
+function serveStatus(config: AgentConfig, worker: AgentWorker, log: Logger) {
+  if (config.AGENT_HTTP_PORT === 0) return undefined;
+  const server = createServer((req, res) => {
+    const status = worker.status();
+    const body =
+      req.url === '/healthz'
+        ? { ok: status.connected }
+        : req.url === '/status'
+          ? status
+          : { error: 'not found' };
+    const code = req.url === '/healthz' ? (status.connected ? 200 : 503) : req.url === '/status' ? 200 : 404;
+    res.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  });
+  server.on('error', (err) => log.error({ err: errorFields(err) }, 'status endpoint failed'));
+  server.listen(config.AGENT_HTTP_PORT, config.AGENT_HTTP_HOST, () =>
+    log.info({ host: config.AGENT_HTTP_HOST, port: config.AGENT_HTTP_PORT }, 'status endpoint listening'),
+  );
+  return server;
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const log = createLogger(config.LOG_LEVEL);
+  const tts = new FliteTts();
+  await tts.warmUp();
+
+  const worker = new AgentWorker({
+    url: config.LIVEKIT_URL,
+    apiKey: config.LIVEKIT_API_KEY,
+    apiSecret: config.LIVEKIT_API_SECRET,
+    agentName: config.AGENT_NAME,
+    participantName: config.AGENT_DISPLAY_NAME,
+    maxJobs: config.AGENT_MAX_JOBS,
+    shutdownTimeoutMs: config.AGENT_SHUTDOWN_TIMEOUT_MS,
+    entry: createJobEntry({ config, tts }),
+    log,
+  });
+  const http = serveStatus(config, worker, log);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal, exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal, jobs: worker.status().jobs.length }, 'shutting down');
+    void worker
+      .close()
+      .then(() => tts.close())
+      .finally(() => {
+        http?.close();
+        log.info('stopped');
+        log.flush();
+        process.exit(0);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  log.info(
+    {
+      url: config.LIVEKIT_URL,
+      dispatch: config.AGENT_NAME ? 'explicit' : 'automatic',
+      agentName: config.AGENT_NAME || undefined,
+      maxJobs: config.AGENT_MAX_JOBS,
+    },
+    'agent starting',
+  );
+  await worker.run();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`voice-agent: fatal: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

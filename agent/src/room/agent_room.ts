@@ -1,0 +1,120 @@
+import {
+  AudioSource,
+  LocalAudioTrack,
+  ParticipantKind,
+  Room,
+  RoomEvent,
+  TrackPublishOptions,
+  TrackSource,
+} from '@livekit/rtc-node';
+import type { RemoteParticipant } from '@livekit/rtc-node';
+import {
+  AGENT_STATE_ATTRIBUTE,
+  AGENT_TRACK_NAME,
+  TRANSCRIPTION_FINAL,
+  TRANSCRIPTION_SEGMENT_ID,
+  TRANSCRIPTION_TOPIC,
+  TRANSCRIPTION_TRACK_ID,
+} from '@voice-agent/common';
+import type { AgentState } from '@voice-agent/common';
+import { PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
+
+/** Audio the source buffers ahead of playout; what an interruption has to throw away. */
+const SOURCE_QUEUE_MS = 200;
+
+/**
+ * The agent's presence in one room: its connection, its voice track, and the LiveKit
+ * conventions front ends read (agent state, transcripts).
+ */
+export class AgentRoom {
+  readonly room: Room;
+  readonly source: AudioSource;
+  readonly trackSid: string;
+  #state: AgentState | undefined;
+  #segment = 0;
+  #hasListener: Promise<void>;
+
+  private constructor(room: Room, source: AudioSource, trackSid: string, hasListener: Promise<void>) {
+    this.room = room;
+    this.source = source;
+    this.trackSid = trackSid;
+    this.#hasListener = hasListener;
+  }
+
+  static async join(url: string, token: string): Promise<AgentRoom> {
+    const room = new Room();
+    await room.connect(url, token, { autoSubscribe: true, dynacast: false });
+    try {
+      const hasListener = new Promise<void>((resolve) =>
+        room.once(RoomEvent.LocalTrackSubscribed, () => resolve()),
+      );
+      const source = new AudioSource(PIPELINE_SAMPLE_RATE, PIPELINE_CHANNELS, SOURCE_QUEUE_MS);
+      const track = LocalAudioTrack.createAudioTrack(AGENT_TRACK_NAME, source);
+      const publication = await room.localParticipant!.publishTrack(
+        track,
+        new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
+      );
+      const agentRoom = new AgentRoom(room, source, publication.sid ?? '', hasListener);
+      await agentRoom.setState('initializing');
+      return agentRoom;
+    } catch (err) {
+      await room.disconnect();
+      throw err;
+    }
+  }
+
+  get name(): string {
+    return this.room.name ?? '';
+  }
+
+  /** Humans in the room now (other agents are not people to talk to). */
+  humans(): RemoteParticipant[] {
+    return [...this.room.remoteParticipants.values()].filter(isHuman);
+  }
+
+  /** Resolves once someone subscribes to the agent's voice, or after `timeoutMs`. */
+  whenHeard(timeoutMs: number): Promise<void> {
+    return Promise.race([this.#hasListener, new Promise<void>((r) => setTimeout(r, timeoutMs))]);
+  }
+
+  async setState(state: AgentState): Promise<void> {
+    if (this.#state === state) return;
+    this.#state = state;
+    await this.setAttributes({ [AGENT_STATE_ATTRIBUTE]: state });
+  }
+
+  async setAttributes(attributes: Record<string, string>): Promise<void> {
+    if (!this.room.isConnected) return;
+    await this.room.localParticipant?.setAttributes(attributes);
+  }
+
+  /**
+   * Publishes the agent's words on `lk.transcription` while `playout` runs: the text is sent when
+   * the audio starts and the stream is closed (final) when the audio has played.
+   */
+  async transcribeAgentSpeech<T>(text: string, playout: () => Promise<T>): Promise<T> {
+    const writer = await this.room.localParticipant!.streamText({
+      topic: TRANSCRIPTION_TOPIC,
+      attributes: {
+        [TRANSCRIPTION_SEGMENT_ID]: `agent-${this.trackSid}-${++this.#segment}`,
+        [TRANSCRIPTION_TRACK_ID]: this.trackSid,
+        [TRANSCRIPTION_FINAL]: 'true',
+      },
+    });
+    try {
+      await writer.write(text);
+      return await playout();
+    } finally {
+      await writer.close().catch(() => undefined);
+    }
+  }
+
+  async leave(): Promise<void> {
+    await this.source.close().catch(() => undefined);
+    await this.room.disconnect();
+  }
+}
+
+export function isHuman(p: RemoteParticipant): boolean {
+  return p.kind !== ParticipantKind.AGENT;
+}

@@ -1,0 +1,183 @@
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { DEV_LIVEKIT_API_KEY, DEV_LIVEKIT_API_SECRET } from '@voice-agent/common';
+import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
+// The project's own installer, shared with `npm run dev` and CI.
+import { ensureLivekitServer, livekitConfigPath } from '../../scripts/livekit-server.mjs';
+import { ManagedProcess } from './processes.js';
+import { REPO_ROOT } from './paths.js';
+
+/** Address of livekit-server inside the test's private namespace. */
+export const SERVER_IP = process.env.VA_SERVER_IP ?? '10.77.0.1';
+export const LIVEKIT_URL = `ws://${SERVER_IP}:7880`;
+export const API_KEY = DEV_LIVEKIT_API_KEY;
+export const API_SECRET = DEV_LIVEKIT_API_SECRET;
+
+/** e2e suites run only inside the namespace made by `run-in-netns.mjs` (`npm test` does that). */
+export function assertInNamespace(): void {
+  if (!process.env.VA_NETNS) {
+    throw new Error(
+      'e2e tests must run inside their private network namespace: use `npm test` ' +
+        '(or `npm test -w e2e`), which creates it. They never touch this machine\'s own addresses.',
+    );
+  }
+}
+
+export function roomService(): RoomServiceClient {
+  return new RoomServiceClient(`http://${SERVER_IP}:7880`, API_KEY, API_SECRET);
+}
+
+export async function participantToken(room: string, identity: string, name: string): Promise<string> {
+  const token = new AccessToken(API_KEY, API_SECRET, { identity, name, ttl: '10m' });
+  token.addGrant({ roomJoin: true, room, canPublish: true, canSubscribe: true, canPublishData: true });
+  return token.toJwt();
+}
+
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number, proc: ManagedProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not up within ${timeoutMs} ms\n${proc.tail()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** livekit-server with the top-level livekit.yaml, bound to the namespace's server address. */
+export async function startLivekit(): Promise<ManagedProcess> {
+  assertInNamespace();
+  const proc = new ManagedProcess('livekit-server', ensureLivekitServer(), [
+    '--config',
+    livekitConfigPath,
+    '--bind',
+    SERVER_IP,
+    '--node-ip',
+    SERVER_IP,
+  ]);
+  await waitForHttp(`http://${SERVER_IP}:7880/`, 15_000, proc);
+  return proc;
+}
+
+/** A parsed pino line of the agent's log. */
+export interface AgentLogLine {
+  msg: string;
+  time: number;
+  room?: string;
+  jobId?: string;
+  [field: string]: unknown;
+}
+
+/** The built agent (`agent/dist/main.js`), as production runs it. */
+export class AgentProcess {
+  readonly proc: ManagedProcess;
+  readonly statusUrl: string;
+
+  private constructor(proc: ManagedProcess, statusUrl: string) {
+    this.proc = proc;
+    this.statusUrl = statusUrl;
+  }
+
+  static async start(env: Record<string, string> = {}, name = 'agent'): Promise<AgentProcess> {
+    assertInNamespace();
+    const port = await freePort();
+    const proc = new ManagedProcess(
+      name,
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', join(REPO_ROOT, 'agent', 'dist', 'main.js')],
+      {
+        cwd: join(REPO_ROOT, 'agent'),
+        env: {
+          NODE_ENV: 'test',
+          LIVEKIT_URL,
+          LIVEKIT_API_KEY: API_KEY,
+          LIVEKIT_API_SECRET: API_SECRET,
+          AGENT_HTTP_PORT: String(port),
+          LOG_LEVEL: 'debug',
+          ...env,
+        },
+      },
+    );
+    const agent = new AgentProcess(proc, `http://127.0.0.1:${port}/status`);
+    await agent.waitForLog((l) => l.msg === 'worker registered', 20_000, 'worker registration');
+    return agent;
+  }
+
+  logs(): AgentLogLine[] {
+    const out: AgentLogLine[] = [];
+    for (const line of this.proc.lines) {
+      if (!line.startsWith('{')) continue;
+      try {
+        out.push(JSON.parse(line) as AgentLogLine);
+      } catch {
+        /* not JSON */
+      }
+    }
+    return out;
+  }
+
+  async waitForLog(
+    match: (l: AgentLogLine) => boolean,
+    timeoutMs: number,
+    what = 'log line',
+  ): Promise<AgentLogLine> {
+    const line = await this.proc.waitForLine(
+      (raw) => {
+        if (!raw.startsWith('{')) return false;
+        try {
+          return match(JSON.parse(raw) as AgentLogLine);
+        } catch {
+          return false;
+        }
+      },
+      timeoutMs,
+      what,
+    );
+    return JSON.parse(line) as AgentLogLine;
+  }
+
+  async status(): Promise<{ connected: boolean; jobs: { id: string; room: string }[] }> {
+    const res = await fetch(this.statusUrl);
+    return (await res.json()) as { connected: boolean; jobs: { id: string; room: string }[] };
+  }
+}
+
+/** The built web app (`next start`) on 127.0.0.1, pointing browsers at the namespace's server. */
+export async function startWeb(): Promise<{ proc: ManagedProcess; url: string }> {
+  assertInNamespace();
+  const port = await freePort();
+  const proc = new ManagedProcess(
+    'web',
+    process.execPath,
+    [join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-H', '127.0.0.1', '-p', String(port)],
+    {
+      cwd: join(REPO_ROOT, 'web'),
+      env: {
+        // `next start` serves the production build; the dev keys are allowed outside production.
+        NODE_ENV: 'test',
+        NEXT_TELEMETRY_DISABLED: '1',
+        LIVEKIT_URL,
+        LIVEKIT_PUBLIC_URL: LIVEKIT_URL,
+        LIVEKIT_API_KEY: API_KEY,
+        LIVEKIT_API_SECRET: API_SECRET,
+      },
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(url, 30_000, proc);
+  return { proc, url };
+}

@@ -1,0 +1,44 @@
+import {
+  livekitSchema,
+  parseConfig,
+  readEnv,
+  refuseDevKeysInProduction,
+  type Env,
+} from '@voice-agent/common';
+import { z } from 'zod';
+
+/** Same form as LIVEKIT_URL (ws/wss/http/https, normalised to ws/wss), without its default. */
+const publicUrl = livekitSchema.shape.LIVEKIT_URL.unwrap();
+
+const tokenTtlSeconds = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, 'expected a whole number of seconds, such as 600')
+  .transform(Number)
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(60, 'expected at least 60 seconds')
+      .max(3600, 'expected at most 3600 seconds'),
+  );
+
+/** Every setting of the web app's server side, from the environment and `.env`. */
+export const webConfigSchema = refuseDevKeysInProduction(
+  livekitSchema.extend({
+    /** The LiveKit URL browsers connect to; defaults to LIVEKIT_URL. */
+    LIVEKIT_PUBLIC_URL: publicUrl.optional(),
+    /** Lifetime of the join tokens the token route issues. */
+    TOKEN_TTL_SECONDS: tokenTtlSeconds.default(600),
+  }),
+).transform((cfg) => ({ ...cfg, LIVEKIT_PUBLIC_URL: cfg.LIVEKIT_PUBLIC_URL ?? cfg.LIVEKIT_URL }));
+
+export type WebConfig = z.infer<typeof webConfigSchema>;
+
+/**
+ * Parses the web app's configuration; throws a `ConfigError` naming every bad variable. Called
+ * per request by the token route, so `next build` needs no environment.
+ */
+export function loadWebConfig(env: Env = readEnv()): WebConfig {
+  return parseConfig(webConfigSchema, env);
+}

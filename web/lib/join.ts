@@ -1,0 +1,44 @@
+import type { ErrorBody, TokenResponse } from './token';
+
+/** The token route refused the request or could not be reached; `message` is for the page. */
+export class TokenRequestError extends Error {
+  readonly status: number | undefined;
+  constructor(message: string, status?: number) {
+    super(message);
+    this.name = 'TokenRequestError';
+    this.status = status;
+  }
+}
+
+/** Asks the token route for a join token; throws a {@link TokenRequestError} with readable text. */
+export async function fetchToken(
+  name: string,
+  room: string,
+  signal?: AbortSignal,
+): Promise<TokenResponse> {
+  let res: Response;
+  try {
+    res = await fetch('/api/token', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name, room }),
+      cache: 'no-store',
+      ...(signal ? { signal } : {}),
+    });
+  } catch (err) {
+    throw new TokenRequestError(`token request failed: ${(err as Error).message}`);
+  }
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    throw new TokenRequestError(`token route answered ${res.status} without JSON`, res.status);
+  }
+  if (!res.ok) {
+    const { error, issues } = body as Partial<ErrorBody>;
+    const details = (issues ?? []).map((i) => i.message).join('; ');
+    const text = `${error ?? 'token request refused'}${details ? `: ${details}` : ''}`;
+    throw new TokenRequestError(`${text} (HTTP ${res.status})`, res.status);
+  }
+  return body as TokenResponse;
+}

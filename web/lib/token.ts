@@ -1,0 +1,163 @@
+import { ConfigError, type Env } from '@voice-agent/common';
+import { AccessToken, TrackSource, type VideoGrant } from 'livekit-server-sdk';
+import { z } from 'zod';
+import { loadWebConfig } from './config';
+import { BodyTooLargeError, isJsonContentType, jsonResponse, readBodyText } from './http';
+
+/** Largest request body the token route reads. */
+export const MAX_BODY_BYTES = 4096;
+export const MAX_NAME_LENGTH = 64;
+/** Prefix of every identity the route issues; the random part is 10 base-36 characters. */
+export const IDENTITY_PREFIX = 'user-';
+
+// C0 and C1 control characters, DEL included.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** The token request body. Unknown fields are refused. */
+export const tokenRequestSchema = z.strictObject({
+  name: z
+    .string()
+    .refine((v) => !CONTROL_CHARACTERS.test(v), 'name must not contain control characters')
+    .trim()
+    .min(1, 'name must not be empty')
+    .max(MAX_NAME_LENGTH, `name must be at most ${MAX_NAME_LENGTH} characters`),
+  room: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'room must be 1 to 64 letters, digits, "_" or "-"'),
+});
+export type TokenRequest = z.infer<typeof tokenRequestSchema>;
+
+export interface TokenResponse {
+  serverUrl: string;
+  token: string;
+  identity: string;
+  room: string;
+  name: string;
+}
+
+export interface ErrorBody {
+  error: string;
+  issues?: { path: string; message: string }[];
+  variables?: string[];
+}
+
+/** Where the route reports problems that only the operator should see in full. */
+export interface TokenRouteLogger {
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+const consoleLogger: TokenRouteLogger = {
+  error(fields, message) {
+    console.error(JSON.stringify({ level: 'error', time: Date.now(), ...fields, msg: message }));
+  },
+};
+
+export interface TokenRouteOptions {
+  /** Environment to read the configuration from; default: `process.env` over `.env`. */
+  env?: Env;
+  log?: TokenRouteLogger;
+}
+
+/** The grants of a browser participant: join one room, speak, listen, send data. Nothing else. */
+export function participantGrant(room: string): VideoGrant {
+  return {
+    roomJoin: true,
+    room,
+    canPublish: true,
+    canPublishSources: [TrackSource.MICROPHONE],
+    canSubscribe: true,
+    canPublishData: true,
+  };
+}
+
+/** A fresh identity per join: `user-` and 10 random base-36 characters. */
+export function newIdentity(): string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
+  let out = IDENTITY_PREFIX;
+  while (out.length < IDENTITY_PREFIX.length + 10) {
+    for (const byte of crypto.getRandomValues(new Uint8Array(16))) {
+      // 252 = 7 * 36: rejecting larger bytes keeps every character equally likely.
+      if (byte < 252 && out.length < IDENTITY_PREFIX.length + 10) out += alphabet[byte % 36];
+    }
+  }
+  return out;
+}
+
+function badRequest(error: string, issues?: ErrorBody['issues']): Response {
+  const body: ErrorBody = issues === undefined ? { error } : { error, issues };
+  return jsonResponse(400, body);
+}
+
+/**
+ * POST /api/token: validates `{ name, room }`, and answers a join token for that room with a
+ * fresh identity. Every answer is JSON with `Cache-Control: no-store`.
+ */
+export async function handleTokenRequest(
+  req: Request,
+  options: TokenRouteOptions = {},
+): Promise<Response> {
+  const log = options.log ?? consoleLogger;
+  if (req.method !== 'POST') {
+    return jsonResponse(405, { error: 'method not allowed; use POST' }, { Allow: 'POST' });
+  }
+  if (!isJsonContentType(req.headers.get('content-type'))) {
+    return badRequest('expected Content-Type: application/json');
+  }
+
+  let text: string;
+  try {
+    text = await readBodyText(req, MAX_BODY_BYTES);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) {
+      return badRequest(`request body must be at most ${MAX_BODY_BYTES} bytes`);
+    }
+    return badRequest('request body is not valid UTF-8');
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return badRequest('request body is not valid JSON');
+  }
+
+  const parsed = tokenRequestSchema.safeParse(json);
+  if (!parsed.success) {
+    return badRequest(
+      'invalid request body',
+      parsed.error.issues.map((issue) => ({
+        path: issue.path.map(String).join('.'),
+        message: issue.message,
+      })),
+    );
+  }
+  const { name, room } = parsed.data;
+
+  let config;
+  try {
+    config = loadWebConfig(options.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // ConfigError messages name variables and the expected form, never their values.
+    const variables = err.issues.map((i) => i.variable);
+    log.error({ variables, err: err.message }, 'server misconfigured');
+    return jsonResponse(500, { error: 'server misconfigured', variables } satisfies ErrorBody);
+  }
+
+  const identity = newIdentity();
+  const token = new AccessToken(config.LIVEKIT_API_KEY, config.LIVEKIT_API_SECRET, {
+    identity,
+    name,
+    ttl: config.TOKEN_TTL_SECONDS,
+  });
+  token.addGrant(participantGrant(room));
+  const body: TokenResponse = {
+    serverUrl: config.LIVEKIT_PUBLIC_URL,
+    token: await token.toJwt(),
+    identity,
+    room,
+    name,
+  };
+  return jsonResponse(200, body);
+}
