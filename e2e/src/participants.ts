@@ -62,6 +62,7 @@ export class SimParticipant {
   readonly hearingHistory: { at: number; report: HearingReport }[] = [];
   #source: AudioSource | undefined;
   readonly #listening: Promise<void>[] = [];
+  readonly #readers: ReadableStreamDefaultReader<unknown>[] = [];
 
   private constructor(room: Room, identity: string, name: string) {
     this.room = room;
@@ -171,15 +172,20 @@ export class SimParticipant {
     return t.segments.map((seg, i) => ({ text: seg.text, startAt: starts.get(i)!, endAt: ends.get(i)! }));
   }
 
+  /** Leaves the room; bounded, since the room may already be gone (deleted by the server). */
   async leave(): Promise<void> {
+    for (const r of this.#readers) void r.cancel().catch(() => undefined);
     await this.#source?.close().catch(() => undefined);
-    await this.room.disconnect();
-    await Promise.allSettled(this.#listening);
+    const bounded = (p: Promise<unknown>) =>
+      Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 3_000))]);
+    if (this.room.isConnected) await bounded(this.room.disconnect());
+    await bounded(Promise.allSettled(this.#listening));
   }
 
   async #record(track: RemoteTrack): Promise<void> {
     const stream = new AudioStream(track, { sampleRate: TEST_SAMPLE_RATE, numChannels: 1, frameSizeMs: 10 });
     const reader = stream.getReader();
+    this.#readers.push(reader);
     for (;;) {
       const { done, value: frame } = await reader.read();
       if (done) return;

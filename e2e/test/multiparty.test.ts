@@ -15,7 +15,7 @@ describe('two simulated people in one room', () => {
   });
   after(stopAll);
 
-  it('greets each by name in its transcript and reports hearing each microphone', async () => {
+  it('greets each by name in its transcript and reports hearing each microphone', { timeout: 90_000 }, async () => {
     const room = `duo-${Date.now()}`;
     const ana = await SimParticipant.join(room, 'ana-1', 'Ana');
     await ana.publishMicrophone();

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Greeter } from './greeter.js';
+
+/** A fake `say` whose calls stay pending until the test finishes them, in order. */
+function scriptedSay() {
+  const events: string[] = [];
+  const pending: (() => void)[] = [];
+  const say = (text: string) =>
+    new Promise<void>((resolve) => {
+      events.push(`start ${text}`);
+      pending.push(() => {
+        events.push(`end ${text}`);
+        resolve();
+      });
+    });
+  /** Finishes the oldest saying still playing, then lets the queue move on. */
+  const finishNext = async () => {
+    await settle();
+    const finish = pending.shift();
+    assert.ok(finish, 'nothing is being said');
+    finish();
+    await settle();
+  };
+  return { say, events, finishNext, playing: () => pending.length };
+}
+
+/** Lets queued promise callbacks run. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+describe('Greeter', () => {
+  it('greets in order, one at a time: the next starts only after the previous ends', async () => {
+    const { say, events, finishNext, playing } = scriptedSay();
+    const greeter = new Greeter('Hello {name}', say);
+    void greeter.greet('a', 'Ann');
+    void greeter.greet('b', 'Bob');
+    void greeter.greet('c', 'Cy');
+    await settle();
+    assert.deepEqual(events, ['start Hello Ann']);
+    assert.equal(playing(), 1);
+
+    await finishNext();
+    assert.deepEqual(events, ['start Hello Ann', 'end Hello Ann', 'start Hello Bob']);
+    await finishNext();
+    await finishNext();
+    await greeter.idle();
+    assert.deepEqual(events, [
+      'start Hello Ann',
+      'end Hello Ann',
+      'start Hello Bob',
+      'end Hello Bob',
+      'start Hello Cy',
+      'end Hello Cy',
+    ]);
+  });
+
+  it('idle() resolves only when every queued greeting is done', async () => {
+    const { say, finishNext } = scriptedSay();
+    const greeter = new Greeter('Hi {name}', say);
+    void greeter.greet('a', 'Ann');
+    void greeter.greet('b', 'Bob');
+    let idle = false;
+    void greeter.idle().then(() => (idle = true));
+    await settle();
+    assert.equal(idle, false);
+    await finishNext();
+    assert.equal(idle, false);
+    await finishNext();
+    assert.equal(idle, true);
+  });
+
+  it('greets a person once even if greet is called twice', async () => {
+    const { say, events, finishNext, playing } = scriptedSay();
+    const greeter = new Greeter('Hello {name}', say);
+    void greeter.greet('a', 'Ann');
+    void greeter.greet('a', 'Ann');
+    await finishNext();
+    void greeter.greet('a', 'Ann again');
+    await settle();
+    assert.deepEqual(events, ['start Hello Ann', 'end Hello Ann']);
+    assert.equal(playing(), 0);
+  });
+
+  it('a person who comes back after being greeted is not greeted again', async () => {
+    const { say, events, finishNext, playing } = scriptedSay();
+    const greeter = new Greeter('Hello {name}', say);
+    greeter.arrived('a');
+    void greeter.greet('a', 'Ann');
+    await finishNext();
+    greeter.left('a');
+    greeter.arrived('a');
+    void greeter.greet('a', 'Ann');
+    await settle();
+    assert.deepEqual(events, ['start Hello Ann', 'end Hello Ann']);
+    assert.equal(playing(), 0);
+  });
+
+  it('skips a person who left before their turn', async () => {
+    const { say, events, finishNext } = scriptedSay();
+    const greeter = new Greeter('Hello {name}', say);
+    for (const id of ['a', 'b', 'c']) greeter.arrived(id);
+    void greeter.greet('a', 'Ann');
+    void greeter.greet('b', 'Bob');
+    void greeter.greet('c', 'Cy');
+    await settle();
+    greeter.left('b'); // while Ann is being greeted
+    await finishNext();
+    assert.deepEqual(events, ['start Hello Ann', 'end Hello Ann', 'start Hello Cy']);
+    await finishNext();
+    await greeter.idle();
+  });
+
+  it(
+    'skips a person who left before greet was called',
+    {
+      todo:
+        'BUG: greet() re-adds the identity to the present set, so someone who left while ' +
+        'job.ts awaited whenHeard() is still greeted',
+    },
+    async () => {
+      const { say, events } = scriptedSay();
+      const greeter = new Greeter('Hello {name}', say);
+      greeter.arrived('a');
+      greeter.left('a');
+      void greeter.greet('a', 'Ann');
+      await settle();
+      assert.deepEqual(events, []);
+    },
+  );
+
+  it('replaces every {name} in the template', async () => {
+    const texts: string[] = [];
+    const greeter = new Greeter('{name}! Hello {name}, {name}.', async (text) => {
+      texts.push(text);
+    });
+    assert.equal(greeter.textFor('Ann'), 'Ann! Hello Ann, Ann.');
+    await greeter.greet('a', 'Ann');
+    assert.deepEqual(texts, ['Ann! Hello Ann, Ann.']);
+  });
+
+  it('a template without {name} is said as is', async () => {
+    const texts: string[] = [];
+    const greeter = new Greeter('Welcome.', async (text) => {
+      texts.push(text);
+    });
+    await greeter.greet('a', 'Ann');
+    assert.deepEqual(texts, ['Welcome.']);
+  });
+});
