@@ -74,6 +74,7 @@ describe('LiveKit config: defaults and production', () => {
       LIVEKIT_URL: DEV_LIVEKIT_URL,
       LIVEKIT_API_KEY: DEV_LIVEKIT_API_KEY,
       LIVEKIT_API_SECRET: DEV_LIVEKIT_API_SECRET,
+      LIVEKIT_ALLOW_DEV_KEYS: false,
     });
   });
 
@@ -115,6 +116,20 @@ describe('LiveKit config: defaults and production', () => {
       'LIVEKIT_API_KEY',
       'LIVEKIT_API_SECRET',
     ]);
+  });
+
+  it('LIVEKIT_ALLOW_DEV_KEYS=true lets the development pair through in production', () => {
+    const cfg = parseConfig(schema, { NODE_ENV: 'production', LIVEKIT_ALLOW_DEV_KEYS: 'true' });
+    assert.equal(cfg.LIVEKIT_API_KEY, DEV_LIVEKIT_API_KEY);
+    assert.equal(cfg.LIVEKIT_ALLOW_DEV_KEYS, true);
+  });
+
+  it('LIVEKIT_ALLOW_DEV_KEYS=false still refuses, and a malformed value is named', () => {
+    assertNames(
+      configError({ NODE_ENV: 'production', LIVEKIT_ALLOW_DEV_KEYS: 'false' }),
+      'LIVEKIT_API_KEY',
+    );
+    assertNames(configError({ LIVEKIT_ALLOW_DEV_KEYS: 'sure' }), 'LIVEKIT_ALLOW_DEV_KEYS');
   });
 
   it('NODE_ENV=production with own credentials is accepted', () => {
@@ -177,6 +192,13 @@ describe('readEnv', () => {
     const env = readEnv({ LIVEKIT_API_KEY: '', LIVEKIT_URL: undefined }, path);
     assert.equal(env.LIVEKIT_API_KEY, 'filekey');
     assert.equal(env.LIVEKIT_URL, 'ws://file:7880');
+  });
+
+  it('an empty value in the file counts as unset, so the default applies', () => {
+    const path = dotenv('f.env', 'LIVEKIT_URL=\nLIVEKIT_API_KEY=filekey\n');
+    const env = readEnv({}, path);
+    assert.deepEqual(env, { LIVEKIT_API_KEY: 'filekey' });
+    assert.equal(parseConfig(livekitSchema, env).LIVEKIT_URL, DEV_LIVEKIT_URL);
   });
 
   it('a missing file means the process environment alone', () => {

@@ -5,7 +5,8 @@ import { z } from 'zod';
 
 /**
  * Development credentials, the same ones `livekit.yaml` declares. They are public (they are in
- * this repository), so the agent and the web app refuse them when NODE_ENV=production.
+ * this repository), so the agent and the web app refuse them when NODE_ENV=production unless
+ * LIVEKIT_ALLOW_DEV_KEYS=true says, explicitly, that the deployment is local.
  */
 export const DEV_LIVEKIT_API_KEY = 'devkey';
 export const DEV_LIVEKIT_API_SECRET = 'voice-agent-dev-secret-for-local-use-only-0123';
@@ -18,8 +19,7 @@ export class ConfigError extends Error {
   readonly issues: readonly { variable: string; message: string }[];
   constructor(issues: readonly { variable: string; message: string }[]) {
     super(
-      'invalid configuration:\n' +
-        issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n'),
+      'invalid configuration:\n' + issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n'),
     );
     this.name = 'ConfigError';
     this.issues = issues;
@@ -48,6 +48,12 @@ export const livekitSchema = z.object({
     .string()
     .min(32, 'expected a secret of at least 32 characters (livekit-server rejects shorter ones)')
     .default(DEV_LIVEKIT_API_SECRET),
+  /**
+   * Lets the development key pair through even when NODE_ENV=production. For a stack reachable
+   * only from its own machine (docker-compose.yml binds to 127.0.0.1 and sets it); Next.js forces
+   * NODE_ENV=production in `next start`, so NODE_ENV alone cannot say "local".
+   */
+  LIVEKIT_ALLOW_DEV_KEYS: z.stringbool({ error: 'expected true or false' }).default(false),
 });
 
 /** Adds the production rule to any schema that extends {@link livekitSchema}. */
@@ -55,12 +61,14 @@ export function refuseDevKeysInProduction<T extends z.ZodType<z.infer<typeof liv
   schema: T,
 ) {
   return schema.superRefine((cfg, ctx) => {
-    if (cfg.NODE_ENV !== 'production') return;
+    if (cfg.NODE_ENV !== 'production' || cfg.LIVEKIT_ALLOW_DEV_KEYS) return;
     if (cfg.LIVEKIT_API_KEY === DEV_LIVEKIT_API_KEY) {
       ctx.addIssue({
         code: 'custom',
         path: ['LIVEKIT_API_KEY'],
-        message: 'the development key is for local use only; set your own key when NODE_ENV=production',
+        message:
+          'the development key is for local use only; set your own key when NODE_ENV=production ' +
+          '(or LIVEKIT_ALLOW_DEV_KEYS=true for a stack only this machine can reach)',
       });
     }
     if (cfg.LIVEKIT_API_SECRET === DEV_LIVEKIT_API_SECRET) {
@@ -68,7 +76,8 @@ export function refuseDevKeysInProduction<T extends z.ZodType<z.infer<typeof liv
         code: 'custom',
         path: ['LIVEKIT_API_SECRET'],
         message:
-          'the development secret is for local use only; set your own secret when NODE_ENV=production',
+          'the development secret is for local use only; set your own secret when ' +
+          'NODE_ENV=production (or LIVEKIT_ALLOW_DEV_KEYS=true for a stack only this machine can reach)',
       });
     }
   });
@@ -76,12 +85,15 @@ export function refuseDevKeysInProduction<T extends z.ZodType<z.infer<typeof liv
 
 /**
  * Reads `.env` (if present) under the process environment: variables already set win, as with
- * dotenv's defaults. Returns a new object and never mutates `process.env`.
+ * dotenv's defaults. An empty value counts as unset in both (`AGENT_HTTP_PORT=` means "default",
+ * not 0). Returns a new object and never mutates `process.env`.
  */
 export function readEnv(env: Env = process.env, dotenvPath = resolve(process.cwd(), '.env')): Env {
   const fromFile = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
-  const merged: Env = { ...fromFile };
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
+  const merged: Env = {};
+  for (const source of [fromFile, env]) {
+    for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== '') merged[k] = v;
+  }
   return merged;
 }
 

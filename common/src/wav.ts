@@ -13,7 +13,7 @@ export function parseWav(buf: Uint8Array): Pcm16 {
     throw new Error('not a RIFF/WAVE file');
   }
   let fmt: { channels: number; sampleRate: number; bits: number; format: number } | undefined;
-  for (let at = 12; at + 8 <= buf.byteLength; ) {
+  for (let at = 12; at + 8 <= buf.byteLength;) {
     const id = tag(at);
     const size = view.getUint32(at + 4, true);
     const body = at + 8;

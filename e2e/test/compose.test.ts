@@ -75,7 +75,14 @@ function parsePort(spec: string): PortRange {
   return { hostStart, hostEnd, containerStart, containerEnd, protocol };
 }
 
-const publishes = (name: string) => (service(name).ports ?? []).map(parsePort);
+const publishes = (name: string, vars: Record<string, string> = {}) =>
+  (service(name).ports ?? []).map((spec) => parsePort(interpolate(String(spec), vars)));
+
+/** The host address a published port binds to ('' means every interface). */
+const publishAddress = (spec: string) => {
+  const parts = spec.split('/')[0]!.split(':');
+  return parts.length === 3 ? parts[0]! : '';
+};
 
 // ---- Dockerfiles -----------------------------------------------------------------------------
 
@@ -306,12 +313,33 @@ describe('docker-compose stack, checked statically', () => {
     assert.equal(Number(publicUrl.port), signalling?.hostStart, 'LIVEKIT_PUBLIC_URL port');
   });
 
-  it('the default key pair of agent and web is one livekit.yaml accepts', () => {
-    for (const name of BUILT) {
-      const env = composeEnv(name);
-      const key = env.LIVEKIT_API_KEY ?? '';
-      assert.ok(key in livekitYaml.keys, `${name}: key "${key}" is not in livekit.yaml`);
-      assert.equal(env.LIVEKIT_API_SECRET, livekitYaml.keys[key], `${name}: secret for ${key}`);
+  it("livekit, agent and web share one key pair: livekit.yaml's by default, or the one set", () => {
+    const custom = { LIVEKIT_API_KEY: 'prodkey', LIVEKIT_API_SECRET: 's'.repeat(40) };
+    for (const vars of [{}, custom]) {
+      const raw = service('livekit').environment?.LIVEKIT_KEYS;
+      const keys = parse(interpolate(String(raw ?? ''), vars)) as Record<string, string>;
+      assert.equal(Object.keys(keys).length, 1, 'LIVEKIT_KEYS holds exactly one "key: secret"');
+      const [key, secret] = Object.entries(keys)[0]!;
+      for (const name of BUILT) {
+        const env: Record<string, string> = {};
+        for (const [k, v] of Object.entries(service(name).environment ?? {})) {
+          env[k] = interpolate(String(v ?? ''), vars);
+        }
+        assert.equal(env.LIVEKIT_API_KEY, key, `${name}: LIVEKIT_API_KEY`);
+        assert.equal(env.LIVEKIT_API_SECRET, secret, `${name}: LIVEKIT_API_SECRET`);
+      }
+      if (vars === custom) assert.equal(key, 'prodkey');
+      else assert.equal(secret, livekitYaml.keys[key], `default ${key} is livekit.yaml's pair`);
+    }
+  });
+
+  it('with the development keys allowed, every port is published on 127.0.0.1 only', () => {
+    assert.equal(composeEnv('agent').LIVEKIT_ALLOW_DEV_KEYS, 'true');
+    assert.equal(composeEnv('web').LIVEKIT_ALLOW_DEV_KEYS, 'true');
+    for (const name of ['livekit', 'web']) {
+      for (const spec of service(name).ports ?? []) {
+        assert.equal(publishAddress(interpolate(String(spec))), '127.0.0.1', `${name}: ${spec}`);
+      }
     }
   });
 
@@ -328,20 +356,13 @@ describe('docker-compose stack, checked statically', () => {
     assert.doesNotThrow(() => agentConfigSchema.parse(withoutEmpty(env)));
   });
 
-  it(
-    'the web app accepts the environment compose and its image give it by default',
-    {
-      todo:
-        "Next's standalone server.js sets NODE_ENV=production whatever compose says, so the web " +
-        'app refuses the development key; the dev-key rule needs a switch other than NODE_ENV',
-    },
-    () => {
-      const img = image('web');
-      const env = { ...imageEnv(img.final), ...composeEnv('web') };
-      if (cmdSource(img).path.includes('/.next/standalone/')) env.NODE_ENV = 'production';
-      assert.doesNotThrow(() => webConfigSchema.parse(withoutEmpty(env)));
-    },
-  );
+  it('the web app accepts the environment compose and its image give it by default', () => {
+    const img = image('web');
+    const env = { ...imageEnv(img.final), ...composeEnv('web') };
+    // Next's standalone server.js forces NODE_ENV=production whatever the environment says.
+    if (cmdSource(img).path.includes('/.next/standalone/')) env.NODE_ENV = 'production';
+    assert.doesNotThrow(() => webConfigSchema.parse(withoutEmpty(env)));
+  });
 
   it('every COPY source exists in the build context and is not excluded by .dockerignore', () => {
     for (const name of BUILT) {

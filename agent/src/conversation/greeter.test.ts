@@ -34,6 +34,7 @@ describe('Greeter', () => {
   it('greets in order, one at a time: the next starts only after the previous ends', async () => {
     const { say, events, finishNext, playing } = scriptedSay();
     const greeter = new Greeter('Hello {name}', say);
+    for (const id of ['a', 'b', 'c']) greeter.arrived(id);
     void greeter.greet('a', 'Ann');
     void greeter.greet('b', 'Bob');
     void greeter.greet('c', 'Cy');
@@ -59,6 +60,7 @@ describe('Greeter', () => {
   it('idle() resolves only when every queued greeting is done', async () => {
     const { say, finishNext } = scriptedSay();
     const greeter = new Greeter('Hi {name}', say);
+    for (const id of ['a', 'b']) greeter.arrived(id);
     void greeter.greet('a', 'Ann');
     void greeter.greet('b', 'Bob');
     let idle = false;
@@ -74,6 +76,7 @@ describe('Greeter', () => {
   it('greets a person once even if greet is called twice', async () => {
     const { say, events, finishNext, playing } = scriptedSay();
     const greeter = new Greeter('Hello {name}', say);
+    greeter.arrived('a');
     void greeter.greet('a', 'Ann');
     void greeter.greet('a', 'Ann');
     await finishNext();
@@ -112,23 +115,15 @@ describe('Greeter', () => {
     await greeter.idle();
   });
 
-  it(
-    'skips a person who left before greet was called',
-    {
-      todo:
-        'BUG: greet() re-adds the identity to the present set, so someone who left while ' +
-        'job.ts awaited whenHeard() is still greeted',
-    },
-    async () => {
-      const { say, events } = scriptedSay();
-      const greeter = new Greeter('Hello {name}', say);
-      greeter.arrived('a');
-      greeter.left('a');
-      void greeter.greet('a', 'Ann');
-      await settle();
-      assert.deepEqual(events, []);
-    },
-  );
+  it('skips a person who left before greet was called', async () => {
+    const { say, events } = scriptedSay();
+    const greeter = new Greeter('Hello {name}', say);
+    greeter.arrived('a');
+    greeter.left('a');
+    void greeter.greet('a', 'Ann');
+    await settle();
+    assert.deepEqual(events, []);
+  });
 
   it('replaces every {name} in the template', async () => {
     const texts: string[] = [];
@@ -136,6 +131,7 @@ describe('Greeter', () => {
       texts.push(text);
     });
     assert.equal(greeter.textFor('Ann'), 'Ann! Hello Ann, Ann.');
+    greeter.arrived('a');
     await greeter.greet('a', 'Ann');
     assert.deepEqual(texts, ['Ann! Hello Ann, Ann.']);
   });
@@ -145,6 +141,7 @@ describe('Greeter', () => {
     const greeter = new Greeter('Welcome.', async (text) => {
       texts.push(text);
     });
+    greeter.arrived('a');
     await greeter.greet('a', 'Ann');
     assert.deepEqual(texts, ['Welcome.']);
   });

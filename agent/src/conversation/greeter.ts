@@ -30,11 +30,13 @@ export class Greeter {
     this.#present.delete(identity);
   }
 
-  /** Queues a greeting for a person who is ready to hear it; a second call is ignored. */
+  /**
+   * Queues a greeting for a person who is ready to hear it; a second call is ignored. Only people
+   * who {@link arrived} and have not {@link left} by their turn are greeted.
+   */
   greet(identity: string, name: string): Promise<void> {
     if (this.#greeted.has(identity)) return this.#queue;
     this.#greeted.add(identity);
-    this.#present.add(identity);
     this.#queue = this.#queue.then(async () => {
       if (this.#present.has(identity)) await this.#say(this.textFor(name));
     });
