@@ -52,6 +52,14 @@ export interface PlayedSegment {
  * timestamps, and it records what it hears from the agent (audio with arrival times,
  * transcripts, the agent's hearing report).
  */
+/** Participants that have joined and not yet left, so a failed test still leaves its rooms. */
+const joined = new Set<SimParticipant>();
+
+/** Leaves every room a simulated participant is still in (use in `after`, via teardown()). */
+export async function leaveAll(): Promise<void> {
+  await Promise.all([...joined].map((sim) => sim.leave()));
+}
+
 export class SimParticipant {
   readonly room: Room;
   readonly identity: string;
@@ -96,6 +104,7 @@ export class SimParticipant {
           sim.hearingHistory.push({ at: Date.now(), report: JSON.parse(json || '{}') as HearingReport });
         }
       });
+    joined.add(sim);
     await room.connect(LIVEKIT_URL, await participantToken(roomName, identity, name), {
       autoSubscribe: true,
       dynacast: false,
@@ -174,6 +183,7 @@ export class SimParticipant {
 
   /** Leaves the room; bounded, since the room may already be gone (deleted by the server). */
   async leave(): Promise<void> {
+    joined.delete(this);
     for (const r of this.#readers) void r.cancel().catch(() => undefined);
     await this.#source?.close().catch(() => undefined);
     const bounded = (p: Promise<unknown>) =>

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SimParticipant } from '../src/participants.js';
-import { stopAll } from '../src/processes.js';
+import { teardown } from '../src/teardown.js';
 import { timeline } from '../src/speech.js';
 import { AgentProcess, startLivekit } from '../src/stack.js';
 
@@ -13,7 +13,7 @@ describe('two simulated people in one room', () => {
     await startLivekit();
     agent = await AgentProcess.start();
   });
-  after(stopAll);
+  after(teardown);
 
   it('greets each by name in its transcript and reports hearing each microphone', { timeout: 90_000 }, async () => {
     const room = `duo-${Date.now()}`;

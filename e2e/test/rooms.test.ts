@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AgentDispatchClient } from 'livekit-server-sdk';
 import { SimParticipant } from '../src/participants.js';
-import { stopAll } from '../src/processes.js';
+import { teardown } from '../src/teardown.js';
 import { timeline } from '../src/speech.js';
 import { API_KEY, API_SECRET, AgentProcess, SERVER_IP, roomService, startLivekit } from '../src/stack.js';
 
@@ -13,7 +13,7 @@ const greetedBy = (sim: SimParticipant, name: string) =>
 
 describe('rooms and jobs', () => {
   before(startLivekit);
-  after(stopAll);
+  after(teardown);
 
   it('two rooms get separate jobs; closing one ends its job and leaves the other intact', { timeout: 120_000 }, async () => {
     const agent = await AgentProcess.start({}, 'agent-rooms');
