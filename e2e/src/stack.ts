@@ -167,8 +167,9 @@ export async function startWeb(): Promise<{ proc: ManagedProcess; url: string }>
     {
       cwd: join(REPO_ROOT, 'web'),
       env: {
-        // `next start` serves the production build; the dev keys are allowed outside production.
-        NODE_ENV: 'test',
+        // As in docker-compose.yml: a production build that only this namespace can reach.
+        NODE_ENV: 'production',
+        LIVEKIT_ALLOW_DEV_KEYS: 'true',
         NEXT_TELEMETRY_DISABLED: '1',
         LIVEKIT_URL,
         LIVEKIT_PUBLIC_URL: LIVEKIT_URL,

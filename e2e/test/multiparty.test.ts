@@ -1,36 +1,50 @@
 // Needs: root (private network namespace), livekit-server (built by the project's script),
-// espeak-ng and sox, a built agent (npm run build). `npm test` provides all of it.
+// Chromium, espeak-ng and sox, a built agent and web app. `npm test` provides all of it.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { launchChromium, PageUser } from '../src/browser.js';
 import { SimParticipant } from '../src/participants.js';
+import { LOG_DIR } from '../src/paths.js';
 import { teardown } from '../src/teardown.js';
-import { timeline } from '../src/speech.js';
-import { AgentProcess, startLivekit } from '../src/stack.js';
+import { timeline, writeTimelineWav } from '../src/speech.js';
+import { AgentProcess, startLivekit, startWeb } from '../src/stack.js';
 
-describe('two simulated people in one room', () => {
-  let agent: AgentProcess;
+describe('two simulated people and one browser in one room', () => {
+  let webUrl: string;
+  let browser: Browser;
   before(async () => {
+    mkdirSync(LOG_DIR, { recursive: true });
     await startLivekit();
-    agent = await AgentProcess.start();
+    [, { url: webUrl }] = await Promise.all([AgentProcess.start(), startWeb()]);
+    const mic = timeline([{ say: 'good morning everyone' }, { silenceMs: 2000 }]);
+    browser = await launchChromium(writeTimelineWav(mic, join(LOG_DIR, 'cleo-mic.wav')));
   });
   after(teardown);
 
   it('greets each by name in its transcript and reports hearing each microphone', { timeout: 90_000 }, async () => {
-    const room = `duo-${Date.now()}`;
+    const room = `trio-${Date.now()}`;
     const ana = await SimParticipant.join(room, 'ana-1', 'Ana');
     await ana.publishMicrophone();
     const ben = await SimParticipant.join(room, 'ben-1', 'Ben');
     await ben.publishMicrophone();
+    const cleo = await PageUser.join(browser, webUrl, 'Cleo', room);
     try {
       const greetings = (sim: SimParticipant) =>
         sim.transcripts.filter((t) => t.from === sim.agent()?.identity).map((t) => t.text);
-      await ana.waitFor('both greetings', () => greetings(ana).length >= 2, 20_000);
+      await ana.waitFor('three greetings', () => greetings(ana).length >= 3, 25_000);
       assert.deepEqual(greetings(ana).sort(), [
         'Hello Ana, welcome. I can hear you.',
         'Hello Ben, welcome. I can hear you.',
+        'Hello Cleo, welcome. I can hear you.',
       ]);
-      // Every greeting was heard as audio, not only as text: 2 greetings of about 2.5 s each.
-      assert.ok(ana.soundMs() > 3_000, `Ana heard ${ana.soundMs()} ms of the agent's voice`);
+      // Every greeting was heard as audio, not only as text: 3 greetings of about 2.5 s each.
+      assert.ok(ana.soundMs() > 5_000, `Ana heard ${ana.soundMs()} ms of the agent's voice`);
+      await cleo.waitForAgentAudio(5_000);
+      // The browser's looping microphone is heard, as the agent reports it to everyone.
+      await ana.waitFor('agent hears Cleo', () => ben.hearing()[cleo.identity]?.active, 10_000);
 
       const words = timeline([{ silenceMs: 300 }, { say: 'one two three four five' }, { silenceMs: 1200 }]);
       const anaSpeaks = ana.speak(words);
@@ -52,7 +66,7 @@ describe('two simulated people in one room', () => {
         }),
       );
     } finally {
-      await Promise.all([ana.leave(), ben.leave()]);
+      await Promise.all([ana.leave(), ben.leave(), cleo.close()]);
     }
   });
 });

@@ -243,6 +243,8 @@ export class AgentWorker {
   #onAvailability(req: AvailabilityRequest): void {
     const job = req.job;
     if (!job) return;
+    /** When LiveKit dispatched the job to this worker: the start of every join-latency figure. */
+    const offeredAt = Date.now();
     const full = this.#jobs.size + this.#pendingAssignments.size >= this.#opts.maxJobs;
     if (this.#closing || full) {
       this.#log.info({ jobId: job.id, room: job.room?.name, full }, 'job declined');
@@ -271,18 +273,18 @@ export class AgentWorker {
         this.#log.warn({ jobId: job.id }, 'no assignment arrived for an accepted job');
         return;
       }
-      this.#startJob(job, a);
+      this.#startJob(job, a, offeredAt);
     });
   }
 
-  #startJob(job: Job, assignment: JobAssignment): void {
+  #startJob(job: Job, assignment: JobAssignment, offeredAt: number): void {
     const assignedAt = Date.now();
     const room = job.room?.name ?? '';
     const log = this.#opts.log.child({ jobId: job.id, room });
     const abort = new AbortController();
     const running: RunningJob = { id: job.id, room, startedAt: assignedAt, abort, done: Promise.resolve() };
     this.#jobs.set(job.id, running);
-    log.info({ assignedAt, dispatchId: job.dispatchId }, 'job assigned');
+    log.info({ offeredAt, assignedAt, dispatchId: job.dispatchId }, 'job assigned');
     this.#send({ case: 'updateJob', value: { jobId: job.id, status: JobStatus.JS_RUNNING } });
     this.#reportLoad();
 
