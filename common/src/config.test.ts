@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -8,6 +8,7 @@ import {
   DEV_LIVEKIT_API_KEY,
   DEV_LIVEKIT_API_SECRET,
   DEV_LIVEKIT_URL,
+  findDotenv,
   livekitSchema,
   parseConfig,
   readEnv,
@@ -199,6 +200,19 @@ describe('readEnv', () => {
     const env = readEnv({}, path);
     assert.deepEqual(env, { LIVEKIT_API_KEY: 'filekey' });
     assert.equal(parseConfig(livekitSchema, env).LIVEKIT_URL, DEV_LIVEKIT_URL);
+  });
+
+  it('findDotenv finds the nearest .env in the folder or its parents', () => {
+    const top = mkdtempSync(join(tmpdir(), 'dotenv-walk-'));
+    try {
+      mkdirSync(join(top, 'agent', 'src'), { recursive: true });
+      writeFileSync(join(top, '.env'), 'A=1\n');
+      assert.equal(findDotenv(join(top, 'agent', 'src')), join(top, '.env'));
+      writeFileSync(join(top, 'agent', '.env'), 'A=2\n');
+      assert.equal(findDotenv(join(top, 'agent', 'src')), join(top, 'agent', '.env'));
+    } finally {
+      rmSync(top, { recursive: true, force: true });
+    }
   });
 
   it('a missing file means the process environment alone', () => {

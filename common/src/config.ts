@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 
@@ -84,12 +84,25 @@ export function refuseDevKeysInProduction<T extends z.ZodType<z.infer<typeof liv
 }
 
 /**
+ * The `.env` file nearest to `dir`: in it or the closest parent that has one, so the agent and
+ * the web app, started in their own folders, read the repository's top-level `.env`.
+ */
+export function findDotenv(dir = process.cwd()): string | undefined {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const candidate = join(at, '.env');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(at) === at) return undefined;
+  }
+}
+
+/**
  * Reads `.env` (if present) under the process environment: variables already set win, as with
  * dotenv's defaults. An empty value counts as unset in both (`AGENT_HTTP_PORT=` means "default",
  * not 0). Returns a new object and never mutates `process.env`.
  */
-export function readEnv(env: Env = process.env, dotenvPath = resolve(process.cwd(), '.env')): Env {
-  const fromFile = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
+export function readEnv(env: Env = process.env, dotenvPath = findDotenv()): Env {
+  const fromFile =
+    dotenvPath !== undefined && existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
   const merged: Env = {};
   for (const source of [fromFile, env]) {
     for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== '') merged[k] = v;
