@@ -78,7 +78,9 @@ try {
   create();
 } catch (err) {
   destroy();
-  console.error(`could not create network namespace ${ns}: ${err.stderr?.toString() ?? err.message}`);
+  console.error(
+    `could not create network namespace ${ns}: ${err.stderr?.toString() ?? err.message}`,
+  );
   process.exit(1);
 }
 process.on('exit', destroy);

@@ -11,7 +11,7 @@
 //   4. `go install github.com/livekit/livekit-server/cmd/server@<version>` into that cache
 //      (about 3 minutes the first time, seconds from Go's build cache).
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,7 +48,8 @@ export function ensureLivekitServer({ log = (m) => process.stderr.write(m + '\n'
   const found = onPath('livekit-server') ?? (isExecutable(cacheBin) ? cacheBin : undefined);
   if (found) return found;
 
-  const go = onPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  const go =
+    onPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
   if (!go) {
     throw new Error(
       'livekit-server was not found and Go is not installed to build it.\n' +

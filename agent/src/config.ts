@@ -1,4 +1,9 @@
-import { livekitSchema, parseConfig, readEnv, refuseDevKeysInProduction } from '@voice-agent/common';
+import {
+  livekitSchema,
+  parseConfig,
+  readEnv,
+  refuseDevKeysInProduction,
+} from '@voice-agent/common';
 import type { Env } from '@voice-agent/common';
 import { z } from 'zod';
 

@@ -77,7 +77,8 @@ export function createJobEntry({ config, tts }: JobDeps): JobEntry {
     };
 
     const onTrack = (track: RemoteTrack, pub: RemoteTrackPublication, p: RemoteParticipant) => {
-      if (track.kind !== TrackKind.KIND_AUDIO || pub.source !== TrackSource.SOURCE_MICROPHONE) return;
+      if (track.kind !== TrackKind.KIND_AUDIO || pub.source !== TrackSource.SOURCE_MICROPHONE)
+        return;
       if (!isHuman(p)) return;
       log.info({ participant: p.identity, trackSid: pub.sid }, 'listening to microphone');
       hearing.set(p.identity, { active: false, dbfs: -100 });

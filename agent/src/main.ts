@@ -31,13 +31,17 @@ function serveStatus(config: AgentConfig, worker: AgentWorker, log: Logger) {
         : req.url === '/status'
           ? status
           : { error: 'not found' };
-    const code = req.url === '/healthz' ? (status.connected ? 200 : 503) : req.url === '/status' ? 200 : 404;
+    const code =
+      req.url === '/healthz' ? (status.connected ? 200 : 503) : req.url === '/status' ? 200 : 404;
     res.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(JSON.stringify(body));
   });
   server.on('error', (err) => log.error({ err: errorFields(err) }, 'status endpoint failed'));
   server.listen(config.AGENT_HTTP_PORT, config.AGENT_HTTP_HOST, () =>
-    log.info({ host: config.AGENT_HTTP_HOST, port: config.AGENT_HTTP_PORT }, 'status endpoint listening'),
+    log.info(
+      { host: config.AGENT_HTTP_HOST, port: config.AGENT_HTTP_PORT },
+      'status endpoint listening',
+    ),
   );
   return server;
 }

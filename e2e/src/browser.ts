@@ -52,13 +52,22 @@ export class PageUser {
   }
 
   /** Opens the page, fills in name and room, presses Join and waits until connected. */
-  static async join(browser: Browser, webUrl: string, name: string, room: string): Promise<PageUser> {
+  static async join(
+    browser: Browser,
+    webUrl: string,
+    name: string,
+    room: string,
+  ): Promise<PageUser> {
     const context = await browser.newContext({ permissions: ['microphone'] });
     const page = await context.newPage();
     mkdirSync(LOG_DIR, { recursive: true });
     const log = join(LOG_DIR, `browser-${name}.log`);
-    page.on('console', (m) => appendFileSync(log, `${new Date().toISOString()} ${m.type()} ${m.text()}\n`));
-    page.on('pageerror', (e) => appendFileSync(log, `${new Date().toISOString()} pageerror ${e.message}\n`));
+    page.on('console', (m) =>
+      appendFileSync(log, `${new Date().toISOString()} ${m.type()} ${m.text()}\n`),
+    );
+    page.on('pageerror', (e) =>
+      appendFileSync(log, `${new Date().toISOString()} pageerror ${e.message}\n`),
+    );
     await page.goto(webUrl);
     await page.getByTestId('name-input').fill(name);
     await page.getByTestId('room-input').fill(room);
@@ -73,14 +82,23 @@ export class PageUser {
         { timeout: 15_000 },
       );
     } catch (err) {
-      throw new Error(`${name}: the page did not connect (${await state.getAttribute('data-connection-state')})`, {
-        cause: err,
-      });
+      throw new Error(
+        `${name}: the page did not connect (${await state.getAttribute('data-connection-state')})`,
+        {
+          cause: err,
+        },
+      );
     }
     const error = page.getByTestId('error');
-    if ((await error.count()) > 0) throw new Error(`${name}: the page shows an error: ${await error.innerText()}`);
+    if ((await error.count()) > 0)
+      throw new Error(`${name}: the page shows an error: ${await error.innerText()}`);
     const identity = await page.evaluate(
-      () => (window as unknown as { __voiceAgent: { room: { localParticipant: { identity: string } } } }).__voiceAgent.room.localParticipant.identity,
+      () =>
+        (
+          window as unknown as {
+            __voiceAgent: { room: { localParticipant: { identity: string } } };
+          }
+        ).__voiceAgent.room.localParticipant.identity,
     );
     return new PageUser(context, page, identity, name);
   }
@@ -88,7 +106,10 @@ export class PageUser {
   /** An attribute of the agent's row in the participant list ('' if there is no agent yet). */
   async agentAttribute(attr: string): Promise<string> {
     return this.page.evaluate(
-      (a) => document.querySelector('[data-testid="participant"][data-is-agent="true"]')?.getAttribute(a) ?? '',
+      (a) =>
+        document
+          .querySelector('[data-testid="participant"][data-is-agent="true"]')
+          ?.getAttribute(a) ?? '',
       attr,
     );
   }

@@ -101,7 +101,10 @@ export class SimParticipant {
       .on(RoomEvent.ParticipantAttributesChanged, (changed, p) => {
         const json = changed[HEARING_ATTRIBUTE];
         if (json !== undefined && p.identity !== identity) {
-          sim.hearingHistory.push({ at: Date.now(), report: JSON.parse(json || '{}') as HearingReport });
+          sim.hearingHistory.push({
+            at: Date.now(),
+            report: JSON.parse(json || '{}') as HearingReport,
+          });
         }
       });
     joined.add(sim);
@@ -116,12 +119,17 @@ export class SimParticipant {
     return [...this.room.remoteParticipants.values()].find((p) => p.kind === ParticipantKind.AGENT);
   }
 
-  async waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs: number): Promise<T> {
+  async waitFor<T>(
+    what: string,
+    check: () => T | undefined | false,
+    timeoutMs: number,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const v = check();
       if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`${this.identity}: ${what} not seen within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.identity}: ${what} not seen within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -178,7 +186,11 @@ export class SimParticipant {
       });
     }
     await source.waitForPlayout();
-    return t.segments.map((seg, i) => ({ text: seg.text, startAt: starts.get(i)!, endAt: ends.get(i)! }));
+    return t.segments.map((seg, i) => ({
+      text: seg.text,
+      startAt: starts.get(i)!,
+      endAt: ends.get(i)!,
+    }));
   }
 
   /** Leaves the room; bounded, since the room may already be gone (deleted by the server). */
@@ -193,7 +205,11 @@ export class SimParticipant {
   }
 
   async #record(track: RemoteTrack): Promise<void> {
-    const stream = new AudioStream(track, { sampleRate: TEST_SAMPLE_RATE, numChannels: 1, frameSizeMs: 10 });
+    const stream = new AudioStream(track, {
+      sampleRate: TEST_SAMPLE_RATE,
+      numChannels: 1,
+      frameSizeMs: 10,
+    });
     const reader = stream.getReader();
     this.#readers.push(reader);
     for (;;) {

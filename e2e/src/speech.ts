@@ -31,7 +31,8 @@ export function utterance(text: string, voice = 'en-us'): Int16Array {
     }
   }
   const wav = parseWav(readFileSync(out));
-  if (wav.sampleRate !== TEST_SAMPLE_RATE || wav.channels !== 1) throw new Error(`bad utterance ${out}`);
+  if (wav.sampleRate !== TEST_SAMPLE_RATE || wav.channels !== 1)
+    throw new Error(`bad utterance ${out}`);
   return wav.samples;
 }
 

@@ -18,7 +18,7 @@ export function assertInNamespace(): void {
   if (!process.env.VA_NETNS) {
     throw new Error(
       'e2e tests must run inside their private network namespace: use `npm test` ' +
-        '(or `npm test -w e2e`), which creates it. They never touch this machine\'s own addresses.',
+        "(or `npm test -w e2e`), which creates it. They never touch this machine's own addresses.",
     );
   }
 }
@@ -27,9 +27,19 @@ export function roomService(): RoomServiceClient {
   return new RoomServiceClient(`http://${SERVER_IP}:7880`, API_KEY, API_SECRET);
 }
 
-export async function participantToken(room: string, identity: string, name: string): Promise<string> {
+export async function participantToken(
+  room: string,
+  identity: string,
+  name: string,
+): Promise<string> {
   const token = new AccessToken(API_KEY, API_SECRET, { identity, name, ttl: '10m' });
-  token.addGrant({ roomJoin: true, room, canPublish: true, canSubscribe: true, canPublishData: true });
+  token.addGrant({
+    roomJoin: true,
+    room,
+    canPublish: true,
+    canSubscribe: true,
+    canPublishData: true,
+  });
   return token.toJwt();
 }
 
@@ -53,7 +63,8 @@ async function waitForHttp(url: string, timeoutMs: number, proc: ManagedProcess)
     } catch {
       /* not up yet */
     }
-    if (Date.now() > deadline) throw new Error(`${url} not up within ${timeoutMs} ms\n${proc.tail()}`);
+    if (Date.now() > deadline)
+      throw new Error(`${url} not up within ${timeoutMs} ms\n${proc.tail()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -163,7 +174,14 @@ export async function startWeb(): Promise<{ proc: ManagedProcess; url: string }>
   const proc = new ManagedProcess(
     'web',
     process.execPath,
-    [join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-H', '127.0.0.1', '-p', String(port)],
+    [
+      join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'),
+      'start',
+      '-H',
+      '127.0.0.1',
+      '-p',
+      String(port),
+    ],
     {
       cwd: join(REPO_ROOT, 'web'),
       env: {

@@ -32,10 +32,23 @@ function processTree(pid: number): number[] {
   });
 }
 
+/** Process group, state and command line, for the failure message. */
+function describeProcess(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120);
+    return `[state ${fields[0]} pgid ${fields[2]}] ${cmd}`;
+  } catch {
+    return '(gone)';
+  }
+}
+
+/** Running, i.e. present and not a zombie waiting to be reaped. */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
@@ -44,35 +57,60 @@ const alive = (pid: number) => {
 describe('npm run dev', () => {
   after(teardown);
 
-  it('starts all three, serves page and tokens, and Ctrl-C stops everything', { timeout: 240_000 }, async () => {
-    assertInNamespace();
-    const port = await freePort();
-    const dev = new ManagedProcess('dev', process.execPath, [join(REPO_ROOT, 'scripts', 'dev.mjs')], {
-      cwd: REPO_ROOT,
-      env: { PORT: String(port), LIVEKIT_URL: undefined, NODE_ENV: undefined },
-    });
-    await dev.waitForLine((l) => l.includes('worker registered'), 60_000, 'the agent registering');
-    const ready = await dev.waitForLine((l) => l.includes('ready: open'), 180_000, 'the ready line');
-    assert.match(ready, new RegExp(`http://localhost:${port}\\b`));
+  it(
+    'starts all three, serves page and tokens, and Ctrl-C stops everything',
+    { timeout: 240_000 },
+    async () => {
+      assertInNamespace();
+      const port = await freePort();
+      const dev = new ManagedProcess(
+        'dev',
+        process.execPath,
+        [join(REPO_ROOT, 'scripts', 'dev.mjs')],
+        {
+          cwd: REPO_ROOT,
+          env: { PORT: String(port), LIVEKIT_URL: undefined, NODE_ENV: undefined },
+        },
+      );
+      await dev.waitForLine(
+        (l) => l.includes('worker registered'),
+        60_000,
+        'the agent registering',
+      );
+      const ready = await dev.waitForLine(
+        (l) => l.includes('ready: open'),
+        180_000,
+        'the ready line',
+      );
+      assert.match(ready, new RegExp(`http://localhost:${port}\\b`));
 
-    const page = await fetch(`http://127.0.0.1:${port}/`);
-    assert.equal(page.status, 200);
-    const token = await fetch(`http://127.0.0.1:${port}/api/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Dev', room: 'dev-room' }),
-    });
-    assert.equal(token.status, 200, await token.clone().text());
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(page.status, 200);
+      const token = await fetch(`http://127.0.0.1:${port}/api/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Dev', room: 'dev-room' }),
+      });
+      assert.equal(token.status, 200, await token.clone().text());
 
-    const tree = processTree(dev.pid);
-    assert.ok(tree.length >= 4, `dev.mjs and its three services: ${tree.length} processes`);
-    process.kill(dev.pid, 'SIGINT'); // what Ctrl-C delivers to the foreground process
-    const exit = await dev.exited;
-    assert.equal(exit.code, 0, `dev.mjs exited with ${exit.code ?? exit.signal}`);
-    // Give the kernel a moment to reap, then nothing of the tree may remain.
-    await new Promise((r) => setTimeout(r, 300));
-    const left = tree.filter(alive);
-    assert.deepEqual(left, [], `still running after Ctrl-C: ${left.join(', ')}`);
-    assert.ok(dev.lines.some((l) => l.includes('[dev] stopped')));
-  });
+      const tree = processTree(dev.pid);
+      const described = new Map(tree.map((pid) => [pid, describeProcess(pid)]));
+      assert.ok(tree.length >= 4, `dev.mjs and its three services: ${tree.length} processes`);
+      process.kill(dev.pid, 'SIGINT'); // what Ctrl-C delivers to the foreground process
+      const exit = await dev.exited;
+      assert.equal(exit.code, 0, `dev.mjs exited with ${exit.code ?? exit.signal}`);
+      // Nothing of the tree may remain (a second for init to reap what was killed last).
+      let left = tree.filter(alive);
+      for (let i = 0; i < 20 && left.length > 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        left = tree.filter(alive);
+      }
+      assert.deepEqual(
+        left.map((pid) => `${pid} ${described.get(pid)} now ${describeProcess(pid)}`),
+        [],
+        'still running after Ctrl-C',
+      );
+      assert.ok(dev.lines.some((l) => l.includes('[dev] stopped')));
+    },
+  );
 });

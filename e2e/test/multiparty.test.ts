@@ -24,49 +24,61 @@ describe('two simulated people and one browser in one room', () => {
   });
   after(teardown);
 
-  it('greets each by name in its transcript and reports hearing each microphone', { timeout: 90_000 }, async () => {
-    const room = `trio-${Date.now()}`;
-    const ana = await SimParticipant.join(room, 'ana-1', 'Ana');
-    await ana.publishMicrophone();
-    const ben = await SimParticipant.join(room, 'ben-1', 'Ben');
-    await ben.publishMicrophone();
-    const cleo = await PageUser.join(browser, webUrl, 'Cleo', room);
-    try {
-      const greetings = (sim: SimParticipant) =>
-        sim.transcripts.filter((t) => t.from === sim.agent()?.identity).map((t) => t.text);
-      await ana.waitFor('three greetings', () => greetings(ana).length >= 3, 25_000);
-      assert.deepEqual(greetings(ana).sort(), [
-        'Hello Ana, welcome. I can hear you.',
-        'Hello Ben, welcome. I can hear you.',
-        'Hello Cleo, welcome. I can hear you.',
-      ]);
-      // Every greeting was heard as audio, not only as text: 3 greetings of about 2.5 s each.
-      assert.ok(ana.soundMs() > 5_000, `Ana heard ${ana.soundMs()} ms of the agent's voice`);
-      await cleo.waitForAgentAudio(5_000);
-      // The browser's looping microphone is heard, as the agent reports it to everyone.
-      await ana.waitFor('agent hears Cleo', () => ben.hearing()[cleo.identity]?.active, 10_000);
+  it(
+    'greets each by name in its transcript and reports hearing each microphone',
+    { timeout: 90_000 },
+    async () => {
+      const room = `trio-${Date.now()}`;
+      const ana = await SimParticipant.join(room, 'ana-1', 'Ana');
+      await ana.publishMicrophone();
+      const ben = await SimParticipant.join(room, 'ben-1', 'Ben');
+      await ben.publishMicrophone();
+      const cleo = await PageUser.join(browser, webUrl, 'Cleo', room);
+      try {
+        const greetings = (sim: SimParticipant) =>
+          sim.transcripts.filter((t) => t.from === sim.agent()?.identity).map((t) => t.text);
+        await ana.waitFor('three greetings', () => greetings(ana).length >= 3, 25_000);
+        assert.deepEqual(greetings(ana).sort(), [
+          'Hello Ana, welcome. I can hear you.',
+          'Hello Ben, welcome. I can hear you.',
+          'Hello Cleo, welcome. I can hear you.',
+        ]);
+        // Every greeting was heard as audio, not only as text: 3 greetings of about 2.5 s each.
+        assert.ok(ana.soundMs() > 5_000, `Ana heard ${ana.soundMs()} ms of the agent's voice`);
+        await cleo.waitForAgentAudio(5_000);
+        // The browser's looping microphone is heard, as the agent reports it to everyone.
+        await ana.waitFor('agent hears Cleo', () => ben.hearing()[cleo.identity]?.active, 10_000);
 
-      const words = timeline([{ silenceMs: 300 }, { say: 'one two three four five' }, { silenceMs: 1200 }]);
-      const anaSpeaks = ana.speak(words);
-      await ana.waitFor('agent hears Ana', () => ben.hearing()['ana-1']?.active, 5_000);
-      assert.equal(ben.hearing()['ben-1']?.active, false, 'Ben is silent, so not heard');
-      const [played] = await anaSpeaks;
-      await ana.waitFor('agent hears Ana stop', () => ben.hearing()['ana-1']?.active === false, 5_000);
-      assert.ok(played);
-      const [benPlayed] = await ben.speak(words);
-      assert.ok(benPlayed);
-      const benHeard = ana.hearingHistory.find(
-        (h) => h.at >= benPlayed.startAt && h.report['ben-1']?.active,
-      );
-      assert.ok(benHeard, 'the agent reported hearing Ben while he spoke');
-      console.log(
-        JSON.stringify({
-          metric: 'hearing_onset_ms',
-          ben: benHeard.at - benPlayed.startAt,
-        }),
-      );
-    } finally {
-      await Promise.all([ana.leave(), ben.leave(), cleo.close()]);
-    }
-  });
+        const words = timeline([
+          { silenceMs: 300 },
+          { say: 'one two three four five' },
+          { silenceMs: 1200 },
+        ]);
+        const anaSpeaks = ana.speak(words);
+        await ana.waitFor('agent hears Ana', () => ben.hearing()['ana-1']?.active, 5_000);
+        assert.equal(ben.hearing()['ben-1']?.active, false, 'Ben is silent, so not heard');
+        const [played] = await anaSpeaks;
+        await ana.waitFor(
+          'agent hears Ana stop',
+          () => ben.hearing()['ana-1']?.active === false,
+          5_000,
+        );
+        assert.ok(played);
+        const [benPlayed] = await ben.speak(words);
+        assert.ok(benPlayed);
+        const benHeard = ana.hearingHistory.find(
+          (h) => h.at >= benPlayed.startAt && h.report['ben-1']?.active,
+        );
+        assert.ok(benHeard, 'the agent reported hearing Ben while he spoke');
+        console.log(
+          JSON.stringify({
+            metric: 'hearing_onset_ms',
+            ben: benHeard.at - benPlayed.startAt,
+          }),
+        );
+      } finally {
+        await Promise.all([ana.leave(), ben.leave(), cleo.close()]);
+      }
+    },
+  );
 });

@@ -1,6 +1,11 @@
 import { AudioFrame } from '@livekit/rtc-node';
 import type { AudioSource } from '@livekit/rtc-node';
-import { PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE, SAMPLES_PER_FRAME, samplesToMs } from './format.js';
+import {
+  PIPELINE_CHANNELS,
+  PIPELINE_SAMPLE_RATE,
+  SAMPLES_PER_FRAME,
+  samplesToMs,
+} from './format.js';
 
 export interface PlayoutResult {
   /** Audio that actually left the source (pushed minus what was still queued when stopped). */

@@ -34,7 +34,12 @@ export class AgentRoom {
   #segment = 0;
   #hasListener: Promise<void>;
 
-  private constructor(room: Room, source: AudioSource, trackSid: string, hasListener: Promise<void>) {
+  private constructor(
+    room: Room,
+    source: AudioSource,
+    trackSid: string,
+    hasListener: Promise<void>,
+  ) {
     this.room = room;
     this.source = source;
     this.trackSid = trackSid;

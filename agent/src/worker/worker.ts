@@ -231,7 +231,10 @@ export class AgentWorker {
       }
       case 'termination': {
         const job = this.#jobs.get(msg.message.value.jobId);
-        this.#log.info({ jobId: msg.message.value.jobId, known: !!job }, 'job terminated by server');
+        this.#log.info(
+          { jobId: msg.message.value.jobId, known: !!job },
+          'job terminated by server',
+        );
         job?.abort.abort(new Error('job terminated by livekit'));
         break;
       }
@@ -282,7 +285,13 @@ export class AgentWorker {
     const room = job.room?.name ?? '';
     const log = this.#opts.log.child({ jobId: job.id, room });
     const abort = new AbortController();
-    const running: RunningJob = { id: job.id, room, startedAt: assignedAt, abort, done: Promise.resolve() };
+    const running: RunningJob = {
+      id: job.id,
+      room,
+      startedAt: assignedAt,
+      abort,
+      done: Promise.resolve(),
+    };
     this.#jobs.set(job.id, running);
     log.info({ offeredAt, assignedAt, dispatchId: job.dispatchId }, 'job assigned');
     this.#send({ case: 'updateJob', value: { jobId: job.id, status: JobStatus.JS_RUNNING } });

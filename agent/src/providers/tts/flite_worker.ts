@@ -23,13 +23,19 @@ parentPort!.on('message', async (req: Request) => {
       preopens: { '/out': dir },
       returnOnExit: true,
     });
-    const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
+    const instance = await WebAssembly.instantiate(
+      module,
+      wasi.getImportObject() as WebAssembly.Imports,
+    );
     const code = wasi.start(instance);
     if (code !== 0) throw new Error(`flite exited with code ${code}`);
     const wav = readFileSync(join(dir, 'speech.wav'));
     parentPort!.postMessage({ id: req.id, wav }, [wav.buffer]);
   } catch (err) {
-    parentPort!.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });
+    parentPort!.postMessage({
+      id: req.id,
+      error: err instanceof Error ? err.message : String(err),
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// `npm test`: sets up everything the tests need, then runs them all.
+//
+//   1. system packages: chromium, espeak-ng, sox, iproute2 (installed with apt-get when run as
+//      root, otherwise named in an error), and root itself (the e2e tests create a private
+//      network namespace)
+//   2. npm dependencies (`npm install` when node_modules is missing)
+//   3. livekit-server (scripts/livekit-server.mjs: PATH, LIVEKIT_SERVER_BIN, cache or Go build)
+//   4. build every workspace, typecheck, lint
+//   5. unit tests of common, agent, web; then the e2e tests inside a fresh network namespace
+//
+// Every step runs even if an earlier test step failed (set-up and build failures stop the run);
+// the summary at the end lists each step with its time, and the exit code is non-zero on failure.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureLivekitServer } from './livekit-server.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const say = (msg) => process.stdout.write(`\n[test] ${msg}\n`);
+
+/** Debian package -> the command that proves it is installed. */
+const SYSTEM_PACKAGES = {
+  chromium: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  'espeak-ng': 'espeak-ng',
+  sox: 'sox',
+  iproute2: 'ip',
+};
+
+function hasCommand(cmd) {
+  if (cmd.startsWith('/')) return existsSync(cmd);
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+const isRoot = process.getuid?.() === 0;
+const steps = [];
+
+/** Runs a step, timing it; `fatal` steps end the run when they fail. */
+function step(name, fn, { fatal = false } = {}) {
+  say(name);
+  const started = Date.now();
+  let ok;
+  try {
+    ok = fn() !== false;
+  } catch (err) {
+    process.stderr.write(`[test] ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    ok = false;
+  }
+  steps.push({ name, ok, seconds: (Date.now() - started) / 1000 });
+  if (!ok && fatal) finish();
+  return ok;
+}
+
+function finish() {
+  const width = Math.max(...steps.map((s) => s.name.length));
+  process.stdout.write('\n[test] summary\n');
+  for (const s of steps) {
+    process.stdout.write(
+      `  ${s.ok ? 'ok  ' : 'FAIL'}  ${s.name.padEnd(width)}  ${s.seconds.toFixed(1)} s\n`,
+    );
+  }
+  const failed = steps.filter((s) => !s.ok);
+  process.stdout.write(
+    failed.length ? `[test] ${failed.length} step(s) failed\n` : '[test] all passed\n',
+  );
+  process.exit(failed.length ? 1 : 0);
+}
+
+step(
+  'system packages',
+  () => {
+    const missing = Object.entries(SYSTEM_PACKAGES)
+      .filter(([, cmd]) => !hasCommand(cmd))
+      .map(([pkg]) => pkg);
+    if (!isRoot) {
+      throw new Error(
+        'the end-to-end tests create a private network namespace, which needs root; run as root' +
+          (missing.length ? ` (and install: ${missing.join(' ')})` : ''),
+      );
+    }
+    if (missing.length === 0) return true;
+    if (!hasCommand('apt-get')) {
+      throw new Error(`install these packages, then run again: ${missing.join(' ')}`);
+    }
+    say(`installing ${missing.join(' ')} with apt-get`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    if (run('apt-get', ['update', '-qq'], { env }) !== 0) return false;
+    if (run('apt-get', ['install', '-y', '-qq', ...missing], { env }) !== 0) return false;
+    const still = Object.entries(SYSTEM_PACKAGES).filter(([, cmd]) => !hasCommand(cmd));
+    if (still.length)
+      throw new Error(`still missing after apt-get: ${still.map(([p]) => p).join(' ')}`);
+    return true;
+  },
+  { fatal: true },
+);
+
+step(
+  'npm dependencies',
+  () =>
+    existsSync(join(root, 'node_modules', '.package-lock.json')) || run('npm', ['install']) === 0,
+  { fatal: true },
+);
+
+step('livekit-server', () => Boolean(ensureLivekitServer({ log: (m) => say(m) })), { fatal: true });
+
+step('build', () => run('npm', ['run', 'build']) === 0, { fatal: true });
+step('typecheck', () => run('npm', ['run', 'typecheck']) === 0);
+step('lint', () => run('npm', ['run', 'lint']) === 0);
+
+for (const ws of ['common', 'agent', 'web']) {
+  step(`unit tests: ${ws}`, () => run('npm', ['test', '-w', ws]) === 0);
+}
+step(
+  'e2e tests (network namespace, livekit-server, Chromium)',
+  () => run('npm', ['test', '-w', 'e2e']) === 0,
+);
+
+finish();
