@@ -25,3 +25,49 @@ export type HearingReport = Record<string, HeardInput>;
 
 /** Name of the agent's own published audio track. */
 export const AGENT_TRACK_NAME = 'agent-voice';
+
+/** LiveKit's topic for typed user input (text streams); the agent answers it like speech. */
+export const CHAT_TOPIC = 'lk.chat';
+
+/**
+ * User transcripts: the agent publishes them on TRANSCRIPTION_TOPIC *on behalf of* the speaker,
+ * with this attribute naming whose words they are (the stream's sender is the agent).
+ * LiveKit's own front ends attribute by TRANSCRIPTION_TRACK_ID; ours use this too.
+ */
+export const TRANSCRIPTION_SPEAKER = 'voice_agent.speaker';
+
+/** RPC method on the agent: stop the current reply now (payload ignored; returns 'ok'). */
+export const INTERRUPT_RPC = 'voice_agent.interrupt';
+
+/**
+ * Our text-stream topic for per-turn latency, one JSON {@link TurnMetrics} per stream, sent by
+ * the agent to everyone when a reply's first audio has been played.
+ */
+export const METRICS_TOPIC = 'voice_agent.metrics';
+export interface TurnMetrics {
+  turnId: string;
+  /** Whose turn it answered (identity), or '' for typed input. */
+  speaker: string;
+  /** End of speech (VAD) -> the turn was declared over. */
+  endOfUtteranceMs: number;
+  /** STT commit -> final transcript. */
+  sttFinalMs: number;
+  /** LLM request -> first token. */
+  llmTtftMs: number;
+  /** First TTS request -> first audio byte. */
+  ttsTtfbMs: number;
+  /** End of speech -> first reply audio handed to the AudioSource, as the agent measures it. */
+  endToEndMs: number;
+}
+
+/**
+ * Our attribute on the agent participant: the configured provider per stage, JSON
+ * `{ stt, llm, tts }` with labels such as 'openai-realtime', 'openai', 'flite', or 'none'.
+ * Front ends say "no language model is configured" when llm is 'none'.
+ */
+export const MODELS_ATTRIBUTE = 'voice_agent.models';
+export interface ModelsReport {
+  stt: string;
+  llm: string;
+  tts: string;
+}

@@ -1,0 +1,105 @@
+/**
+ * The small interfaces the conversation loop sees. One provider file per implementation under
+ * stt/, llm/, tts/; the shared retry, timeouts, typed errors and metrics live in ./base.ts.
+ * Audio is always pipeline format: 16-bit mono PCM at PIPELINE_SAMPLE_RATE (24 kHz).
+ */
+
+/** Which stage a provider serves (a metrics label). */
+export type ProviderKind = 'stt' | 'llm' | 'tts';
+
+/** A provider failure. Never reject with anything else from a provider. */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  readonly provider: string;
+  readonly kind: ProviderKind;
+  /** HTTP status (or WebSocket close code) when there was one. */
+  readonly status: number | undefined;
+  /** True when the same request may succeed if sent again (5xx, 429, timeouts, dropped sockets). */
+  readonly retryable: boolean;
+  /** Server-requested wait (429 `retry-after`), when given. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(opts: {
+    provider: string;
+    kind: ProviderKind;
+    message: string;
+    retryable: boolean;
+    status?: number | undefined;
+    retryAfterMs?: number | undefined;
+    cause?: unknown;
+  }) {
+    super(`${opts.provider}: ${opts.message}`, { cause: opts.cause });
+    this.provider = opts.provider;
+    this.kind = opts.kind;
+    this.status = opts.status;
+    this.retryable = opts.retryable;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+// ---- STT ----------------------------------------------------------------------------------------
+
+export type SttEvent =
+  /** The text so far of the utterance being transcribed (whole, not a delta). */
+  | { type: 'interim'; text: string; at: number }
+  /**
+   * The final text of one committed utterance. `latencyMs`: commit() -> this event. `text` may be
+   * '' (nothing recognisable).
+   */
+  | { type: 'final'; text: string; at: number; latencyMs: number };
+
+/** One person's transcription session; `at` fields are performance.now() values. */
+export interface SttStream {
+  /** Audio of the current utterance, any length. Cheap: batches and sends in the background. */
+  pushAudio(samples: Int16Array): void;
+  /** The utterance ended (VAD): finalise everything pushed since the last commit. */
+  commit(): void;
+  /** Drops audio pushed since the last commit without transcribing it. */
+  clear(): void;
+  close(): Promise<void>;
+}
+
+export interface SttStreamOptions {
+  signal: AbortSignal;
+  onEvent: (event: SttEvent) => void;
+  /** A failure the stream could not recover from by retrying (it has stopped). */
+  onError: (error: ProviderError) => void;
+  language?: string;
+}
+
+export interface Stt {
+  readonly label: string;
+  /** Opens a session (connections are made now, so the first utterance does not wait for them). */
+  stream(opts: SttStreamOptions): SttStream;
+  close(): Promise<void>;
+}
+
+// ---- LLM ----------------------------------------------------------------------------------------
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface Llm {
+  readonly label: string;
+  /**
+   * Streams the reply's text deltas. Retries (per ./base.ts) only before the first delta; after
+   * it, a failure ends the iteration with a ProviderError. Stops promptly when `signal` aborts.
+   */
+  stream(messages: readonly ChatMessage[], opts: { signal: AbortSignal }): AsyncIterable<string>;
+  close(): Promise<void>;
+}
+
+// ---- TTS ----------------------------------------------------------------------------------------
+
+export interface SpeechSynthesizer {
+  readonly label: string;
+  /**
+   * Streams the speech of `text` as pipeline-format chunks (any length), first chunk as early as
+   * the provider allows. Retries only before the first chunk. Stops promptly on abort.
+   */
+  synthesize(text: string, opts: { signal: AbortSignal }): AsyncIterable<Int16Array>;
+  warmUp?(): Promise<void>;
+  close(): Promise<void>;
+}
