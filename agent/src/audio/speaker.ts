@@ -1,0 +1,188 @@
+import { AudioFrame } from '@livekit/rtc-node';
+import type { AudioSource } from '@livekit/rtc-node';
+import {
+  PIPELINE_CHANNELS,
+  PIPELINE_SAMPLE_RATE,
+  SAMPLES_PER_FRAME,
+  samplesToMs,
+} from './format.js';
+
+/** One piece of a reply: its text and the stream of its speech (pipeline format). */
+export interface SpokenSegment {
+  text: string;
+  audio: AsyncIterable<Int16Array>;
+}
+
+export interface SpeechReport {
+  /** The words that were played out completely (what the listeners heard). */
+  playedText: string;
+  /** Every segment's text that was started. */
+  fullText: string;
+  playedMs: number;
+  interrupted: boolean;
+  /** performance.now() when the first frame was handed to the source; undefined if none was. */
+  firstAudioAt: number | undefined;
+}
+
+export interface SpeakOptions {
+  signal: AbortSignal;
+  /** Called once, when the first frame of the reply is handed to the source. */
+  onFirstAudio?: () => void;
+  /** Called with each word (with its leading space) as its audio finishes playing. */
+  onWord?: (word: string) => void;
+}
+
+/** Speech rate assumed for a segment whose audio is not complete yet (only paces the text). */
+const MS_PER_CHAR = 65;
+const POLL_MS = 20;
+
+interface Placed {
+  text: string;
+  /** Word ends as fractions of the segment's duration (by characters). */
+  wordEnds: { word: string; at: number }[];
+  startSample: number;
+  samples: number;
+  done: boolean;
+  wordsSent: number;
+}
+
+/**
+ * Plays replies on the agent's AudioSource in 10 ms frames and knows, from the source's own
+ * queue, exactly how much has been played: so an abort stops the voice at once (the queue is
+ * cleared) and the text that was heard is reported word by word, paced to playout.
+ */
+export class Speaker {
+  readonly #source: AudioSource;
+
+  constructor(source: AudioSource) {
+    this.#source = source;
+  }
+
+  async speak(segments: AsyncIterable<SpokenSegment>, opts: SpeakOptions): Promise<SpeechReport> {
+    const { signal } = opts;
+    const placed: Placed[] = [];
+    let pushed = 0;
+    let firstAudioAt: number | undefined;
+    const frame = new Int16Array(SAMPLES_PER_FRAME);
+    let fill = 0;
+
+    const played = () =>
+      Math.max(0, pushed - Math.round((this.#source.queuedDuration * PIPELINE_SAMPLE_RATE) / 1000));
+    const sendWords = (upTo: number) => {
+      for (const seg of placed) {
+        const duration = segmentSamples(seg);
+        while (seg.wordsSent < seg.wordEnds.length) {
+          const { word, at } = seg.wordEnds[seg.wordsSent]!;
+          if (seg.startSample + at * duration > upTo) return;
+          seg.wordsSent++;
+          opts.onWord?.(word);
+        }
+        if (!seg.done) return;
+      }
+    };
+    const capture = async () => {
+      await this.#source.captureFrame(
+        new AudioFrame(frame.slice(), PIPELINE_SAMPLE_RATE, PIPELINE_CHANNELS, SAMPLES_PER_FRAME),
+      );
+      if (firstAudioAt === undefined) {
+        firstAudioAt = performance.now();
+        opts.onFirstAudio?.();
+      }
+      pushed += SAMPLES_PER_FRAME;
+      fill = 0;
+      sendWords(played());
+    };
+
+    try {
+      for await (const segment of segments) {
+        if (signal.aborted) break;
+        const seg: Placed = {
+          text: segment.text,
+          wordEnds: wordEnds(segment.text),
+          startSample: pushed,
+          samples: 0,
+          done: false,
+          wordsSent: 0,
+        };
+        placed.push(seg);
+        for await (const chunk of segment.audio) {
+          if (signal.aborted) break;
+          for (let offset = 0; offset < chunk.length;) {
+            const n = Math.min(SAMPLES_PER_FRAME - fill, chunk.length - offset);
+            frame.set(chunk.subarray(offset, offset + n), fill);
+            fill += n;
+            offset += n;
+            seg.samples += n;
+            if (fill === SAMPLES_PER_FRAME) await capture();
+            if (signal.aborted) break;
+          }
+          if (signal.aborted) break;
+        }
+        if (signal.aborted) break;
+        if (fill > 0) {
+          // The segment's last partial frame, padded with silence.
+          seg.samples += SAMPLES_PER_FRAME - fill;
+          frame.fill(0, fill);
+          await capture();
+        }
+        seg.done = true;
+      }
+      // Everything is queued; follow the source until it has played it all (or an abort).
+      while (!signal.aborted && this.#source.queuedDuration > 0) {
+        await new Promise((r) => setTimeout(r, POLL_MS));
+        sendWords(played());
+      }
+    } finally {
+      if (signal.aborted) this.#source.clearQueue();
+    }
+
+    const interrupted = signal.aborted;
+    const playedSamples = interrupted ? played() : pushed;
+    if (!interrupted) {
+      for (const seg of placed) seg.done = true;
+      sendWords(Infinity);
+    }
+    return {
+      playedText: heardText(placed, playedSamples),
+      fullText: placed.map((s) => s.text).join(' '),
+      playedMs: samplesToMs(playedSamples),
+      interrupted,
+      firstAudioAt,
+    };
+  }
+}
+
+/** Each word (with its leading space, except the first) and where it ends, 0..1 by characters. */
+export function wordEnds(text: string): { word: string; at: number }[] {
+  const out: { word: string; at: number }[] = [];
+  const re = /\s*\S+/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const end = m.index + m[0].length;
+    out.push({ word: out.length === 0 ? m[0].trimStart() : m[0], at: end / text.length });
+  }
+  return out;
+}
+
+/** A segment's length in samples: exact once its audio is complete, else estimated from its text. */
+function segmentSamples(seg: Placed): number {
+  if (seg.done) return Math.max(seg.samples, 1);
+  return Math.max(seg.samples, (seg.text.length * MS_PER_CHAR * PIPELINE_SAMPLE_RATE) / 1000);
+}
+
+/** The text of every word whose estimated end lies within the first `samples` played. */
+function heardText(placed: Placed[], samples: number): string {
+  const words: string[] = [];
+  for (const seg of placed) {
+    const duration = segmentSamples(seg);
+    const within = seg.wordEnds.filter((w) => seg.startSample + w.at * duration <= samples);
+    if (within.length)
+      words.push(
+        within
+          .map((w) => w.word)
+          .join('')
+          .trim(),
+      );
+    if (within.length < seg.wordEnds.length) break;
+  }
+  return words.join(' ');
+}

@@ -1,0 +1,100 @@
+/**
+ * Cuts a stream of LLM text deltas into pieces worth sending to TTS: the first piece as soon as
+ * a clause exists (so the agent starts speaking early), later pieces by sentence (so the voice
+ * keeps its intonation), never longer than `maxChars`.
+ */
+export interface ChunkerOptions {
+  /** The first chunk may end at a clause boundary (, ; :) once it has this many characters. */
+  firstClauseMinChars: number;
+  /** ...or at any word boundary once it has this many, clause or not. */
+  firstMaxChars: number;
+  /** Later chunks end at sentence ends; a chunk longer than this ends at the next clause/word. */
+  maxChars: number;
+}
+
+export const DEFAULT_CHUNKER: ChunkerOptions = {
+  firstClauseMinChars: 12,
+  firstMaxChars: 60,
+  maxChars: 220,
+};
+
+const SENTENCE_END = /[.!?…]["')\]]*\s/g;
+const CLAUSE_END = /[,;:—–]\s/g;
+
+export class ClauseChunker {
+  readonly #opts: ChunkerOptions;
+  #buffer = '';
+  #emitted = 0;
+
+  constructor(opts: Partial<ChunkerOptions> = {}) {
+    this.#opts = { ...DEFAULT_CHUNKER, ...opts };
+  }
+
+  /** Adds a delta; returns the chunks it completes (often none). */
+  push(delta: string): string[] {
+    this.#buffer += delta;
+    const out: string[] = [];
+    for (let cut = this.#nextCut(); cut > 0; cut = this.#nextCut()) {
+      const chunk = this.#buffer.slice(0, cut).trim();
+      this.#buffer = this.#buffer.slice(cut);
+      if (chunk) {
+        out.push(chunk);
+        this.#emitted++;
+      }
+    }
+    return out;
+  }
+
+  /** The text left at the end of the reply, if any. */
+  flush(): string[] {
+    const rest = this.#buffer.trim();
+    this.#buffer = '';
+    if (!rest) return [];
+    this.#emitted++;
+    return [rest];
+  }
+
+  /** Where the next chunk ends in the buffer (exclusive), or 0 if it is not complete yet. */
+  #nextCut(): number {
+    const text = this.#buffer;
+    const sentence = firstMatchEnd(SENTENCE_END, text, 1);
+    if (this.#emitted === 0) {
+      const clause = firstMatchEnd(CLAUSE_END, text, this.#opts.firstClauseMinChars);
+      const boundary = Math.min(sentence || Infinity, clause || Infinity);
+      if (boundary !== Infinity) return boundary;
+      if (text.length >= this.#opts.firstMaxChars) return lastSpaceBefore(text, text.length);
+      return 0;
+    }
+    if (sentence && sentence <= this.#opts.maxChars) return sentence;
+    if (text.length < this.#opts.maxChars) return 0;
+    const clause = lastMatchEndBefore(CLAUSE_END, text, this.#opts.maxChars);
+    return clause || lastSpaceBefore(text, this.#opts.maxChars);
+  }
+}
+
+/** End index of the first match ending at or after `minEnd`, or 0. */
+function firstMatchEnd(re: RegExp, text: string, minEnd: number): number {
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const end = m.index + m[0].length;
+    if (end >= minEnd) return end;
+  }
+  return 0;
+}
+
+function lastMatchEndBefore(re: RegExp, text: string, limit: number): number {
+  re.lastIndex = 0;
+  let best = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const end = m.index + m[0].length;
+    if (end > limit) break;
+    best = end;
+  }
+  return best;
+}
+
+/** The position after the last space before `limit` (a word boundary), or `limit` if none. */
+function lastSpaceBefore(text: string, limit: number): number {
+  const space = text.lastIndexOf(' ', limit - 1);
+  return space > 0 ? space + 1 : limit;
+}

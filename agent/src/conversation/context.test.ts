@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ChatContext } from './context.js';
+
+const ctx = (maxMessages = 50) => new ChatContext({ instructions: 'Be brief.', maxMessages });
+
+describe('ChatContext', () => {
+  it('tags each user message with the speaker and keeps the order of turns', () => {
+    const c = ctx();
+    c.addUser('Ana', 'What time is it?');
+    c.addAgent('It is noon.');
+    c.addUser('Ben', ' And the weather? ');
+    assert.deepEqual(c.messages(), [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Ana: What time is it?' },
+      { role: 'assistant', content: 'It is noon.' },
+      { role: 'user', content: 'Ben: And the weather?' },
+    ]);
+  });
+
+  it('joins consecutive turns of one person, but not of two people', () => {
+    const c = ctx();
+    c.addUser('Ana', 'Hello.');
+    c.addUser('Ana', 'Are you there?');
+    c.addUser('Ben', 'Hi.');
+    assert.deepEqual(
+      c
+        .messages()
+        .slice(1)
+        .map((m) => m.content),
+      ['Ana: Hello. Are you there?', 'Ben: Hi.'],
+    );
+  });
+
+  it('records nothing for a reply of which nothing was heard', () => {
+    const c = ctx();
+    c.addUser('Ana', 'Tell me a story.');
+    c.addAgent('  ');
+    assert.equal(c.messages().length, 2);
+  });
+
+  it('drops the oldest turns beyond the limit, never the instructions', () => {
+    const c = ctx(2);
+    c.addUser('Ana', 'one');
+    c.addAgent('two');
+    c.addUser('Ben', 'three');
+    assert.deepEqual(
+      c.messages().map((m) => m.content),
+      ['Be brief.', 'two', 'Ben: three'],
+    );
+  });
+
+  it('messages() is a snapshot', () => {
+    const c = ctx();
+    c.addUser('Ana', 'one');
+    const snapshot = c.messages();
+    c.addUser('Ana', 'two');
+    assert.equal(snapshot[1]!.content, 'Ana: one');
+  });
+});

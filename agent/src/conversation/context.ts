@@ -1,0 +1,55 @@
+import type { ChatMessage } from '../providers/types.js';
+
+export interface ContextOptions {
+  /** The persona and rules, sent first with every request. */
+  instructions: string;
+  /** Oldest turns are dropped beyond this many messages (the instructions do not count). */
+  maxMessages: number;
+}
+
+/**
+ * What the LLM sees of one room's conversation: the instructions, then every turn, each user
+ * message tagged with the speaker's name ("Ana: ..."), and of the agent's replies only what was
+ * actually played out.
+ */
+export class ChatContext {
+  readonly #opts: ContextOptions;
+  readonly #messages: ChatMessage[] = [];
+
+  constructor(opts: ContextOptions) {
+    this.#opts = opts;
+  }
+
+  /** A user turn; consecutive turns of the same person are one message. */
+  addUser(speaker: string, text: string): void {
+    const content = `${speaker}: ${text.trim()}`;
+    const last = this.#messages.at(-1);
+    if (last?.role === 'user' && last.content.startsWith(`${speaker}: `)) {
+      last.content += ` ${text.trim()}`;
+    } else {
+      this.#messages.push({ role: 'user', content });
+    }
+    this.#trim();
+  }
+
+  /** What the agent said, as far as it was heard; nothing is recorded for an empty text. */
+  addAgent(text: string): void {
+    const content = text.trim();
+    if (!content) return;
+    this.#messages.push({ role: 'assistant', content });
+    this.#trim();
+  }
+
+  /** The request body's messages, system first. A copy: later turns do not change it. */
+  messages(): ChatMessage[] {
+    return [
+      { role: 'system', content: this.#opts.instructions },
+      ...this.#messages.map((m) => ({ ...m })),
+    ];
+  }
+
+  #trim(): void {
+    const excess = this.#messages.length - this.#opts.maxMessages;
+    if (excess > 0) this.#messages.splice(0, excess);
+  }
+}

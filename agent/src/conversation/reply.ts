@@ -1,0 +1,192 @@
+import type { SpeakOptions, SpeechReport, SpokenSegment } from '../audio/speaker.js';
+import type { ChatMessage, Llm, SpeechSynthesizer } from '../providers/types.js';
+import { ClauseChunker } from './chunker.js';
+import type { ChunkerOptions } from './chunker.js';
+
+/** Where a reply's speech goes (the room's Speaker; a fake in tests). */
+export interface SpeechOutput {
+  speak(segments: AsyncIterable<SpokenSegment>, opts: SpeakOptions): Promise<SpeechReport>;
+}
+
+export interface ReplyTimings {
+  llmRequestAt: number;
+  llmFirstTokenAt: number | undefined;
+  ttsRequestAt: number | undefined;
+  ttsFirstByteAt: number | undefined;
+  firstAudioAt: number | undefined;
+}
+
+export interface ReplyResult extends SpeechReport {
+  timings: ReplyTimings;
+  /** The LLM or TTS failure that cut the reply short, if any. */
+  error: unknown;
+}
+
+export interface ReplyOptions {
+  llm: Llm;
+  tts: SpeechSynthesizer;
+  output: SpeechOutput;
+  /** Aborting it stops every stage: the LLM request, TTS requests and playout. */
+  signal: AbortSignal;
+  chunker?: Partial<ChunkerOptions>;
+  /** TTS requests allowed ahead of the segment being played (1 = the next one). */
+  prefetch?: number;
+  onFirstAudio?: () => void;
+  onWord?: (word: string) => void;
+}
+
+/**
+ * One reply: LLM tokens -> clause chunks -> TTS streams -> the speech output. The next chunk's
+ * TTS starts while the current one plays, so the voice has no gaps; everything stops when the
+ * signal aborts. Resolves with what was actually played.
+ */
+export async function runReply(
+  messages: readonly ChatMessage[],
+  opts: ReplyOptions,
+): Promise<ReplyResult> {
+  const { signal } = opts;
+  const timings: ReplyTimings = {
+    llmRequestAt: performance.now(),
+    llmFirstTokenAt: undefined,
+    ttsRequestAt: undefined,
+    ttsFirstByteAt: undefined,
+    firstAudioAt: undefined,
+  };
+  let error: unknown;
+  const slots = new Slots(1 + (opts.prefetch ?? 1));
+
+  const segment = (text: string): SpokenSegment => {
+    const audio = prefetched(
+      (async function* () {
+        await slots.acquire(signal);
+        try {
+          timings.ttsRequestAt ??= performance.now();
+          for await (const chunk of opts.tts.synthesize(text, { signal })) {
+            timings.ttsFirstByteAt ??= performance.now();
+            yield chunk;
+          }
+        } finally {
+          slots.release();
+        }
+      })(),
+      (err) => {
+        if (!signal.aborted) error ??= err;
+      },
+    );
+    return { text, audio };
+  };
+
+  // The LLM is read in the background, so chunks (and their TTS) are ready before playout asks.
+  const ready = new Queue<SpokenSegment>();
+  void (async () => {
+    const chunker = new ClauseChunker(opts.chunker);
+    try {
+      for await (const delta of opts.llm.stream(messages, { signal })) {
+        timings.llmFirstTokenAt ??= performance.now();
+        for (const text of chunker.push(delta)) ready.push(segment(text));
+        if (ready.closed) return;
+      }
+      for (const text of chunker.flush()) ready.push(segment(text));
+    } catch (err) {
+      if (!signal.aborted) error = err;
+    } finally {
+      ready.end();
+    }
+  })();
+
+  const report = await opts.output.speak(ready, {
+    signal,
+    onFirstAudio: () => {
+      timings.firstAudioAt = performance.now();
+      opts.onFirstAudio?.();
+    },
+    ...(opts.onWord ? { onWord: opts.onWord } : {}),
+  });
+  ready.close();
+  return { ...report, timings, error };
+}
+
+/** A one-consumer async queue: push, end, iterate; close() tells the producer to stop. */
+class Queue<T> implements AsyncIterable<T> {
+  readonly #items: T[] = [];
+  #ended = false;
+  #closed = false;
+  #wake: (() => void) | undefined;
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+  push(item: T): void {
+    this.#items.push(item);
+    this.#wake?.();
+  }
+  end(): void {
+    this.#ended = true;
+    this.#wake?.();
+  }
+  close(): void {
+    this.#closed = true;
+  }
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    try {
+      for (;;) {
+        if (this.#items.length) {
+          yield this.#items.shift()!;
+          continue;
+        }
+        if (this.#ended) return;
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        this.#wake = undefined;
+      }
+    } finally {
+      this.#closed = true;
+    }
+  }
+}
+
+/** At most `n` TTS requests in flight, granted in request order. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = n;
+  }
+  async acquire(signal: AbortSignal): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#waiting.push(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
+}
+
+/**
+ * Starts pulling `source` now (so TTS runs ahead of playout) and buffers its chunks for the one
+ * consumer. A source failure ends the stream early (the segment is cut short) and goes to
+ * `onError`, not to the consumer.
+ */
+function prefetched(source: AsyncGenerator<Int16Array>, onError: (err: unknown) => void) {
+  const chunks = new Queue<Int16Array>();
+  void (async () => {
+    try {
+      for await (const chunk of source) chunks.push(chunk);
+    } catch (err) {
+      onError(err);
+    } finally {
+      chunks.end();
+    }
+  })();
+  return chunks;
+}
