@@ -7,7 +7,7 @@
 //   2. npm dependencies (`npm install` when node_modules is missing)
 //   3. livekit-server (scripts/livekit-server.mjs: PATH, LIVEKIT_SERVER_BIN, cache or Go build)
 //   4. build every workspace, typecheck, lint
-//   5. unit tests of common, agent, web; then the e2e tests inside a fresh network namespace
+//   5. unit tests of common, agent, fixtures, web; then the e2e tests inside a fresh network namespace
 //
 // Every step runs even if an earlier test step failed (set-up and build failures stop the run);
 // the summary at the end lists each step with its time, and the exit code is non-zero on failure.
@@ -26,6 +26,9 @@ const SYSTEM_PACKAGES = {
   'espeak-ng': 'espeak-ng',
   sox: 'sox',
   iproute2: 'ip',
+  // The OpenAI-compatible fixture's speech recognition (fixtures/src/recognition).
+  pocketsphinx: 'pocketsphinx_continuous',
+  'pocketsphinx-en-us': '/usr/share/pocketsphinx/model/en-us',
 };
 
 function hasCommand(cmd) {
@@ -114,7 +117,7 @@ step('build', () => run('npm', ['run', 'build']) === 0, { fatal: true });
 step('typecheck', () => run('npm', ['run', 'typecheck']) === 0);
 step('lint', () => run('npm', ['run', 'lint']) === 0);
 
-for (const ws of ['common', 'agent', 'web']) {
+for (const ws of ['common', 'agent', 'fixtures', 'web']) {
   step(`unit tests: ${ws}`, () => run('npm', ['test', '-w', ws]) === 0);
 }
 step(
