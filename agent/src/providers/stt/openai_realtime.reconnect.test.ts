@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { startOpenAiFixture } from '@voice-agent/fixtures';
+import type { OpenAiFixture, RealtimeRecord } from '@voice-agent/fixtures';
+import { speech } from '../../../test/vad_audio.js';
+import { SAMPLES_PER_FRAME } from '../../audio/format.js';
+import type { ProviderError, SttEvent, SttStream } from '../types.js';
+import { OpenAiRealtimeStt } from './openai_realtime.js';
+import type { OpenAiRealtimeSttOptions } from './openai_realtime.js';
+
+const PHRASES = ['What time is it?', 'Turn on the kitchen lights.'];
+
+function push(stream: SttStream, samples: Int16Array) {
+  for (let at = 0; at < samples.length; at += SAMPLES_PER_FRAME) {
+    stream.pushAudio(samples.subarray(at, at + SAMPLES_PER_FRAME));
+  }
+}
+
+function recorder() {
+  const events: SttEvent[] = [];
+  const errors: ProviderError[] = [];
+  const finals = () => events.filter((e) => e.type === 'final');
+  const until = async (done: () => boolean, what: string, timeoutMs = 10_000) => {
+    const deadline = performance.now() + timeoutMs;
+    while (!done()) {
+      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  return {
+    events,
+    errors,
+    finals,
+    until,
+    onEvent: (e: SttEvent) => events.push(e),
+    onError: (e: ProviderError) => errors.push(e),
+  };
+}
+
+describe('openai realtime STT: dropped sockets, refused connections, stalls', () => {
+  let fx: OpenAiFixture;
+  const utterances = PHRASES.map((p) => speech(p));
+  const streams: SttStream[] = [];
+  const providers: OpenAiRealtimeStt[] = [];
+
+  const open = (rec: ReturnType<typeof recorder>, over: Partial<OpenAiRealtimeSttOptions> = {}) => {
+    const stt = new OpenAiRealtimeStt({
+      baseURL: fx.baseUrl,
+      apiKey: 'sk-rt',
+      model: 'gpt-4o-transcribe',
+      retry: { baseDelayMs: 20 },
+      ...over,
+    });
+    providers.push(stt);
+    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
+    streams.push(stream);
+    return stream;
+  };
+  const connections = () => fx.requests.filter((r) => r.endpoint === 'realtime').length;
+
+  before(async () => {
+    fx = await startOpenAiFixture({ phrases: PHRASES, apiKey: 'sk-rt' });
+  });
+  beforeEach(() => {
+    fx.script.realtime.faults.length = 0;
+  });
+  after(async () => {
+    await Promise.all(providers.map((p) => p.close()));
+    await fx.close();
+  });
+
+  it('a socket dropped before the final: reconnects, resends the utterance, final arrives once', async () => {
+    // session.updated, committed, then the socket is destroyed instead of the first delta.
+    fx.script.realtime.faults.push({ kind: 'drop', afterChunks: 2 });
+    const before = connections();
+    const rec = recorder();
+    const stream = open(rec);
+    push(stream, utterances[0]!);
+    stream.commit();
+    await rec.until(() => rec.finals().length === 1, 'the final');
+    push(stream, utterances[1]!);
+    stream.commit();
+    await rec.until(() => rec.finals().length === 2, 'the second final');
+    assert.deepEqual(
+      rec.finals().map((f) => f.text),
+      PHRASES,
+    );
+    assert.deepEqual(rec.errors, []);
+    assert.equal(connections() - before, 2, 'one reconnect');
+    const second = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
+    assert.equal(second.clientEvents[0], 'session.update', 'the new session is configured first');
+  });
+
+  it('a drop mid-utterance loses no audio: what the old socket had is resent', async () => {
+    // The first connection is dropped right after its session.update is answered.
+    fx.script.realtime.faults.push({ kind: 'drop', afterChunks: 0 });
+    const before = connections();
+    const rec = recorder();
+    const stream = open(rec);
+    const half = Math.floor(utterances[1]!.length / 2);
+    push(stream, utterances[1]!.subarray(0, half));
+    await rec.until(() => connections() - before === 2, 'the reconnect');
+    push(stream, utterances[1]!.subarray(half));
+    stream.commit();
+    await rec.until(() => rec.finals().length === 1, 'the final');
+    assert.equal(rec.finals()[0]?.text, PHRASES[1]);
+    assert.deepEqual(rec.errors, []);
+  });
+
+  it('a refused connection (503, then 429 with retry-after) is retried', async () => {
+    fx.script.realtime.faults.push(
+      { kind: 'status', status: 503 },
+      { kind: 'status', status: 429, retryAfterS: 0 },
+    );
+    const rec = recorder();
+    const stream = open(rec);
+    push(stream, utterances[1]!);
+    stream.commit();
+    await rec.until(() => rec.finals().length === 1, 'the final');
+    assert.equal(rec.finals()[0]?.text, PHRASES[1]);
+    assert.deepEqual(rec.errors, []);
+  });
+
+  it('a stalled server: the socket is replaced after stallTimeoutMs and the final arrives', async () => {
+    fx.script.realtime.faults.push({ kind: 'stall', afterChunks: 2 });
+    const rec = recorder();
+    const stream = open(rec, { stallTimeoutMs: 300 });
+    push(stream, utterances[0]!);
+    const committedAt = performance.now();
+    stream.commit();
+    await rec.until(() => rec.finals().length === 1, 'the final');
+    const took = performance.now() - committedAt;
+    assert.equal(rec.finals()[0]?.text, PHRASES[0]);
+    assert.ok(took >= 300 && took < 2_000, `final after ${took} ms`);
+  });
+
+  it('a wrong API key fails once with a non-retryable 401, and the stream stops', async () => {
+    const rec = recorder();
+    const stream = open(rec, { apiKey: 'wrong' });
+    push(stream, utterances[0]!);
+    stream.commit();
+    await rec.until(() => rec.errors.length > 0, 'the error');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(rec.errors.length, 1);
+    assert.equal(rec.errors[0]?.status, 401);
+    assert.equal(rec.errors[0]?.retryable, false);
+    assert.deepEqual(rec.events, []);
+    stream.commit(); // ignored after failure
+  });
+
+  it('drops that keep coming fail the stream once, after the retry budget', async () => {
+    for (let i = 0; i < 5; i++) fx.script.realtime.faults.push({ kind: 'drop', afterChunks: 1 });
+    const rec = recorder();
+    const stream = open(rec, { retry: { attempts: 3, baseDelayMs: 10 } });
+    push(stream, utterances[0]!);
+    stream.commit();
+    await rec.until(() => rec.errors.length > 0, 'the error');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(rec.errors.length, 1);
+    assert.equal(rec.errors[0]?.retryable, true, 'a dropped socket is a retryable kind of error');
+  });
+});

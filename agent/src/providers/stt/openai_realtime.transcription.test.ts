@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startOpenAiFixture } from '@voice-agent/fixtures';
+import type { OpenAiFixture, RealtimeRecord } from '@voice-agent/fixtures';
+import { speech } from '../../../test/vad_audio.js';
+import { SAMPLES_PER_FRAME } from '../../audio/format.js';
+import type { ProviderError, SttEvent, SttStream } from '../types.js';
+import { OpenAiRealtimeStt } from './openai_realtime.js';
+
+const PHRASES = ['What time is it?', 'Turn on the kitchen lights.'];
+
+/** Pushes audio in 10 ms frames (faster than real time). */
+function push(stream: SttStream, samples: Int16Array) {
+  for (let at = 0; at < samples.length; at += SAMPLES_PER_FRAME) {
+    stream.pushAudio(samples.subarray(at, at + SAMPLES_PER_FRAME));
+  }
+}
+
+function recorder() {
+  const events: SttEvent[] = [];
+  const errors: ProviderError[] = [];
+  const finals = () => events.filter((e) => e.type === 'final');
+  const waitForFinals = async (n: number, timeoutMs = 10_000) => {
+    const deadline = performance.now() + timeoutMs;
+    while (finals().length < n) {
+      if (errors.length > 0) throw errors[0];
+      if (performance.now() > deadline) throw new Error(`only ${finals().length} of ${n} finals`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return finals();
+  };
+  return {
+    events,
+    errors,
+    waitForFinals,
+    onEvent: (e: SttEvent) => events.push(e),
+    onError: (e: ProviderError) => errors.push(e),
+  };
+}
+
+describe('openai realtime STT: transcription against the realtime fixture', () => {
+  let fx: OpenAiFixture;
+  let stt: OpenAiRealtimeStt;
+  const utterances = PHRASES.map((p) => speech(p));
+
+  before(async () => {
+    fx = await startOpenAiFixture({
+      phrases: PHRASES,
+      apiKey: 'sk-rt',
+      script: { realtime: { finalDelayMs: 50, deltaIntervalMs: 15 } },
+    });
+    stt = new OpenAiRealtimeStt({
+      baseURL: fx.baseUrl,
+      apiKey: 'sk-rt',
+      model: 'gpt-4o-transcribe',
+      language: 'en',
+    });
+  });
+  after(async () => {
+    await stt.close();
+    await fx.close();
+  });
+
+  it('transcribes two utterances in order: interims, then the final, per utterance', async (t) => {
+    const rec = recorder();
+    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
+    // Pushed at once: audio arriving before the socket is open is buffered and sent on connect.
+    push(stream, utterances[0]!);
+    stream.commit();
+    push(stream, utterances[1]!);
+    stream.commit();
+    const finals = await rec.waitForFinals(2);
+    await stream.close();
+
+    assert.deepEqual(
+      finals.map((f) => f.text),
+      PHRASES,
+    );
+    // Every event of utterance 1 comes before any event of utterance 2.
+    const firstFinal = rec.events.indexOf(finals[0]!);
+    const before1 = rec.events.slice(0, firstFinal);
+    const between = rec.events.slice(firstFinal + 1, rec.events.indexOf(finals[1]!));
+    assert.ok(before1.length >= 2, 'interims before the first final');
+    assert.ok(before1.every((e) => e.type === 'interim' && PHRASES[0]!.startsWith(e.text)));
+    assert.ok(between.length >= 2, 'interims before the second final');
+    assert.ok(between.every((e) => e.type === 'interim' && PHRASES[1]!.startsWith(e.text)));
+    // Interims are the whole text so far, growing.
+    const lengths = before1.map((e) => e.text.length);
+    assert.deepEqual(
+      lengths,
+      [...lengths].sort((a, b) => a - b),
+    );
+    for (const f of finals) assert.ok(f.type === 'final' && f.latencyMs > 0);
+    assert.deepEqual(rec.errors, []);
+    t.diagnostic(
+      `commit -> final: ${finals.map((f) => (f.type === 'final' ? f.latencyMs.toFixed(0) : '')).join(', ')} ms (fixture finalDelayMs 50, deltas 15 ms apart)`,
+    );
+
+    const record = fx.requests.findLast((r) => r.endpoint === 'realtime');
+    assert.equal(record?.headers.authorization, 'Bearer sk-rt');
+    const body = record?.body as RealtimeRecord;
+    assert.equal(body.query.intent, 'transcription');
+    assert.equal(body.clientEvents[0], 'session.update');
+    assert.equal(body.clientEvents.filter((e) => e === 'input_audio_buffer.commit').length, 2);
+    const session = body.session as {
+      type: string;
+      audio: {
+        input: { turn_detection: unknown; transcription: { model: string; language: string } };
+      };
+    };
+    assert.equal(session.type, 'transcription');
+    assert.equal(session.audio.input.turn_detection, null);
+    assert.equal(session.audio.input.transcription.model, 'gpt-4o-transcribe');
+    assert.equal(session.audio.input.transcription.language, 'en');
+  });
+
+  it('once connected, sends audio as ~50 ms appends', async () => {
+    const rec = recorder();
+    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
+    push(stream, utterances[0]!);
+    stream.commit();
+    await rec.waitForFinals(1);
+    const body = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
+    const appendsBefore = body.clientEvents.filter((e) => e === 'input_audio_buffer.append').length;
+    push(stream, utterances[1]!);
+    stream.commit();
+    const finals = await rec.waitForFinals(2);
+    assert.equal(finals[1]?.text, PHRASES[1]);
+    await stream.close();
+    const appends =
+      body.clientEvents.filter((e) => e === 'input_audio_buffer.append').length - appendsBefore;
+    const expected = utterances[1]!.length / 1200;
+    assert.ok(Math.abs(appends - expected) <= 1, `${appends} appends, ~${expected} expected`);
+  });
+
+  it('a commit with no or too little audio gives an empty final, never a server error', async () => {
+    const rec = recorder();
+    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
+    push(stream, utterances[0]!);
+    stream.commit();
+    await rec.waitForFinals(1); // connected now
+    stream.commit(); // nothing pushed
+    push(stream, utterances[0]!.subarray(0, 1200)); // 50 ms: below OpenAI's 100 ms minimum
+    stream.commit();
+    push(stream, utterances[1]!);
+    stream.commit();
+    const finals = await rec.waitForFinals(4);
+    assert.deepEqual(
+      finals.map((f) => f.text),
+      [PHRASES[0], '', '', PHRASES[1]],
+    );
+    await stream.close();
+    const body = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
+    assert.equal(body.clientEvents.filter((e) => e === 'input_audio_buffer.commit').length, 2);
+    assert.ok(body.clientEvents.includes('input_audio_buffer.clear'));
+    assert.deepEqual(rec.errors, []);
+  });
+
+  it('clear() drops the audio of the current utterance', async () => {
+    const rec = recorder();
+    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
+    push(stream, utterances[1]!);
+    stream.clear();
+    push(stream, utterances[0]!);
+    stream.commit();
+    const [final] = await rec.waitForFinals(1);
+    assert.equal(final?.text, PHRASES[0]);
+    await stream.close();
+  });
+
+  it('close() closes the socket and ends the session quietly', async () => {
+    const rec = recorder();
+    const ac = new AbortController();
+    const stream = stt.stream({ signal: ac.signal, ...rec });
+    push(stream, utterances[0]!);
+    stream.commit();
+    const started = performance.now();
+    ac.abort();
+    await stream.close();
+    assert.ok(performance.now() - started < 1_500);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(rec.events, [], 'nothing after close');
+    assert.deepEqual(rec.errors, []);
+  });
+});

@@ -1,0 +1,541 @@
+import type WebSocket from 'ws';
+import { PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
+import type { Logger } from '../../log.js';
+import { providerMetrics } from '../../metrics/providers.js';
+import { closeError, LinkedAbort, retry, timeoutError, toProviderError } from '../base.js';
+import type { RetryPolicy } from '../base.js';
+import { concat, pcmToBytes } from '../pcm.js';
+import { ProviderError } from '../types.js';
+import type { Stt, SttStream, SttStreamOptions } from '../types.js';
+import { openWebSocket } from '../ws.js';
+
+/** The realtime API takes 16-bit mono PCM at 24 kHz, our pipeline rate. */
+const INPUT_SAMPLE_RATE = 24_000;
+/** OpenAI refuses to commit less than 100 ms of audio (`input_audio_buffer_commit_empty`). */
+const MIN_COMMIT_SAMPLES = INPUT_SAMPLE_RATE / 10;
+/** Audio resent after a reconnect goes in appends of at most this much. */
+const RESEND_APPEND_SAMPLES = INPUT_SAMPLE_RATE;
+/** A connection that lived this long before dropping counts as having worked. */
+const HEALTHY_CONNECTION_MS = 10_000;
+
+if (PIPELINE_SAMPLE_RATE !== INPUT_SAMPLE_RATE) {
+  throw new Error('openai realtime STT expects the pipeline rate to be 24 kHz');
+}
+
+export interface OpenAiRealtimeSttOptions {
+  baseURL: string;
+  apiKey: string;
+  model: string;
+  language?: string | undefined;
+  /** Metrics/log label. Default 'openai-realtime'. */
+  label?: string | undefined;
+  /** Audio per `input_audio_buffer.append`. Default 50. */
+  appendMs?: number | undefined;
+  /** Audio kept per utterance (buffered while reconnecting, resent after a drop). Default 15000. */
+  maxBufferedMs?: number | undefined;
+  /** Connect -> socket open, per attempt. Default 5000. */
+  connectTimeoutMs?: number | undefined;
+  /** With a transcript outstanding, the longest silence from the server. Default 5000. */
+  stallTimeoutMs?: number | undefined;
+  retry?: RetryPolicy | undefined;
+  log?: Logger | undefined;
+}
+
+/**
+ * OpenAI realtime transcription over a WebSocket (`/v1/realtime?intent=transcription`), using
+ * the GA protocol: `session.update` with `session.type: 'transcription'`. Turn detection is off:
+ * the agent's VAD commits each utterance.
+ */
+export class OpenAiRealtimeStt implements Stt {
+  readonly label: string;
+  readonly #opts: OpenAiRealtimeSttOptions;
+  readonly #closing = new AbortController();
+  readonly #streams = new Set<RealtimeSttStream>();
+
+  constructor(opts: OpenAiRealtimeSttOptions) {
+    this.#opts = opts;
+    this.label = opts.label ?? 'openai-realtime';
+  }
+
+  stream(opts: SttStreamOptions): SttStream {
+    const stream = new RealtimeSttStream(this.label, this.#opts, opts, this.#closing.signal, () =>
+      this.#streams.delete(stream),
+    );
+    this.#streams.add(stream);
+    return stream;
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort(new DOMException('provider closed', 'AbortError'));
+    await Promise.all([...this.#streams].map((s) => s.close()));
+  }
+}
+
+/** One committed (or still open) utterance, kept until its final is emitted. */
+interface Utterance {
+  /** Kept for resending after a reconnect (bounded by maxBufferedMs). */
+  chunks: Int16Array[];
+  samples: number;
+  /** Not yet appended on the current socket. */
+  unsent: Int16Array[];
+  unsentSamples: number;
+  /** Some of its audio is in the server's buffer on the current socket. */
+  appended: boolean;
+  committedAt: number | undefined;
+  itemId: string | undefined;
+  /** Deltas so far. */
+  text: string;
+  interimSent: string;
+  /** Set once known ('' when there was nothing to transcribe). */
+  final: string | undefined;
+  dropWarned: boolean;
+}
+
+type Pending = { kind: 'session' } | { kind: 'commit'; utterance: Utterance };
+
+interface ServerEvent {
+  type?: unknown;
+  item_id?: unknown;
+  delta?: unknown;
+  transcript?: unknown;
+  error?: { code?: unknown; message?: unknown; event_id?: unknown } | undefined;
+}
+
+function newUtterance(): Utterance {
+  return {
+    chunks: [],
+    samples: 0,
+    unsent: [],
+    unsentSamples: 0,
+    appended: false,
+    committedAt: undefined,
+    itemId: undefined,
+    text: '',
+    interimSent: '',
+    final: undefined,
+    dropWarned: false,
+  };
+}
+
+class RealtimeSttStream implements SttStream {
+  readonly #provider: string;
+  readonly #cfg: OpenAiRealtimeSttOptions;
+  readonly #opts: SttStreamOptions;
+  readonly #life: LinkedAbort;
+  readonly #onClosed: () => void;
+  readonly #appendSamples: number;
+  readonly #maxSamples: number;
+  #ws: WebSocket | undefined;
+  #connectedAt = 0;
+  #connecting: Promise<void> | undefined;
+  /** Why the current socket is being torn down by us (a stall), if it is. */
+  #dropCause: ProviderError | undefined;
+  #dropsWithoutProgress = 0;
+  #current = newUtterance();
+  /** Committed utterances in commit order, until their finals are emitted. */
+  readonly #inflight: Utterance[] = [];
+  /** Commits sent on the current socket, waiting for `input_audio_buffer.committed`. */
+  #awaitingItem: Utterance[] = [];
+  readonly #byItem = new Map<string, Utterance>();
+  readonly #pending = new Map<string, Pending>();
+  #eventSeq = 0;
+  #lastActivityAt = 0;
+  #watchdog: NodeJS.Timeout | undefined;
+  #failed = false;
+  #closed = false;
+
+  constructor(
+    provider: string,
+    cfg: OpenAiRealtimeSttOptions,
+    opts: SttStreamOptions,
+    closing: AbortSignal,
+    onClosed: () => void,
+  ) {
+    this.#provider = provider;
+    this.#cfg = cfg;
+    this.#opts = opts;
+    this.#onClosed = onClosed;
+    this.#appendSamples = Math.max(
+      1,
+      Math.round(((cfg.appendMs ?? 50) * INPUT_SAMPLE_RATE) / 1000),
+    );
+    this.#maxSamples = Math.round(((cfg.maxBufferedMs ?? 15_000) * INPUT_SAMPLE_RATE) / 1000);
+    this.#life = new LinkedAbort(opts.signal, closing);
+    if (this.#life.signal.aborted) {
+      void this.close();
+      return;
+    }
+    this.#life.signal.addEventListener('abort', () => void this.close(), { once: true });
+    this.#connect();
+  }
+
+  get #dead(): boolean {
+    return this.#closed || this.#failed || this.#life.signal.aborted;
+  }
+
+  pushAudio(samples: Int16Array): void {
+    if (this.#dead || samples.length === 0) return;
+    const u = this.#current;
+    const copy = samples.slice();
+    u.chunks.push(copy);
+    u.samples += copy.length;
+    u.unsent.push(copy);
+    u.unsentSamples += copy.length;
+    this.#bound(u);
+    if (this.#ws && u.unsentSamples >= this.#appendSamples) this.#flush(u);
+  }
+
+  commit(): void {
+    if (this.#dead) return;
+    const u = this.#current;
+    this.#current = newUtterance();
+    u.committedAt = performance.now();
+    this.#inflight.push(u);
+    if (u.samples < MIN_COMMIT_SAMPLES) {
+      // Too short to commit (OpenAI would answer an error): nothing to transcribe.
+      if (u.appended) this.#send({ type: 'input_audio_buffer.clear' });
+      u.final = '';
+      this.#emitReady();
+      return;
+    }
+    if (this.#ws) this.#sendCommit(u);
+  }
+
+  clear(): void {
+    if (this.#dead) return;
+    if (this.#current.appended) this.#send({ type: 'input_audio_buffer.clear' });
+    this.#current = newUtterance();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#life.abort(new DOMException('stream closed', 'AbortError'));
+    this.#stopWatchdog();
+    this.#onClosed();
+    const ws = this.#ws;
+    this.#ws = undefined;
+    if (ws) await closeSocket(ws);
+    await this.#connecting;
+  }
+
+  // ---- connection -----------------------------------------------------------------------------
+
+  #connect(): void {
+    const label = { provider: this.#provider, kind: 'stt' as const };
+    const url = new URL(this.#cfg.baseURL.replace(/\/+$/, '') + '/realtime');
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('intent', 'transcription');
+    const signal = this.#life.signal;
+    this.#connecting = retry(
+      () =>
+        openWebSocket(url.href, {
+          label,
+          signal,
+          timeoutMs: this.#cfg.connectTimeoutMs ?? 5_000,
+          headers: { Authorization: `Bearer ${this.#cfg.apiKey}` },
+        }),
+      { ...label, signal, log: this.#cfg.log, ...this.#cfg.retry },
+    ).then(
+      (ws) => {
+        if (this.#dead) ws.terminate();
+        else this.#attach(ws);
+      },
+      (err: unknown) => {
+        if (!this.#dead) this.#fail(toProviderError(err, label));
+      },
+    );
+  }
+
+  #attach(ws: WebSocket): void {
+    this.#ws = ws;
+    this.#connectedAt = performance.now();
+    this.#dropCause = undefined;
+    this.#awaitingItem = [];
+    this.#byItem.clear();
+    this.#pending.clear();
+    ws.on('message', (data) => {
+      if (ws === this.#ws) this.#onServerEvent(data.toString());
+    });
+    ws.on('error', (err) => {
+      if (ws === this.#ws) this.#dropCause ??= toProviderError(err, this.#label);
+    });
+    ws.on('close', (code, reason) => {
+      if (ws === this.#ws) this.#onDropped(code, reason.toString());
+    });
+    this.#cfg.log?.debug({ provider: this.#provider }, 'stt connected');
+
+    const language = this.#opts.language ?? this.#cfg.language;
+    this.#send(
+      {
+        type: 'session.update',
+        session: {
+          type: 'transcription',
+          audio: {
+            input: {
+              format: { type: 'audio/pcm', rate: INPUT_SAMPLE_RATE },
+              transcription: { model: this.#cfg.model, ...(language ? { language } : {}) },
+              turn_detection: null,
+            },
+          },
+        },
+      },
+      { kind: 'session' },
+    );
+    // The new server buffer is empty: resend what is still unanswered, in order.
+    for (const u of this.#inflight) {
+      if (u.final !== undefined) continue;
+      u.text = '';
+      u.itemId = undefined;
+      u.unsent = [...u.chunks];
+      u.unsentSamples = u.samples;
+      this.#flush(u, RESEND_APPEND_SAMPLES);
+      this.#sendCommit(u);
+    }
+    const current = this.#current;
+    current.appended = false;
+    current.unsent = [...current.chunks];
+    current.unsentSamples = current.samples;
+    if (current.samples > 0) this.#flush(current, RESEND_APPEND_SAMPLES);
+  }
+
+  #onDropped(code: number, reason: string): void {
+    this.#ws = undefined;
+    this.#stopWatchdog();
+    if (this.#dead) return;
+    const error = this.#dropCause ?? closeError(this.#label, code, reason);
+    providerMetrics.error(this.#provider, 'stt', error.retryable);
+    const livedMs = performance.now() - this.#connectedAt;
+    if (livedMs >= HEALTHY_CONNECTION_MS) this.#dropsWithoutProgress = 0;
+    this.#dropsWithoutProgress++;
+    const attempts = this.#cfg.retry?.attempts ?? 3;
+    this.#cfg.log?.warn(
+      {
+        provider: this.#provider,
+        code,
+        err: error.message,
+        livedMs,
+        drops: this.#dropsWithoutProgress,
+      },
+      'stt socket dropped',
+    );
+    if (!error.retryable || this.#dropsWithoutProgress >= attempts) {
+      this.#fail(error);
+      return;
+    }
+    providerMetrics.retry(this.#provider, 'stt');
+    this.#connect();
+  }
+
+  #fail(error: ProviderError): void {
+    if (this.#dead) return;
+    this.#failed = true;
+    this.#stopWatchdog();
+    const ws = this.#ws;
+    this.#ws = undefined;
+    ws?.terminate();
+    this.#inflight.length = 0;
+    this.#current = newUtterance();
+    this.#cfg.log?.error({ provider: this.#provider, err: error.message }, 'stt stream failed');
+    this.#opts.onError(error);
+  }
+
+  get #label() {
+    return { provider: this.#provider, kind: 'stt' as const };
+  }
+
+  // ---- sending --------------------------------------------------------------------------------
+
+  #send(event: Record<string, unknown>, pending?: Pending): void {
+    const ws = this.#ws;
+    if (!ws || ws.readyState !== ws.OPEN) return;
+    const eventId = `evt_agent_${++this.#eventSeq}`;
+    if (pending) this.#pending.set(eventId, pending);
+    ws.send(JSON.stringify({ event_id: eventId, ...event }));
+  }
+
+  /** Appends the utterance's unsent audio, in appends of at most `maxSamples`. */
+  #flush(u: Utterance, maxSamples = Number.POSITIVE_INFINITY): void {
+    if (!this.#ws || u.unsentSamples === 0) return;
+    const all = concat(u.unsent);
+    u.unsent = [];
+    u.unsentSamples = 0;
+    for (let at = 0; at < all.length; at += Math.min(all.length, maxSamples)) {
+      const part = all.subarray(at, at + maxSamples);
+      this.#send({ type: 'input_audio_buffer.append', audio: pcmToBytes(part).toString('base64') });
+    }
+    u.appended = true;
+  }
+
+  #sendCommit(u: Utterance): void {
+    this.#flush(u);
+    this.#send({ type: 'input_audio_buffer.commit' }, { kind: 'commit', utterance: u });
+    this.#awaitingItem.push(u);
+    this.#lastActivityAt = performance.now();
+    this.#armWatchdog();
+  }
+
+  /** Keeps an utterance's retained audio within maxBufferedMs, dropping the oldest. */
+  #bound(u: Utterance): void {
+    while (u.samples > this.#maxSamples && u.chunks.length > 1) {
+      const dropped = u.chunks.shift();
+      if (!dropped) break;
+      u.samples -= dropped.length;
+      if (u.unsent[0] === dropped) {
+        u.unsent.shift();
+        u.unsentSamples -= dropped.length;
+        if (!u.dropWarned) {
+          u.dropWarned = true;
+          this.#cfg.log?.warn({ provider: this.#provider }, 'stt audio dropped while disconnected');
+        }
+      }
+    }
+  }
+
+  // ---- receiving ------------------------------------------------------------------------------
+
+  #onServerEvent(text: string): void {
+    this.#lastActivityAt = performance.now();
+    let event: ServerEvent;
+    try {
+      event = JSON.parse(text) as ServerEvent;
+    } catch {
+      this.#cfg.log?.warn({ provider: this.#provider }, 'stt server event not JSON');
+      return;
+    }
+    const itemId = typeof event.item_id === 'string' ? event.item_id : undefined;
+    const u = itemId === undefined ? undefined : this.#byItem.get(itemId);
+    switch (event.type) {
+      case 'input_audio_buffer.committed': {
+        const next = this.#awaitingItem.shift();
+        if (next && itemId !== undefined) {
+          next.itemId = itemId;
+          this.#byItem.set(itemId, next);
+        }
+        break;
+      }
+      case 'conversation.item.input_audio_transcription.delta':
+        if (u && u.final === undefined && typeof event.delta === 'string') {
+          u.text += event.delta;
+          this.#emitInterim();
+        }
+        break;
+      case 'conversation.item.input_audio_transcription.completed':
+        if (u && u.final === undefined) {
+          u.final = typeof event.transcript === 'string' ? event.transcript : u.text;
+          this.#dropsWithoutProgress = 0;
+          this.#emitReady();
+        }
+        break;
+      case 'conversation.item.input_audio_transcription.failed':
+        if (u && u.final === undefined) {
+          this.#cfg.log?.warn(
+            { provider: this.#provider, item: itemId },
+            'stt transcription failed',
+          );
+          u.final = '';
+          this.#emitReady();
+        }
+        break;
+      case 'error':
+        this.#onServerError(event.error);
+        break;
+      default:
+        break;
+    }
+    this.#armWatchdog();
+  }
+
+  #onServerError(error: ServerEvent['error']): void {
+    const code = typeof error?.code === 'string' ? error.code : undefined;
+    const message = typeof error?.message === 'string' ? error.message : 'server error';
+    const eventId = typeof error?.event_id === 'string' ? error.event_id : undefined;
+    const about = eventId === undefined ? undefined : this.#pending.get(eventId);
+    const failure = new ProviderError({
+      ...this.#label,
+      message: `server error${code ? ` (${code})` : ''}: ${message}`,
+      retryable: false,
+    });
+    providerMetrics.error(this.#provider, 'stt', false);
+    if (about?.kind === 'session') {
+      this.#fail(failure);
+      return;
+    }
+    this.#cfg.log?.warn(
+      { provider: this.#provider, code, err: failure.message },
+      'stt server error',
+    );
+    if (about?.kind === 'commit' || code === 'input_audio_buffer_commit_empty') {
+      // The commit was refused: that utterance has no transcript.
+      const u = about?.kind === 'commit' ? about.utterance : this.#awaitingItem[0];
+      if (u) {
+        this.#awaitingItem = this.#awaitingItem.filter((x) => x !== u);
+        u.final ??= '';
+        this.#emitReady();
+      }
+    }
+  }
+
+  /** The latest text of the oldest utterance still waiting, if it changed. */
+  #emitInterim(): void {
+    const head = this.#inflight[0];
+    if (!head || head.final !== undefined) return;
+    const text = head.text.trim();
+    if (text === '' || text === head.interimSent) return;
+    head.interimSent = text;
+    this.#opts.onEvent({ type: 'interim', text, at: performance.now() });
+  }
+
+  /** Emits finals in commit order: utterance N's final always before anything of N + 1. */
+  #emitReady(): void {
+    for (let head = this.#inflight[0]; head?.final !== undefined; head = this.#inflight[0]) {
+      this.#inflight.shift();
+      const at = performance.now();
+      const latencyMs = at - (head.committedAt ?? at);
+      if (head.samples >= MIN_COMMIT_SAMPLES) {
+        providerMetrics.firstChunk(this.#provider, 'stt', latencyMs);
+      }
+      this.#opts.onEvent({ type: 'final', text: head.final.trim(), at, latencyMs });
+      if (this.#dead) return;
+    }
+    this.#emitInterim();
+  }
+
+  // ---- stall watchdog -------------------------------------------------------------------------
+
+  #armWatchdog(): void {
+    this.#stopWatchdog();
+    if (!this.#ws || !this.#inflight.some((u) => u.final === undefined)) return;
+    const stallMs = this.#cfg.stallTimeoutMs ?? 5_000;
+    const left = this.#lastActivityAt + stallMs - performance.now();
+    this.#watchdog = setTimeout(
+      () => {
+        this.#watchdog = undefined;
+        const ws = this.#ws;
+        if (!ws) return;
+        if (performance.now() - this.#lastActivityAt < stallMs) return this.#armWatchdog();
+        this.#dropCause = timeoutError(this.#label, 'no transcript', stallMs);
+        ws.terminate();
+      },
+      Math.max(0, left),
+    );
+  }
+
+  #stopWatchdog(): void {
+    if (this.#watchdog) clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+}
+
+/** Closes politely, then for sure: at most 1 s for the server's close frame. */
+async function closeSocket(ws: WebSocket): Promise<void> {
+  if (ws.readyState === ws.CLOSED) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => ws.terminate(), 1_000);
+    ws.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.close(1000);
+  });
+}
