@@ -29,6 +29,9 @@ export const AGENT_TRACK_NAME = 'agent-voice';
 /** LiveKit's topic for typed user input (text streams); the agent answers it like speech. */
 export const CHAT_TOPIC = 'lk.chat';
 
+/** Longest typed message, in UTF-16 code units after trimming; the page and the agent both enforce it. */
+export const MAX_CHAT_CHARS = 2000;
+
 /**
  * User transcripts: the agent publishes them on TRANSCRIPTION_TOPIC *on behalf of* the speaker,
  * with this attribute naming whose words they are (the stream's sender is the agent).

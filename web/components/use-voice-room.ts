@@ -11,6 +11,7 @@ import {
   Track,
 } from 'livekit-client';
 import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
+import { type AgentView, findAgent } from '../lib/agent';
 import { AudioMeter } from '../lib/audio-meter';
 import type { PeakStats } from '../lib/audio-peak';
 import { fetchToken } from '../lib/join';
@@ -47,7 +48,15 @@ interface Session {
   meter: AudioMeter;
   /** Set by `leave`: errors after it are not the user's concern. */
   left: boolean;
+  /** Undoes what `onRoom` set up on the room. */
+  detach: () => void;
 }
+
+/**
+ * Called with each new Room before it connects (text-stream handlers registered here miss no
+ * stream); returns its cleanup, run when the room is left. Keep it stable (useCallback).
+ */
+export type RoomSetup = (room: Room) => () => void;
 
 function without<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
   const copy = { ...record };
@@ -60,6 +69,10 @@ export interface VoiceRoomState {
   /** The room joined (or being joined) and our identity in it. */
   joined: { room: string; identity: string | undefined } | undefined;
   participants: ParticipantView[];
+  /** The agent in the room, if one has joined. */
+  agent: AgentView | undefined;
+  /** The livekit-client Room while joined (or joining). */
+  room: Room | undefined;
   /** Received-audio peaks by participant identity. */
   levels: Readonly<Record<string, PeakStats>>;
   error: string | undefined;
@@ -74,10 +87,15 @@ export interface VoiceRoomState {
  * Joins a LiveKit room with the microphone, plays every remote audio track through an `<audio>`
  * element appended to `audioContainer`, and keeps a view of the participants.
  */
-export function useVoiceRoom(audioContainer: RefObject<HTMLElement | null>): VoiceRoomState {
+export function useVoiceRoom(
+  audioContainer: RefObject<HTMLElement | null>,
+  onRoom: RoomSetup,
+): VoiceRoomState {
   const [connection, setConnection] = useState<UiConnectionState>('disconnected');
   const [joined, setJoined] = useState<VoiceRoomState['joined']>(undefined);
   const [participants, setParticipants] = useState<ParticipantView[]>([]);
+  const [agent, setAgent] = useState<AgentView | undefined>(undefined);
+  const [currentRoom, setCurrentRoom] = useState<Room | undefined>(undefined);
   const [levels, setLevels] = useState<Record<string, PeakStats>>({});
   const [error, setError] = useState<string | undefined>(undefined);
   const [audioBlocked, setAudioBlocked] = useState(false);
@@ -87,6 +105,7 @@ export function useVoiceRoom(audioContainer: RefObject<HTMLElement | null>): Voi
     async (s: Session) => {
       if (session.current === s) session.current = undefined;
       s.room.removeAllListeners();
+      s.detach();
       s.meter.close();
       try {
         await s.room.disconnect();
@@ -102,6 +121,8 @@ export function useVoiceRoom(audioContainer: RefObject<HTMLElement | null>): Voi
       setConnection('disconnected');
       setJoined(undefined);
       setParticipants([]);
+      setAgent(undefined);
+      setCurrentRoom((r) => (r === s.room ? undefined : r));
       setLevels({});
       setAudioBlocked(false);
     },
@@ -122,14 +143,18 @@ export function useVoiceRoom(audioContainer: RefObject<HTMLElement | null>): Voi
         setLevels((prev) => ({ ...prev, [identity]: stats })),
       );
       const room = new Room();
-      const s: Session = { room, audioContext, meter, left: false };
+      const s: Session = { room, audioContext, meter, left: false, detach: () => undefined };
       session.current = s;
       window.__voiceAgent = { room };
+      s.detach = onRoom(room);
+      setCurrentRoom(room);
 
-      const refresh = () =>
+      const refresh = () => {
         setParticipants(
           describeParticipants(room.localParticipant, room.remoteParticipants.values()),
         );
+        setAgent(findAgent(room.remoteParticipants.values()));
+      };
       room
         .on(RoomEvent.ConnectionStateChanged, (state) => {
           setConnection(uiState(state));
@@ -186,7 +211,7 @@ export function useVoiceRoom(audioContainer: RefObject<HTMLElement | null>): Voi
       }
       refresh();
     },
-    [audioContainer, close],
+    [audioContainer, close, onRoom],
   );
 
   const leave = useCallback(async () => {
@@ -222,6 +247,8 @@ export function useVoiceRoom(audioContainer: RefObject<HTMLElement | null>): Voi
     connection,
     joined,
     participants,
+    agent,
+    room: currentRoom,
     levels,
     error,
     audioBlocked,

@@ -17,17 +17,61 @@
  *   of the first 15 ms poll whose peak exceeded 0.01; '' until then), measured with Web Audio
  *   analysers on the received tracks.
  * - `window.__voiceAgent = { room }`: the livekit-client Room while joined.
+ *
+ * The conversation (shown from joining on; after leaving only the transcript stays):
+ * - `data-testid="agent-state"`: the agent-state line, `data-state` = the agent's `lk.agent.state`
+ *   (initializing | listening | thinking | speaking; '' with no agent or no state yet) and
+ *   `data-agent-present` ('true' | 'false').
+ * - `data-testid="no-model"`: present when the agent's `voice_agent.models` has llm 'none'.
+ * - `data-testid="turn-metrics"`: the latest `voice_agent.metrics` report (absent before the
+ *   first), one attribute per TurnMetrics field, whole ms: `data-turn-id`, `data-speaker`,
+ *   `data-end-of-utterance-ms`, `data-stt-final-ms`, `data-llm-ttft-ms`, `data-tts-ttfb-ms`,
+ *   `data-end-to-end-ms`, and `data-e2e-ms` (= `data-end-to-end-ms`).
+ * - `data-testid="interrupt-button"` (disabled without an agent or while the RPC runs); after
+ *   it: `data-testid="interrupt-result"` with `data-result` = the RPC's answer ('ok' | 'idle'),
+ *   or `data-testid="interrupt-error"` with the failure.
+ * - `data-testid="transcript"`: the ordered list (aria-live polite); in it, one
+ *   `data-testid="transcript-entry"` per segment or typed message, whose text content is exactly
+ *   the words, with `data-speaker` (identity), `data-speaker-name`, `data-final` ('true' once the
+ *   segment's latest stream ended with `lk.transcription_final` not 'false'; typed messages at
+ *   once), `data-interim` ('true' while the latest stream says final 'false'), `data-from-agent`
+ *   ('true' | 'false') and `data-source` ('speech' | 'chat').
+ * - `data-testid="chat-input"`, `data-testid="chat-send"`; a refused or failed message:
+ *   `data-testid="chat-error"` (empty, over 2000 characters after trimming, send failure).
  */
-import { type FormEvent, useRef, useState } from 'react';
+import type { Room } from 'livekit-client';
+import { type FormEvent, useCallback, useRef, useState } from 'react';
+import { Conversation } from './conversation';
 import { ParticipantList } from './participant-list';
+import { useTranscript } from './use-transcript';
+import { useTurnMetrics } from './use-turn-metrics';
 import { useVoiceRoom } from './use-voice-room';
 
 export function VoiceRoom({ defaultRoom }: { defaultRoom: string }) {
   const [name, setName] = useState('');
   const [roomName, setRoomName] = useState(defaultRoom);
   const audioContainer = useRef<HTMLDivElement>(null);
-  const voice = useVoiceRoom(audioContainer);
+  const transcript = useTranscript();
+  const metrics = useTurnMetrics();
+  /** Counts joins: the conversation controls start afresh in each room. */
+  const [session, setSession] = useState(0);
+  const { attach: attachTranscript } = transcript;
+  const { attach: attachMetrics } = metrics;
+  const onRoom = useCallback(
+    (room: Room) => {
+      setSession((n) => n + 1);
+      const detachTranscript = attachTranscript(room);
+      const detachMetrics = attachMetrics(room);
+      return () => {
+        detachTranscript();
+        detachMetrics();
+      };
+    },
+    [attachTranscript, attachMetrics],
+  );
+  const voice = useVoiceRoom(audioContainer, onRoom);
   const idle = voice.connection === 'disconnected' && voice.joined === undefined;
+  const connected = voice.connection === 'connected';
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -88,6 +132,20 @@ export function VoiceRoom({ defaultRoom }: { defaultRoom: string }) {
         <button type="button" className="secondary" onClick={() => void voice.startAudio()}>
           Allow audio playback
         </button>
+      )}
+
+      {(!idle || transcript.entries.length > 0) && (
+        <Conversation
+          key={session}
+          active={!idle}
+          room={voice.room}
+          connected={connected}
+          self={voice.joined?.identity}
+          agent={voice.agent}
+          entries={transcript.entries}
+          metrics={metrics.latest}
+          onSent={transcript.addOwnMessage}
+        />
       )}
 
       <ParticipantList participants={voice.participants} levels={voice.levels} />
