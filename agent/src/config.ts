@@ -15,9 +15,69 @@ const ms = (what: string, min: number, max: number, fallback: number) =>
     .max(max, `expected at most ${max} ms`)
     .default(fallback);
 
+const optionalUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^https?:\/\/[^\s/]+/.test(v) && URL.canParse(v), {
+    message: 'expected an http(s) URL such as https://api.openai.com/v1',
+  })
+  .transform((v) => v.replace(/\/+$/, ''))
+  .optional();
+
+const DEFAULT_INSTRUCTIONS =
+  'You are a friendly voice assistant in a live audio room. Several people may be talking to ' +
+  "you; each user message starts with the speaker's name. Answer in one to three short spoken " +
+  'sentences, without lists, markdown or emoji.';
+
 /** Every setting of the agent process, from the environment and `.env`. */
 export const agentConfigSchema = refuseDevKeysInProduction(
   livekitSchema.extend({
+    /** Key for OpenAI or any OpenAI-compatible server; stages use it unless they have their own. */
+    OPENAI_API_KEY: z.string().trim().min(1).optional(),
+    /** Base URL of an OpenAI-compatible server (Groq, xAI, Ollama, vLLM...). */
+    OPENAI_BASE_URL: optionalUrl,
+    /**
+     * Speech to text: `openai-realtime` (streaming WebSocket), `openai-batch`
+     * (/v1/audio/transcriptions per utterance, for servers without streaming) or `none`.
+     * Default: openai-realtime when OPENAI_API_KEY or OPENAI_BASE_URL is set, else none.
+     */
+    AGENT_STT: z.enum(['openai-realtime', 'openai-batch', 'none']).optional(),
+    STT_MODEL: z.string().trim().min(1).default('gpt-4o-mini-transcribe'),
+    STT_LANGUAGE: z.string().trim().min(2).max(8).default('en'),
+    STT_BASE_URL: optionalUrl,
+    STT_API_KEY: z.string().trim().min(1).optional(),
+    /** Language model: `openai` (chat completions, any compatible server) or `none`. */
+    AGENT_LLM: z.enum(['openai', 'none']).optional(),
+    LLM_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
+    LLM_BASE_URL: optionalUrl,
+    LLM_API_KEY: z.string().trim().min(1).optional(),
+    /** Text to speech: `openai` (/v1/audio/speech, streaming PCM) or `flite` (embedded, offline). */
+    AGENT_TTS: z.enum(['openai', 'flite']).optional(),
+    TTS_MODEL: z.string().trim().min(1).default('gpt-4o-mini-tts'),
+    TTS_VOICE: z.string().trim().min(1).default('alloy'),
+    TTS_BASE_URL: optionalUrl,
+    TTS_API_KEY: z.string().trim().min(1).optional(),
+    /** The persona and rules the language model gets with every request. */
+    AGENT_INSTRUCTIONS: z
+      .string()
+      .trim()
+      .min(1, 'expected non-empty instructions')
+      .max(8000, 'expected at most 8000 characters')
+      .default(DEFAULT_INSTRUCTIONS),
+    /** Silence after a person's last speech before their turn is over. */
+    AGENT_TURN_HOLD_MS: ms('the end-of-turn silence', 100, 5_000, 500),
+    /** Silence that ends an utterance for VAD (and commits it to STT); at most the hold. */
+    AGENT_VAD_SILENCE_MS: ms('the VAD end-of-speech silence', 50, 2_000, 250),
+    /** Speech must last this long before VAD reports it (shorter blips are ignored). */
+    AGENT_VAD_MIN_SPEECH_MS: ms('the shortest speech VAD reports', 30, 1_000, 100),
+    /** Silero speech probability above which a window is speech. */
+    AGENT_VAD_THRESHOLD: z.coerce
+      .number({ message: 'expected a probability between 0.05 and 0.95, e.g. 0.5' })
+      .min(0.05, 'expected a probability between 0.05 and 0.95, e.g. 0.5')
+      .max(0.95, 'expected a probability between 0.05 and 0.95, e.g. 0.5')
+      .default(0.5),
+    /** Someone must speak this long over the agent before it stops (barge-in). */
+    AGENT_INTERRUPT_MIN_SPEECH_MS: ms('the barge-in speech duration', 30, 3_000, 200),
     /**
      * Empty: automatic dispatch (the agent joins every new room). A name: explicit dispatch only
      * (the agent joins rooms that ask for it by name, via token room configuration or the
@@ -67,9 +127,46 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       .default(-45),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   }),
-);
+).superRefine((cfg, ctx) => {
+  if (cfg.AGENT_VAD_SILENCE_MS > cfg.AGENT_TURN_HOLD_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AGENT_VAD_SILENCE_MS'],
+      message: `expected at most AGENT_TURN_HOLD_MS (${cfg.AGENT_TURN_HOLD_MS} ms)`,
+    });
+  }
+});
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+/** Which provider serves each stage, with its endpoint, after the defaults are applied. */
+export function stagesOf(cfg: AgentConfig) {
+  const openai = cfg.OPENAI_API_KEY !== undefined || cfg.OPENAI_BASE_URL !== undefined;
+  const endpoint = (baseUrl: string | undefined, apiKey: string | undefined) => ({
+    baseURL: baseUrl ?? cfg.OPENAI_BASE_URL ?? 'https://api.openai.com/v1',
+    // OpenAI-compatible local servers (Ollama, vLLM) take any key.
+    apiKey: apiKey ?? cfg.OPENAI_API_KEY ?? 'no-key',
+  });
+  return {
+    stt: {
+      provider: cfg.AGENT_STT ?? (openai ? 'openai-realtime' : 'none'),
+      ...endpoint(cfg.STT_BASE_URL, cfg.STT_API_KEY),
+      model: cfg.STT_MODEL,
+      language: cfg.STT_LANGUAGE,
+    },
+    llm: {
+      provider: cfg.AGENT_LLM ?? (openai ? 'openai' : 'none'),
+      ...endpoint(cfg.LLM_BASE_URL, cfg.LLM_API_KEY),
+      model: cfg.LLM_MODEL,
+    },
+    tts: {
+      provider: cfg.AGENT_TTS ?? (openai ? 'openai' : 'flite'),
+      ...endpoint(cfg.TTS_BASE_URL, cfg.TTS_API_KEY),
+      model: cfg.TTS_MODEL,
+      voice: cfg.TTS_VOICE,
+    },
+  } as const;
+}
 
 /** Reads the agent's configuration; throws a ConfigError naming every bad variable. */
 export function loadAgentConfig(env: Env = readEnv()): AgentConfig {

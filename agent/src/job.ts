@@ -1,12 +1,22 @@
 import { RoomEvent, TrackKind, TrackSource } from '@livekit/rtc-node';
 import type { RemoteParticipant, RemoteTrack, RemoteTrackPublication } from '@livekit/rtc-node';
-import { HEARING_ATTRIBUTE } from '@voice-agent/common';
-import { monitorInput } from './audio/input.js';
+import {
+  CHAT_TOPIC,
+  HEARING_ATTRIBUTE,
+  INTERRUPT_RPC,
+  MAX_CHAT_CHARS,
+  MODELS_ATTRIBUTE,
+} from '@voice-agent/common';
+import type { ModelsReport } from '@voice-agent/common';
 import { DEFAULT_ACTIVITY } from './audio/level.js';
-import { playPcm } from './audio/playout.js';
+import { Speaker } from './audio/speaker.js';
+import type { SileroVad } from './audio/vad.js';
 import type { AgentConfig } from './config.js';
+import { Conversation } from './conversation/conversation.js';
 import { Greeter } from './conversation/greeter.js';
-import type { Tts } from './providers/tts/tts.js';
+import { listen } from './conversation/listener.js';
+import { TurnDetector } from './conversation/turn_detector.js';
+import type { Llm, SpeechSynthesizer, Stt } from './providers/types.js';
 import { AgentRoom, isHuman } from './room/agent_room.js';
 import { HearingReporter } from './room/hearing.js';
 import type { JobContext, JobEntry } from './worker/worker.js';
@@ -14,17 +24,33 @@ import { errorFields } from './worker/worker.js';
 
 /** Longest wait for someone to subscribe to the agent's voice before greeting anyway. */
 const LISTENER_WAIT_MS = 3_000;
+const NO_MODEL_NOTE = ' No language model is configured, so I can only greet you.';
 
 export interface JobDeps {
-  config: Pick<AgentConfig, 'AGENT_GREETING' | 'AGENT_INPUT_ACTIVE_DBFS'>;
-  tts: Tts;
+  config: AgentConfig;
+  stt: Stt | undefined;
+  llm: Llm | undefined;
+  tts: SpeechSynthesizer;
+  models: ModelsReport;
+  vad: SileroVad;
+}
+
+/** What the agent tracks of each person whose microphone it hears. */
+interface Person {
+  name: string;
+  speaking: boolean;
+  detector: TurnDetector;
+  /** Numbers the person's utterances, for transcript segment ids. */
+  utterance: number;
 }
 
 /**
- * One room, top to bottom: join, listen to every human's microphone, greet each person by name,
- * and leave when the room ends or the job is terminated.
+ * One room, top to bottom: join, greet each person by name, hear every human's microphone
+ * (level, VAD, STT, turn detection), answer turns through the conversation, stop when anyone
+ * speaks over the agent, and leave when the room ends or the job is terminated.
  */
-export function createJobEntry({ config, tts }: JobDeps): JobEntry {
+export function createJobEntry(deps: JobDeps): JobEntry {
+  const { config } = deps;
   return async (ctx: JobContext) => {
     const { log } = ctx;
     const room = await AgentRoom.join(ctx.url, ctx.token);
@@ -36,65 +62,123 @@ export function createJobEntry({ config, tts }: JobDeps): JobEntry {
     ctx.signal.addEventListener('abort', () => end('terminated'), { once: true });
     room.room.on(RoomEvent.Disconnected, (reason) => end(`disconnected (${String(reason)})`));
     log.info({ joinMs: Date.now() - ctx.assignedAt, trackSid: room.trackSid }, 'agent joined room');
+    await room.setAttributes({ [MODELS_ATTRIBUTE]: JSON.stringify(deps.models) });
 
     const hearing = new HearingReporter((json) =>
       room.setAttributes({ [HEARING_ATTRIBUTE]: json }),
     );
-    let firstAudio = true;
-    const say = async (text: string) => {
-      if (job.signal.aborted) return;
-      try {
-        await room.setState('speaking');
-        const { samples, synthesisMs } = await tts.synthesize(text, job.signal);
-        const started = Date.now();
-        const { playedMs, interrupted } = await room.transcribeAgentSpeech(text, () =>
-          playPcm(room.source, samples, job.signal),
-        );
-        log.info(
-          {
-            text,
-            synthesisMs: Math.round(synthesisMs),
-            playedMs: Math.round(playedMs),
-            interrupted,
-            ...(firstAudio ? { sinceAssignedMs: started - ctx.assignedAt } : {}),
-          },
-          'agent spoke',
-        );
-        firstAudio = false;
-      } catch (err) {
-        if (!job.signal.aborted) log.error({ err: errorFields(err) }, 'agent could not speak');
-      } finally {
-        if (!job.signal.aborted) await room.setState('listening').catch(() => undefined);
-      }
-    };
-    const greeter = new Greeter(config.AGENT_GREETING, say);
-    const inputs = new Set<Promise<void>>();
+    const conversation = new Conversation({
+      room,
+      speaker: new Speaker(room.source),
+      llm: deps.llm,
+      tts: deps.tts,
+      log,
+      signal: job.signal,
+      options: { instructions: config.AGENT_INSTRUCTIONS, maxMessages: 40 },
+    });
+    const people = new Map<string, Person>();
+    conversation.humansBusy = () =>
+      [...people.values()].some((p) => p.speaking || p.detector.pending);
 
+    const greeting = config.AGENT_GREETING + (deps.llm ? '' : NO_MODEL_NOTE);
+    const greeter = new Greeter(greeting, (text) => conversation.say(text));
     const greetWhenReady = async (p: RemoteParticipant) => {
       greeter.arrived(p.identity);
       await room.whenHeard(LISTENER_WAIT_MS);
       void greeter.greet(p.identity, p.name || p.identity);
     };
 
+    const inputs = new Set<Promise<void>>();
     const onTrack = (track: RemoteTrack, pub: RemoteTrackPublication, p: RemoteParticipant) => {
       if (track.kind !== TrackKind.KIND_AUDIO || pub.source !== TrackSource.SOURCE_MICROPHONE)
         return;
-      if (!isHuman(p)) return;
-      log.info({ participant: p.identity, trackSid: pub.sid }, 'listening to microphone');
-      hearing.set(p.identity, { active: false, dbfs: -100 });
-      const task = monitorInput(
+      if (!isHuman(p) || people.has(p.identity)) return;
+      const identity = p.identity;
+      const trackSid = pub.sid ?? '';
+      log.info({ participant: identity, trackSid }, 'listening to microphone');
+      hearing.set(identity, { active: false, dbfs: -100 });
+      const person: Person = {
+        name: p.name || identity,
+        speaking: false,
+        utterance: 1,
+        detector: new TurnDetector({ holdMs: config.AGENT_TURN_HOLD_MS }, (turn) =>
+          conversation.userTurn({ ...turn, identity, name: person.name }),
+        ),
+      };
+      people.set(identity, person);
+      const transcript = (text: string, final: boolean) =>
+        room
+          .userTranscript({
+            identity,
+            trackSid,
+            segmentId: `${identity}-${person.utterance}`,
+            text,
+            final,
+          })
+          .catch((err: unknown) => log.debug({ err: errorFields(err) }, 'transcript not sent'));
+
+      const task = listen(
         track,
-        { thresholdDbfs: config.AGENT_INPUT_ACTIVE_DBFS, ...DEFAULT_ACTIVITY },
-        job.signal,
-        ({ active, dbfs }) => {
-          log.debug({ participant: p.identity, active, dbfs: Math.round(dbfs) }, 'input activity');
-          hearing.set(p.identity, { active, dbfs: Math.round(dbfs * 10) / 10 });
+        {
+          vad: deps.vad,
+          vadOptions: {
+            activationThreshold: config.AGENT_VAD_THRESHOLD,
+            deactivationThreshold: Math.max(0.05, config.AGENT_VAD_THRESHOLD - 0.15),
+            minSpeechMs: config.AGENT_VAD_MIN_SPEECH_MS,
+            minSilenceMs: config.AGENT_VAD_SILENCE_MS,
+          },
+          stt: deps.stt,
+          interruptMinSpeechMs: config.AGENT_INTERRUPT_MIN_SPEECH_MS,
+          activity: { thresholdDbfs: config.AGENT_INPUT_ACTIVE_DBFS, ...DEFAULT_ACTIVITY },
+          signal: job.signal,
+        },
+        {
+          onLevel: ({ active, dbfs }) =>
+            hearing.set(identity, { active, dbfs: Math.round(dbfs * 10) / 10 }),
+          onSpeechStart: () => {
+            person.speaking = true;
+            person.detector.speechStarted();
+            log.debug({ participant: identity }, 'speech started');
+          },
+          onSpeechLasting: (startAt) => {
+            if (conversation.interrupt('speech', identity)) {
+              log.info(
+                { participant: identity, onsetToStopMs: Math.round(performance.now() - startAt) },
+                'barge-in',
+              );
+            }
+          },
+          onSpeechEnd: (speechEndAt) => {
+            person.speaking = false;
+            person.detector.speechEnded(speechEndAt);
+            log.debug({ participant: identity }, 'speech ended');
+          },
+          onTranscript: (event) => {
+            if (event.type === 'interim') {
+              void transcript(event.text, false);
+              return;
+            }
+            if (event.text.trim()) void transcript(event.text, true);
+            person.utterance++;
+            person.detector.final(event.text, event.latencyMs);
+            conversation.maybeReply();
+          },
+          onSttError: (err) => {
+            log.error({ participant: identity, err: errorFields(err) }, 'transcription failed');
+            person.detector.reset();
+            conversation.maybeReply();
+          },
         },
       )
         .catch((err: unknown) =>
-          log.warn({ participant: p.identity, err: errorFields(err) }, 'microphone stream failed'),
+          log.warn({ participant: identity, err: errorFields(err) }, 'microphone stream failed'),
         )
-        .finally(() => inputs.delete(task));
+        .finally(() => {
+          inputs.delete(task);
+          people.get(identity)?.detector.reset();
+          people.delete(identity);
+          conversation.maybeReply();
+        });
       inputs.add(task);
     };
 
@@ -110,6 +194,35 @@ export function createJobEntry({ config, tts }: JobDeps): JobEntry {
         greeter.left(p.identity);
         hearing.remove(p.identity);
       });
+
+    // Typed input, answered like speech.
+    room.room.registerTextStreamHandler(CHAT_TOPIC, (reader, { identity }) => {
+      void reader.readAll().then((raw) => {
+        const text = raw.trim();
+        const sender = room.room.remoteParticipants.get(identity);
+        if (!text || !sender || !isHuman(sender)) return;
+        if (text.length > MAX_CHAT_CHARS) {
+          log.warn(
+            { participant: identity, chars: text.length },
+            'typed message too long, ignored',
+          );
+          return;
+        }
+        const now = performance.now();
+        conversation.interrupt('typed message', identity);
+        conversation.userTurn({
+          identity,
+          name: sender.name || identity,
+          text,
+          speechEndAt: now,
+          endedAt: now,
+          sttFinalMs: 0,
+        });
+      });
+    });
+    room.room.localParticipant!.registerRpcMethod(INTERRUPT_RPC, async (data) =>
+      conversation.interrupt('rpc', data.callerIdentity) ? 'ok' : 'idle',
+    );
 
     // People already in the room when the agent arrived, and tracks subscribed during the join.
     for (const p of room.humans()) {

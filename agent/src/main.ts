@@ -1,11 +1,13 @@
 import { createServer } from 'node:http';
 import { ConfigError } from '@voice-agent/common';
-import { loadAgentConfig } from './config.js';
+import { SileroVad } from './audio/vad.js';
+import { loadAgentConfig, stagesOf } from './config.js';
 import type { AgentConfig } from './config.js';
 import { createJobEntry } from './job.js';
 import { createLogger } from './log.js';
 import type { Logger } from './log.js';
-import { FliteTts } from './providers/tts/flite.js';
+import { registry } from './metrics/registry.js';
+import { createProviders } from './providers/index.js';
 import { AgentWorker, errorFields } from './worker/worker.js';
 
 function readConfig(): AgentConfig {
@@ -20,10 +22,20 @@ function readConfig(): AgentConfig {
   }
 }
 
-/** `/healthz` (200 once registered, 503 before) and `/status` (worker and jobs, JSON). */
+/**
+ * `/healthz` (200 once registered, 503 before), `/status` (worker and jobs, JSON) and `/metrics`
+ * (Prometheus: provider requests, retries, latencies; per-turn breakdown).
+ */
 function serveStatus(config: AgentConfig, worker: AgentWorker, log: Logger) {
   if (config.AGENT_HTTP_PORT === 0) return undefined;
   const server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      void registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+        res.end(text);
+      });
+      return;
+    }
     const status = worker.status();
     const body =
       req.url === '/healthz'
@@ -49,8 +61,10 @@ function serveStatus(config: AgentConfig, worker: AgentWorker, log: Logger) {
 async function main(): Promise<void> {
   const config = readConfig();
   const log = createLogger(config.LOG_LEVEL);
-  const tts = new FliteTts();
-  await tts.warmUp();
+  const stages = stagesOf(config);
+  const providers = createProviders(stages, log);
+  const [vad] = await Promise.all([SileroVad.load(), providers.tts.warmUp?.()]);
+  log.info({ ...providers.labels, llmModel: stages.llm.model }, 'providers ready');
 
   const worker = new AgentWorker({
     url: config.LIVEKIT_URL,
@@ -60,7 +74,14 @@ async function main(): Promise<void> {
     participantName: config.AGENT_DISPLAY_NAME,
     maxJobs: config.AGENT_MAX_JOBS,
     shutdownTimeoutMs: config.AGENT_SHUTDOWN_TIMEOUT_MS,
-    entry: createJobEntry({ config, tts }),
+    entry: createJobEntry({
+      config,
+      stt: providers.stt,
+      llm: providers.llm,
+      tts: providers.tts,
+      models: providers.labels,
+      vad,
+    }),
     log,
   });
   const http = serveStatus(config, worker, log);
@@ -75,7 +96,7 @@ async function main(): Promise<void> {
     log.info({ signal, jobs: worker.status().jobs.length }, 'shutting down');
     void worker
       .close()
-      .then(() => tts.close())
+      .then(() => providers.close())
       .finally(() => {
         http?.close();
         log.info('stopped');

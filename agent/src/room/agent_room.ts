@@ -11,12 +11,14 @@ import type { RemoteParticipant } from '@livekit/rtc-node';
 import {
   AGENT_STATE_ATTRIBUTE,
   AGENT_TRACK_NAME,
+  METRICS_TOPIC,
   TRANSCRIPTION_FINAL,
   TRANSCRIPTION_SEGMENT_ID,
+  TRANSCRIPTION_SPEAKER,
   TRANSCRIPTION_TOPIC,
   TRANSCRIPTION_TRACK_ID,
 } from '@voice-agent/common';
-import type { AgentState } from '@voice-agent/common';
+import type { AgentState, TurnMetrics } from '@voice-agent/common';
 import { PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
 
 /** Audio the source buffers ahead of playout; what an interruption has to throw away. */
@@ -94,24 +96,63 @@ export class AgentRoom {
   }
 
   /**
-   * Publishes the agent's words on `lk.transcription` while `playout` runs: the text is sent when
-   * the audio starts and the stream is closed (final) when the audio has played.
+   * A stream of the agent's words on `lk.transcription`, opened at the first word and written
+   * word by word as the audio plays (the Speaker paces it); close() ends it.
    */
-  async transcribeAgentSpeech<T>(text: string, playout: () => Promise<T>): Promise<T> {
-    const writer = await this.room.localParticipant!.streamText({
+  agentTranscript(): { write(word: string): void; close(): Promise<void> } {
+    const attributes = {
+      [TRANSCRIPTION_SEGMENT_ID]: `agent-${this.trackSid}-${++this.#segment}`,
+      [TRANSCRIPTION_TRACK_ID]: this.trackSid,
+      [TRANSCRIPTION_FINAL]: 'true',
+    };
+    let writer: ReturnType<NonNullable<Room['localParticipant']>['streamText']> | undefined;
+    let chain: Promise<unknown> = Promise.resolve();
+    return {
+      write: (word) => {
+        writer ??= this.room.localParticipant!.streamText({
+          topic: TRANSCRIPTION_TOPIC,
+          attributes,
+        });
+        const opened = writer;
+        chain = chain.then(async () => (await opened).write(word)).catch(() => undefined);
+      },
+      close: async () => {
+        if (!writer) return;
+        const opened = writer;
+        await chain;
+        await (await opened).close().catch(() => undefined);
+      },
+    };
+  }
+
+  /**
+   * A person's words on `lk.transcription`, sent by the agent on their behalf: the interim text
+   * so far (final false) or the final text of one utterance, one stream per update, all with the
+   * utterance's segment id so front ends replace interim text in place.
+   */
+  async userTranscript(t: {
+    identity: string;
+    trackSid: string;
+    segmentId: string;
+    text: string;
+    final: boolean;
+  }): Promise<void> {
+    if (!this.room.isConnected) return;
+    await this.room.localParticipant!.sendText(t.text, {
       topic: TRANSCRIPTION_TOPIC,
       attributes: {
-        [TRANSCRIPTION_SEGMENT_ID]: `agent-${this.trackSid}-${++this.#segment}`,
-        [TRANSCRIPTION_TRACK_ID]: this.trackSid,
-        [TRANSCRIPTION_FINAL]: 'true',
+        [TRANSCRIPTION_SEGMENT_ID]: t.segmentId,
+        [TRANSCRIPTION_TRACK_ID]: t.trackSid,
+        [TRANSCRIPTION_FINAL]: String(t.final),
+        [TRANSCRIPTION_SPEAKER]: t.identity,
       },
     });
-    try {
-      await writer.write(text);
-      return await playout();
-    } finally {
-      await writer.close().catch(() => undefined);
-    }
+  }
+
+  /** One turn's latency breakdown, to everyone in the room. */
+  async sendMetrics(metrics: TurnMetrics): Promise<void> {
+    if (!this.room.isConnected) return;
+    await this.room.localParticipant!.sendText(JSON.stringify(metrics), { topic: METRICS_TOPIC });
   }
 
   async leave(): Promise<void> {

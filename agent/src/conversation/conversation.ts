@@ -1,0 +1,198 @@
+import type { TurnMetrics } from '@voice-agent/common';
+import type { Speaker } from '../audio/speaker.js';
+import type { Logger } from '../log.js';
+import type { Llm, SpeechSynthesizer } from '../providers/types.js';
+import type { AgentRoom } from '../room/agent_room.js';
+import { errorFields } from '../worker/worker.js';
+import { ChatContext } from './context.js';
+import { runReply } from './reply.js';
+import type { CompletedTurn } from './turn_detector.js';
+
+export interface ConversationOptions {
+  instructions: string;
+  maxMessages: number;
+}
+
+/** A finished user turn, waiting for (or getting) its reply. */
+export interface UserTurn extends CompletedTurn {
+  identity: string;
+  name: string;
+}
+
+/** What the floor is doing: one greeting or reply at a time, each with its own abort. */
+interface Speaking {
+  kind: 'greeting' | 'reply';
+  abort: AbortController;
+}
+
+/**
+ * One room's conversation: the shared context, and the floor. Turns from any person queue up;
+ * when nobody is speaking or mid-turn, the agent answers all of them at once. Speech from anyone
+ * (see interrupt()) stops whatever the agent is saying or preparing, and only what was played is
+ * remembered.
+ */
+export class Conversation {
+  readonly #room: AgentRoom;
+  readonly #speaker: Speaker;
+  readonly #llm: Llm | undefined;
+  readonly #tts: SpeechSynthesizer;
+  readonly #log: Logger;
+  readonly #signal: AbortSignal;
+  readonly #context: ChatContext;
+  readonly #waiting: UserTurn[] = [];
+  #floor: Promise<void> = Promise.resolve();
+  #current: Speaking | undefined;
+  #busy: () => boolean = () => false;
+  #turns = 0;
+
+  constructor(deps: {
+    room: AgentRoom;
+    speaker: Speaker;
+    llm: Llm | undefined;
+    tts: SpeechSynthesizer;
+    log: Logger;
+    signal: AbortSignal;
+    options: ConversationOptions;
+  }) {
+    this.#room = deps.room;
+    this.#speaker = deps.speaker;
+    this.#llm = deps.llm;
+    this.#tts = deps.tts;
+    this.#log = deps.log;
+    this.#signal = deps.signal;
+    this.#context = new ChatContext(deps.options);
+  }
+
+  /** Tells the conversation how to know that someone is speaking or mid-turn (no reply then). */
+  set humansBusy(check: () => boolean) {
+    this.#busy = check;
+  }
+
+  /** Says `text` (a greeting): waits for the floor, can be interrupted, is remembered. */
+  say(text: string): Promise<void> {
+    return this.#take('greeting', async (signal) => {
+      const transcript = this.#room.agentTranscript();
+      const report = await this.#speaker
+        .speak(oneSegment(text, this.#tts, signal), {
+          signal,
+          onFirstAudio: () => void this.#room.setState('speaking').catch(() => undefined),
+          onWord: (word) => transcript.write(word),
+        })
+        .finally(() => transcript.close());
+      this.#context.addAgent(report.playedText);
+      this.#log.info(
+        { text, playedMs: Math.round(report.playedMs), interrupted: report.interrupted },
+        'agent spoke',
+      );
+    });
+  }
+
+  /** A person's finished turn (speech or typed): remembered now, answered when the floor is free. */
+  userTurn(turn: UserTurn): void {
+    this.#context.addUser(turn.name, turn.text);
+    this.#waiting.push(turn);
+    this.#log.info(
+      {
+        participant: turn.identity,
+        chars: turn.text.length,
+        sttFinalMs: Math.round(turn.sttFinalMs),
+      },
+      'user turn',
+    );
+    this.maybeReply();
+  }
+
+  /** Starts a reply if turns are waiting and no human is speaking or mid-turn. */
+  maybeReply(): void {
+    if (!this.#llm || this.#waiting.length === 0 || this.#current?.kind === 'reply') return;
+    if (this.#busy()) return;
+    const turns = this.#waiting.splice(0);
+    void this.#take('reply', (signal) => this.#reply(turns, signal));
+  }
+
+  /** Stops what the agent is saying or preparing. Returns whether there was anything to stop. */
+  interrupt(reason: string, by?: string): boolean {
+    const current = this.#current;
+    if (!current || current.abort.signal.aborted) return false;
+    this.#log.info({ reason, by, what: current.kind }, 'interrupted');
+    current.abort.abort(new Error(`interrupted: ${reason}`));
+    return true;
+  }
+
+  get speaking(): boolean {
+    return this.#current !== undefined;
+  }
+
+  /** Runs `task` when the floor is free, with an abort that the job's end also triggers. */
+  #take(kind: Speaking['kind'], task: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    const run = async () => {
+      if (this.#signal.aborted) return;
+      const abort = new AbortController();
+      const stop = () => abort.abort(this.#signal.reason);
+      this.#signal.addEventListener('abort', stop, { once: true });
+      this.#current = { kind, abort };
+      try {
+        await task(abort.signal);
+      } catch (err) {
+        if (!abort.signal.aborted)
+          this.#log.error({ err: errorFields(err), kind }, 'agent could not speak');
+      } finally {
+        this.#signal.removeEventListener('abort', stop);
+        this.#current = undefined;
+        if (!this.#signal.aborted) await this.#room.setState('listening').catch(() => undefined);
+        this.maybeReply();
+      }
+    };
+    this.#floor = this.#floor.then(run, run);
+    return this.#floor;
+  }
+
+  async #reply(turns: UserTurn[], signal: AbortSignal): Promise<void> {
+    const llm = this.#llm!;
+    const last = turns.at(-1)!;
+    const turnId = `turn-${++this.#turns}`;
+    await this.#room.setState('thinking');
+    const transcript = this.#room.agentTranscript();
+    const result = await runReply(this.#context.messages(), {
+      llm,
+      tts: this.#tts,
+      output: this.#speaker,
+      signal,
+      onFirstAudio: () => void this.#room.setState('speaking').catch(() => undefined),
+      onWord: (word) => transcript.write(word),
+    }).finally(() => transcript.close());
+    this.#context.addAgent(result.playedText);
+    if (result.error) {
+      this.#log.warn({ err: errorFields(result.error), turnId }, 'reply cut short');
+    }
+    const t = result.timings;
+    const ms = (a: number | undefined, b: number | undefined) =>
+      a === undefined || b === undefined ? -1 : Math.round(b - a);
+    const metrics: TurnMetrics = {
+      turnId,
+      speaker: last.identity,
+      endOfUtteranceMs: ms(last.speechEndAt, last.endedAt),
+      sttFinalMs: Math.round(last.sttFinalMs),
+      llmTtftMs: ms(t.llmRequestAt, t.llmFirstTokenAt),
+      ttsTtfbMs: ms(t.ttsRequestAt, t.ttsFirstByteAt),
+      endToEndMs: ms(last.speechEndAt, t.firstAudioAt),
+    };
+    this.#log.info(
+      {
+        ...metrics,
+        turns: turns.length,
+        playedMs: Math.round(result.playedMs),
+        interrupted: result.interrupted,
+        playedChars: result.playedText.length,
+        fullChars: result.fullText.length,
+      },
+      'turn',
+    );
+    if (t.firstAudioAt !== undefined) await this.#room.sendMetrics(metrics).catch(() => undefined);
+  }
+}
+
+/** A single-segment speech stream for a fixed text. */
+async function* oneSegment(text: string, tts: SpeechSynthesizer, signal: AbortSignal) {
+  yield { text, audio: tts.synthesize(text, { signal }) };
+}

@@ -1,0 +1,116 @@
+import { AudioStream } from '@livekit/rtc-node';
+import type { Track } from '@livekit/rtc-node';
+import { FRAME_MS, PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
+import { ActivityDetector, rmsDbfs } from '../audio/level.js';
+import type { ActivityChange, ActivityOptions } from '../audio/level.js';
+import type { SileroVad, VadOptions } from '../audio/vad.js';
+import type { ProviderError, Stt, SttEvent } from '../providers/types.js';
+
+/** Audio kept from before VAD confirmed speech, so STT hears the first syllable too. */
+const PREROLL_MS = 300;
+
+export interface ListenerOptions {
+  vad: SileroVad;
+  vadOptions: Partial<VadOptions>;
+  /** Without STT the person is only heard (level, VAD), not transcribed. */
+  stt: Stt | undefined;
+  /** Speech must last this long before onSpeechLasting fires (the barge-in threshold). */
+  interruptMinSpeechMs: number;
+  activity: ActivityOptions;
+  signal: AbortSignal;
+}
+
+export interface ListenerEvents {
+  /** Microphone level crossed the activity threshold (for the hearing report). */
+  onLevel(change: ActivityChange): void;
+  onSpeechStart(): void;
+  /** The current speech has lasted interruptMinSpeechMs (once per utterance). */
+  onSpeechLasting(speechStartAt: number): void;
+  /** Speech ended at `speechEndAt` (performance.now() time); its audio was committed to STT. */
+  onSpeechEnd(speechEndAt: number): void;
+  onTranscript(event: SttEvent): void;
+  onSttError(error: ProviderError): void;
+}
+
+/**
+ * One person's ears: reads their microphone as pipeline PCM, measures its level, runs VAD on
+ * it, and streams their speech (with a short pre-roll) to STT, committing each utterance when
+ * VAD says it ended. Runs until the track ends or `signal` aborts.
+ */
+export async function listen(
+  track: Track,
+  opts: ListenerOptions,
+  events: ListenerEvents,
+): Promise<void> {
+  const { signal } = opts;
+  const stream = new AudioStream(track, {
+    sampleRate: PIPELINE_SAMPLE_RATE,
+    numChannels: PIPELINE_CHANNELS,
+    frameSizeMs: FRAME_MS,
+  });
+  const reader = stream.getReader();
+  // A pending read() cannot be interrupted by the signal itself: cancelling the reader ends it.
+  const cancel = () => void reader.cancel().catch(() => undefined);
+  signal.addEventListener('abort', cancel, { once: true });
+
+  const level = new ActivityDetector(opts.activity);
+  const vad = opts.vad.stream(opts.vadOptions);
+  const stt = opts.stt?.stream({
+    signal,
+    onEvent: events.onTranscript,
+    onError: events.onSttError,
+  });
+  const preroll: Int16Array[] = [];
+  const prerollFrames = PREROLL_MS / FRAME_MS;
+  /** Stream time (ms) where the current speech began. */
+  let speechStartMs = 0;
+  let lastingSent = false;
+
+  try {
+    while (!signal.aborted) {
+      const { done, value: frame } = await reader.read();
+      if (done || signal.aborted) break;
+      const samples = frame.data;
+      const change = level.push(rmsDbfs(samples), FRAME_MS);
+      if (change) events.onLevel(change);
+
+      const vadEvents = await vad.push(samples);
+      if (signal.aborted) break;
+      const now = performance.now();
+      /** performance.now() of a stream time, from how far back it lies in the stream. */
+      const at = (streamMs: number) => now - (vad.timeMs - streamMs);
+      let ended: number | undefined;
+      for (const e of vadEvents) {
+        if (e.type === 'start') {
+          speechStartMs = e.speechStartMs;
+          lastingSent = false;
+          for (const f of preroll) stt?.pushAudio(f);
+          preroll.length = 0;
+          events.onSpeechStart();
+        } else {
+          ended = at(e.speechEndMs);
+        }
+      }
+      if (vad.speaking || ended !== undefined) {
+        stt?.pushAudio(samples);
+      } else {
+        preroll.push(samples);
+        if (preroll.length > prerollFrames) preroll.shift();
+      }
+      if (ended !== undefined) {
+        stt?.commit();
+        events.onSpeechEnd(ended);
+      }
+      if (vad.speaking && !lastingSent && vad.timeMs - speechStartMs >= opts.interruptMinSpeechMs) {
+        lastingSent = true;
+        events.onSpeechLasting(at(speechStartMs));
+      }
+    }
+  } finally {
+    signal.removeEventListener('abort', cancel);
+    reader.releaseLock();
+    if (level.active) events.onLevel({ active: false, dbfs: -100 });
+    vad.close();
+    await stt?.close();
+  }
+}
