@@ -109,6 +109,16 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       .min(1, 'expected a non-empty greeting')
       .max(300, 'expected at most 300 characters')
       .default('Hello {name}, welcome. I can hear you.'),
+    /**
+     * Said instead of silence when a provider stays down (after its retries) and a person's turn
+     * cannot be answered; spoken with the embedded voice if the TTS provider is the one down.
+     */
+    AGENT_APOLOGY: z
+      .string()
+      .trim()
+      .min(1, 'expected a non-empty apology')
+      .max(300, 'expected at most 300 characters')
+      .default('Sorry, something went wrong on my side. Please say that again.'),
     /** Health and status HTTP endpoint (`/healthz`, `/status`); port 0 disables it. */
     AGENT_HTTP_HOST: z.string().trim().min(1).default('127.0.0.1'),
     AGENT_HTTP_PORT: z.coerce

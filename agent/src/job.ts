@@ -31,6 +31,8 @@ export interface JobDeps {
   stt: Stt | undefined;
   llm: Llm | undefined;
   tts: SpeechSynthesizer;
+  /** Speaks when `tts` fails before any audio (the embedded voice). */
+  fallbackTts: SpeechSynthesizer;
   models: ModelsReport;
   vad: SileroVad;
 }
@@ -72,9 +74,14 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       speaker: new Speaker(room.source),
       llm: deps.llm,
       tts: deps.tts,
+      fallbackTts: deps.fallbackTts,
       log,
       signal: job.signal,
-      options: { instructions: config.AGENT_INSTRUCTIONS, maxMessages: 40 },
+      options: {
+        instructions: config.AGENT_INSTRUCTIONS,
+        maxMessages: 40,
+        apology: config.AGENT_APOLOGY,
+      },
     });
     const people = new Map<string, Person>();
     conversation.humansBusy = () =>
@@ -165,7 +172,10 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           },
           onSttError: (err) => {
             log.error({ participant: identity, err: errorFields(err) }, 'transcription failed');
+            // Their words are lost: tell them, rather than wait for a final that never comes.
+            const lost = person.detector.pending;
             person.detector.reset();
+            if (lost && deps.llm) void conversation.apologize('transcription failed', identity);
             conversation.maybeReply();
           },
         },

@@ -79,6 +79,7 @@ async function main(): Promise<void> {
       stt: providers.stt,
       llm: providers.llm,
       tts: providers.tts,
+      fallbackTts: providers.fallbackTts,
       models: providers.labels,
       vad,
     }),
@@ -104,6 +105,12 @@ async function main(): Promise<void> {
         process.exit(0);
       });
   };
+  // A promise nobody awaited failed: a bug. Log it where operators look, then exit as Node would.
+  process.on('unhandledRejection', (reason) => {
+    log.fatal({ err: errorFields(reason) }, 'unhandled rejection');
+    log.flush();
+    process.exit(1);
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 

@@ -44,7 +44,7 @@ export const INTERRUPT_RPC = 'voice_agent.interrupt';
 
 /**
  * Our text-stream topic for per-turn latency, one JSON {@link TurnMetrics} per stream, sent by
- * the agent to everyone when a reply's first audio has been played.
+ * the agent to everyone when a reply that played audio ends (finished or interrupted).
  */
 export const METRICS_TOPIC = 'voice_agent.metrics';
 export interface TurnMetrics {

@@ -13,11 +13,13 @@ import {
 import type { RemoteParticipant, RemoteTrack } from '@livekit/rtc-node';
 import {
   HEARING_ATTRIBUTE,
+  METRICS_TOPIC,
   TRANSCRIPTION_FINAL,
+  TRANSCRIPTION_SPEAKER,
   TRANSCRIPTION_TOPIC,
   TRANSCRIPTION_TRACK_ID,
 } from '@voice-agent/common';
-import type { HearingReport } from '@voice-agent/common';
+import type { HearingReport, TurnMetrics } from '@voice-agent/common';
 import { LIVEKIT_URL, participantToken } from './stack.js';
 import { TEST_SAMPLE_RATE } from './speech.js';
 import type { Timeline } from './speech.js';
@@ -31,6 +33,8 @@ export interface Transcript {
   text: string;
   trackId: string | undefined;
   final: boolean;
+  /** For user transcripts the agent sends on a person's behalf: that person's identity. */
+  speaker: string | undefined;
   receivedAt: number;
 }
 
@@ -65,6 +69,8 @@ export class SimParticipant {
   readonly identity: string;
   readonly name: string;
   readonly transcripts: Transcript[] = [];
+  /** Per-turn latency reports the agent sent (METRICS_TOPIC), in arrival order. */
+  readonly turnMetrics: TurnMetrics[] = [];
   /** Every 10 ms frame of the agent's voice, as it arrived. */
   readonly heard: HeardFrame[] = [];
   readonly hearingHistory: { at: number; report: HearingReport }[] = [];
@@ -88,9 +94,13 @@ export class SimParticipant {
           text,
           trackId: reader.info.attributes?.[TRANSCRIPTION_TRACK_ID],
           final: reader.info.attributes?.[TRANSCRIPTION_FINAL] === 'true',
+          speaker: reader.info.attributes?.[TRANSCRIPTION_SPEAKER],
           receivedAt: Date.now(),
         }),
       );
+    });
+    room.registerTextStreamHandler(METRICS_TOPIC, (reader) => {
+      void reader.readAll().then((json) => sim.turnMetrics.push(JSON.parse(json) as TurnMetrics));
     });
     room
       .on(RoomEvent.TrackSubscribed, (track, _pub, p) => {
@@ -143,6 +153,21 @@ export class SimParticipant {
   /** Epoch ms of the first frame with sound at or after `since`. */
   firstSoundAfter(since: number): number | undefined {
     return this.heard.find((f) => f.at >= since && f.peak >= SOUND_PEAK)?.at;
+  }
+
+  /**
+   * The agent's replies as this participant heard them: stretches of sound separated by at
+   * least `gapMs` of silence, with their first and last sound frame times.
+   */
+  soundSpans(gapMs = 600, from = 0): { startAt: number; endAt: number }[] {
+    const spans: { startAt: number; endAt: number }[] = [];
+    for (const f of this.heard) {
+      if (f.at < from || f.peak < SOUND_PEAK) continue;
+      const last = spans.at(-1);
+      if (last && f.at - last.endAt < gapMs) last.endAt = f.at;
+      else spans.push({ startAt: f.at, endAt: f.at });
+    }
+    return spans;
   }
 
   /** Milliseconds of sound heard in [from, to). */

@@ -62,6 +62,16 @@ describe('the page in headless Chromium', () => {
           undefined,
           { timeout: 15_000 },
         );
+        // Without provider keys the page says so, and shows the greeting in its transcript.
+        assert.match(
+          (await dana.page.getByTestId('no-model').textContent({ timeout: 5_000 })) ?? '',
+          /no language model/i,
+        );
+        await dana.page
+          .locator('[data-testid="transcript-entry"][data-from-agent="true"]', {
+            hasText: 'Hello Dana, welcome.',
+          })
+          .waitFor({ timeout: 5_000 });
         const edges: { at: number; hears: boolean }[] = [];
         let last = 'unknown';
         for (const until = Date.now() + 3 * MIC.durationMs; Date.now() < until;) {

@@ -1,6 +1,7 @@
 import type { TurnMetrics } from '@voice-agent/common';
 import type { Speaker } from '../audio/speaker.js';
 import type { Logger } from '../log.js';
+import { turnMetrics } from '../metrics/turns.js';
 import type { Llm, SpeechSynthesizer } from '../providers/types.js';
 import type { AgentRoom } from '../room/agent_room.js';
 import { errorFields } from '../worker/worker.js';
@@ -11,6 +12,8 @@ import type { CompletedTurn } from './turn_detector.js';
 export interface ConversationOptions {
   instructions: string;
   maxMessages: number;
+  /** Said when a turn cannot be answered because a provider is down. */
+  apology: string;
 }
 
 /** A finished user turn, waiting for (or getting) its reply. */
@@ -21,7 +24,7 @@ export interface UserTurn extends CompletedTurn {
 
 /** What the floor is doing: one greeting or reply at a time, each with its own abort. */
 interface Speaking {
-  kind: 'greeting' | 'reply';
+  kind: 'say' | 'reply';
   abort: AbortController;
 }
 
@@ -36,6 +39,8 @@ export class Conversation {
   readonly #speaker: Speaker;
   readonly #llm: Llm | undefined;
   readonly #tts: SpeechSynthesizer;
+  readonly #fallbackTts: SpeechSynthesizer;
+  readonly #apology: string;
   readonly #log: Logger;
   readonly #signal: AbortSignal;
   readonly #context: ChatContext;
@@ -50,6 +55,8 @@ export class Conversation {
     speaker: Speaker;
     llm: Llm | undefined;
     tts: SpeechSynthesizer;
+    /** The embedded voice, for when `tts` fails before any audio (may be `tts` itself). */
+    fallbackTts: SpeechSynthesizer;
     log: Logger;
     signal: AbortSignal;
     options: ConversationOptions;
@@ -58,6 +65,8 @@ export class Conversation {
     this.#speaker = deps.speaker;
     this.#llm = deps.llm;
     this.#tts = deps.tts;
+    this.#fallbackTts = deps.fallbackTts;
+    this.#apology = deps.options.apology;
     this.#log = deps.log;
     this.#signal = deps.signal;
     this.#context = new ChatContext(deps.options);
@@ -70,21 +79,57 @@ export class Conversation {
 
   /** Says `text` (a greeting): waits for the floor, can be interrupted, is remembered. */
   say(text: string): Promise<void> {
-    return this.#take('greeting', async (signal) => {
+    return this.#take('say', (signal) => this.#sayNow(text, signal));
+  }
+
+  /**
+   * A person's turn was lost (their transcription failed after its retries): say so, instead
+   * of leaving them in silence.
+   */
+  apologize(reason: string, to: string): Promise<void> {
+    this.#log.warn({ reason, participant: to }, 'apologising for a lost turn');
+    return this.say(this.#apology);
+  }
+
+  /**
+   * Speaks `text` now with the configured voice; if that voice fails before any audio, with the
+   * embedded one. What was played is remembered.
+   */
+  async #sayNow(text: string, signal: AbortSignal): Promise<void> {
+    const voices = this.#fallbackTts === this.#tts ? [this.#tts] : [this.#tts, this.#fallbackTts];
+    for (const [i, tts] of voices.entries()) {
       const transcript = this.#room.agentTranscript();
-      const report = await this.#speaker
-        .speak(oneSegment(text, this.#tts, signal), {
-          signal,
-          onFirstAudio: () => void this.#room.setState('speaking').catch(() => undefined),
-          onWord: (word) => transcript.write(word),
-        })
-        .finally(() => transcript.close());
-      this.#context.addAgent(report.playedText);
-      this.#log.info(
-        { text, playedMs: Math.round(report.playedMs), interrupted: report.interrupted },
-        'agent spoke',
-      );
-    });
+      let audible = false;
+      try {
+        const report = await this.#speaker
+          .speak(oneSegment(text, tts, signal), {
+            signal,
+            onFirstAudio: () => {
+              audible = true;
+              void this.#room.setState('speaking').catch(() => undefined);
+            },
+            onWord: (word) => transcript.write(word),
+          })
+          .finally(() => transcript.close());
+        this.#context.addAgent(report.playedText);
+        this.#log.info(
+          {
+            text,
+            voice: tts.label,
+            playedMs: Math.round(report.playedMs),
+            interrupted: report.interrupted,
+          },
+          'agent spoke',
+        );
+        return;
+      } catch (err) {
+        if (signal.aborted || audible || i === voices.length - 1) throw err;
+        this.#log.warn(
+          { err: errorFields(err), voice: tts.label, fallback: voices[i + 1]!.label },
+          'voice failed, using the embedded voice',
+        );
+      }
+    }
   }
 
   /** A person's finished turn (speech or typed): remembered now, answered when the floor is free. */
@@ -115,6 +160,7 @@ export class Conversation {
     const current = this.#current;
     if (!current || current.abort.signal.aborted) return false;
     this.#log.info({ reason, by, what: current.kind }, 'interrupted');
+    turnMetrics.interrupted(reason);
     current.abort.abort(new Error(`interrupted: ${reason}`));
     return true;
   }
@@ -163,7 +209,10 @@ export class Conversation {
     }).finally(() => transcript.close());
     this.#context.addAgent(result.playedText);
     if (result.error) {
-      this.#log.warn({ err: errorFields(result.error), turnId }, 'reply cut short');
+      this.#log.warn(
+        { err: errorFields(result.error), turnId, played: result.firstAudioAt !== undefined },
+        'reply cut short',
+      );
     }
     const t = result.timings;
     const ms = (a: number | undefined, b: number | undefined) =>
@@ -188,7 +237,14 @@ export class Conversation {
       },
       'turn',
     );
-    if (t.firstAudioAt !== undefined) await this.#room.sendMetrics(metrics).catch(() => undefined);
+    if (t.firstAudioAt !== undefined) {
+      turnMetrics.turn(metrics);
+      await this.#room.sendMetrics(metrics).catch(() => undefined);
+    }
+    // Nothing of the answer could be played: a provider is down. Say so rather than nothing.
+    if (result.error && t.firstAudioAt === undefined && !signal.aborted) {
+      await this.#sayNow(this.#apology, signal);
+    }
   }
 }
 

@@ -55,11 +55,18 @@ export async function listen(
 
   const level = new ActivityDetector(opts.activity);
   const vad = opts.vad.stream(opts.vadOptions);
-  const stt = opts.stt?.stream({
-    signal,
-    onEvent: events.onTranscript,
-    onError: events.onSttError,
-  });
+  // A stream that failed after its retries is dead; the next utterance gets a fresh one.
+  let sttFailed = false;
+  const openStt = () =>
+    opts.stt?.stream({
+      signal,
+      onEvent: events.onTranscript,
+      onError: (error) => {
+        sttFailed = true;
+        events.onSttError(error);
+      },
+    });
+  let stt = openStt();
   const preroll: Int16Array[] = [];
   const prerollFrames = PREROLL_MS / FRAME_MS;
   /** Stream time (ms) where the current speech began. */
@@ -82,6 +89,11 @@ export async function listen(
       let ended: number | undefined;
       for (const e of vadEvents) {
         if (e.type === 'start') {
+          if (sttFailed) {
+            sttFailed = false;
+            void stt?.close();
+            stt = openStt();
+          }
           speechStartMs = e.speechStartMs;
           lastingSent = false;
           for (const f of preroll) stt?.pushAudio(f);

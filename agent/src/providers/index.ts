@@ -30,6 +30,8 @@ export interface Providers {
   stt: Stt | undefined;
   llm: Llm | undefined;
   tts: SpeechSynthesizer;
+  /** The embedded voice (Flite): `tts` itself when that is Flite. Speaks when `tts` is down. */
+  fallbackTts: SpeechSynthesizer;
   /** Provider label per stage ('none' when a stage is off), for logs and the models attribute. */
   labels: { stt: string; llm: string; tts: string };
   /** Closes every provider (sockets, keep-alive connections, workers). */
@@ -58,13 +60,16 @@ export function createProviders(cfg: ProvidersConfig, log?: Logger): Providers {
           log,
         })
       : new FliteTts({ voice: cfg.tts.voice });
+  // Flite's worker starts on first use, so an unused fallback costs nothing.
+  const fallbackTts = tts instanceof FliteTts ? tts : new FliteTts();
   return {
     stt,
     llm,
     tts,
+    fallbackTts,
     labels: { stt: stt?.label ?? 'none', llm: llm?.label ?? 'none', tts: tts.label },
     async close() {
-      await Promise.allSettled([stt?.close(), llm?.close(), tts.close()]);
+      await Promise.allSettled([stt?.close(), llm?.close(), tts.close(), fallbackTts.close()]);
     },
   };
 }

@@ -1,0 +1,44 @@
+import type { TurnMetrics } from '@voice-agent/common';
+import { Counter, Histogram } from 'prom-client';
+import { registry } from './registry.js';
+
+/** Milliseconds, from a fast local turn (~300 ms) to a very slow one. */
+const TURN_BUCKETS_MS = [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1250, 1500, 2000, 3000, 5000];
+
+const turnLatency = new Histogram({
+  name: 'voice_agent_turn_latency_ms',
+  help:
+    'Per-turn latency breakdown in ms: end_of_utterance (speech end -> turn over), stt_final, ' +
+    'llm_ttft, tts_ttfb, end_to_end (speech end -> first reply audio handed to the track).',
+  labelNames: ['stage'] as const,
+  buckets: TURN_BUCKETS_MS,
+  registers: [registry],
+});
+
+const interruptions = new Counter({
+  name: 'voice_agent_interruptions_total',
+  help: 'Replies or greetings stopped early, by cause (speech, rpc, typed message).',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+const STAGES = {
+  end_of_utterance: 'endOfUtteranceMs',
+  stt_final: 'sttFinalMs',
+  llm_ttft: 'llmTtftMs',
+  tts_ttfb: 'ttsTtfbMs',
+  end_to_end: 'endToEndMs',
+} as const satisfies Record<string, keyof TurnMetrics>;
+
+export const turnMetrics = {
+  /** Records one answered turn; stages that did not happen (negative values) are skipped. */
+  turn(m: TurnMetrics): void {
+    for (const [stage, field] of Object.entries(STAGES)) {
+      const value = m[field];
+      if (value >= 0) turnLatency.observe({ stage }, value);
+    }
+  },
+  interrupted(reason: string): void {
+    interruptions.inc({ reason });
+  },
+};
