@@ -63,6 +63,7 @@ export class Speaker {
     const placed: Placed[] = [];
     let pushed = 0;
     let firstAudioAt: number | undefined;
+    let playedAtAbort: number | undefined;
     const frame = new Int16Array(SAMPLES_PER_FRAME);
     let fill = 0;
 
@@ -98,7 +99,7 @@ export class Speaker {
         if (signal.aborted) break;
         const seg: Placed = {
           text: segment.text,
-          wordEnds: wordEnds(segment.text),
+          wordEnds: wordEnds(segment.text, placed.length > 0),
           startSample: pushed,
           samples: 0,
           done: false,
@@ -133,11 +134,15 @@ export class Speaker {
         sendWords(played());
       }
     } finally {
-      if (signal.aborted) this.#source.clearQueue();
+      // What was played is read from the queue before clearing it (cleared, it reads as all).
+      if (signal.aborted) {
+        playedAtAbort = played();
+        this.#source.clearQueue();
+      }
     }
 
-    const interrupted = signal.aborted;
-    const playedSamples = interrupted ? played() : pushed;
+    const interrupted = playedAtAbort !== undefined;
+    const playedSamples = playedAtAbort ?? pushed;
     if (!interrupted) {
       for (const seg of placed) seg.done = true;
       sendWords(Infinity);
@@ -152,13 +157,17 @@ export class Speaker {
   }
 }
 
-/** Each word (with its leading space, except the first) and where it ends, 0..1 by characters. */
-export function wordEnds(text: string): { word: string; at: number }[] {
+/**
+ * Each word and where it ends, 0..1 by characters. Words carry their leading space, except the
+ * first of the first segment (`continues` false), so the words of a whole reply concatenate.
+ */
+export function wordEnds(text: string, continues = false): { word: string; at: number }[] {
   const out: { word: string; at: number }[] = [];
   const re = /\s*\S+/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const end = m.index + m[0].length;
-    out.push({ word: out.length === 0 ? m[0].trimStart() : m[0], at: end / text.length });
+    const word = out.length > 0 ? m[0] : (continues ? ' ' : '') + m[0].trimStart();
+    out.push({ word, at: end / text.length });
   }
   return out;
 }
