@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { ConfigError, DEV_LIVEKIT_API_KEY, DEV_LIVEKIT_URL } from '@voice-agent/common';
 import type { Env } from '@voice-agent/common';
-import { agentConfigSchema, loadAgentConfig } from './config.js';
+import { agentConfigSchema, loadAgentConfig, stagesOf } from './config.js';
 
 function configError(env: Env): ConfigError {
   try {
@@ -33,6 +33,14 @@ const BAD: [string, string][] = [
   ['AGENT_INPUT_ACTIVE_DBFS', '5'],
   ['LOG_LEVEL', 'verbose'],
   ['AGENT_GREETING', ''],
+  ['OPENAI_BASE_URL', 'api.openai.com/v1'],
+  ['AGENT_STT', 'whisper'],
+  ['AGENT_LLM', 'claude'],
+  ['AGENT_TTS', 'espeak'],
+  ['TTS_BASE_URL', 'ftp://tts.local'],
+  ['AGENT_TURN_HOLD_MS', '99999'],
+  ['AGENT_VAD_THRESHOLD', '1.5'],
+  ['AGENT_INTERRUPT_MIN_SPEECH_MS', 'fast'],
 ];
 
 describe('agent config: each bad value names its variable', () => {
@@ -120,5 +128,53 @@ describe('agent entry point', () => {
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
+  });
+});
+
+describe('agent config: which provider serves each stage', () => {
+  it('no keys and no base URL: no STT, no LLM, the embedded voice', () => {
+    const stages = stagesOf(loadAgentConfig({}));
+    assert.deepEqual(
+      [stages.stt.provider, stages.llm.provider, stages.tts.provider],
+      ['none', 'none', 'flite'],
+    );
+  });
+
+  it('OPENAI_API_KEY alone: OpenAI for every stage, at api.openai.com', () => {
+    const stages = stagesOf(loadAgentConfig({ OPENAI_API_KEY: 'sk-test' }));
+    assert.deepEqual(
+      [stages.stt.provider, stages.llm.provider, stages.tts.provider],
+      ['openai-realtime', 'openai', 'openai'],
+    );
+    for (const stage of [stages.stt, stages.llm, stages.tts]) {
+      assert.equal(stage.baseURL, 'https://api.openai.com/v1');
+      assert.equal(stage.apiKey, 'sk-test');
+    }
+  });
+
+  it('a compatible server for everything, a different one for the LLM, batch STT', () => {
+    const stages = stagesOf(
+      loadAgentConfig({
+        OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1/',
+        LLM_BASE_URL: 'https://api.groq.com/openai/v1',
+        LLM_API_KEY: 'gsk-test',
+        LLM_MODEL: 'llama-3.1-8b-instant',
+        AGENT_STT: 'openai-batch',
+      }),
+    );
+    assert.equal(stages.stt.provider, 'openai-batch');
+    assert.equal(stages.stt.baseURL, 'http://127.0.0.1:8000/v1', 'trailing slash dropped');
+    assert.equal(stages.stt.apiKey, 'no-key', 'local servers take any key');
+    assert.deepEqual(
+      [stages.llm.baseURL, stages.llm.apiKey, stages.llm.model],
+      ['https://api.groq.com/openai/v1', 'gsk-test', 'llama-3.1-8b-instant'],
+    );
+    assert.equal(stages.tts.baseURL, 'http://127.0.0.1:8000/v1');
+  });
+
+  it('a VAD silence longer than the turn hold is refused, naming the VAD setting', () => {
+    const err = configError({ AGENT_TURN_HOLD_MS: '300', AGENT_VAD_SILENCE_MS: '400' });
+    assert.deepEqual(namedVariables(err), ['AGENT_VAD_SILENCE_MS']);
+    assert.match(err.message, /at most AGENT_TURN_HOLD_MS \(300 ms\)/);
   });
 });
