@@ -132,6 +132,26 @@ describe('the voice loop in headless Chromium', () => {
           .innerText();
         assert.ok(STORY.startsWith(agentText.trim()), `a prefix of the story: "${agentText}"`);
         assert.ok(agentText.trim().length < STORY.length * 0.8, 'not the whole story');
+
+        // A typed message is answered like speech: the LLM gets it under Eva's name.
+        const chats = () => fixture.requests.filter((r) => r.endpoint === 'chat').length;
+        const before = chats();
+        await eva.page.getByTestId('chat-input').fill('Please tell it again');
+        await eva.page.getByTestId('chat-send').click();
+        await eva.page
+          .locator('[data-testid="transcript-entry"][data-source="chat"]', {
+            hasText: 'Please tell it again',
+          })
+          .waitFor({ timeout: 5_000 });
+        await eva.page
+          .locator('[data-testid="agent-state"][data-state="speaking"]')
+          .waitFor({ timeout: 10_000 });
+        assert.equal(chats(), before + 1);
+        const request = fixture.requests.filter((r) => r.endpoint === 'chat').at(-1)!;
+        const messages = (request.body as { messages: { role: string; content: string }[] })
+          .messages;
+        assert.equal(messages.at(-1)?.content, 'Eva: Please tell it again');
+        await eva.page.getByTestId('interrupt-button').click();
       } finally {
         await eva.close();
         await lee.leave();
