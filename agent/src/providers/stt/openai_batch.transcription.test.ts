@@ -6,6 +6,7 @@ import { speech } from '../../../test/vad_audio.js';
 import { SAMPLES_PER_FRAME } from '../../audio/format.js';
 import type { ProviderError, SttEvent, SttStream } from '../types.js';
 import { OpenAiBatchStt } from './openai_batch.js';
+import { until } from '../../../test/until.js';
 
 const PHRASES = ['What time is it?', 'Turn on the kitchen lights.'];
 
@@ -18,17 +19,10 @@ function push(stream: SttStream, samples: Int16Array) {
 function recorder() {
   const events: SttEvent[] = [];
   const errors: ProviderError[] = [];
-  const until = async (done: () => boolean, what: string, timeoutMs = 10_000) => {
-    const deadline = performance.now() + timeoutMs;
-    while (!done()) {
-      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
   return {
     events,
     errors,
-    until,
+    until: (done: () => boolean, what: string, timeoutMs = 10_000) => until(done, what, timeoutMs),
     onEvent: (e: SttEvent) => events.push(e),
     onError: (e: ProviderError) => errors.push(e),
   };

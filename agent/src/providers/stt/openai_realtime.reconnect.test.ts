@@ -7,6 +7,7 @@ import { SAMPLES_PER_FRAME } from '../../audio/format.js';
 import type { ProviderError, SttEvent, SttStream } from '../types.js';
 import { OpenAiRealtimeStt } from './openai_realtime.js';
 import type { OpenAiRealtimeSttOptions } from './openai_realtime.js';
+import { until } from '../../../test/until.js';
 
 const PHRASES = ['What time is it?', 'Turn on the kitchen lights.'];
 
@@ -20,18 +21,11 @@ function recorder() {
   const events: SttEvent[] = [];
   const errors: ProviderError[] = [];
   const finals = () => events.filter((e) => e.type === 'final');
-  const until = async (done: () => boolean, what: string, timeoutMs = 10_000) => {
-    const deadline = performance.now() + timeoutMs;
-    while (!done()) {
-      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
   return {
     events,
     errors,
     finals,
-    until,
+    until: (done: () => boolean, what: string, timeoutMs = 10_000) => until(done, what, timeoutMs),
     onEvent: (e: SttEvent) => events.push(e),
     onError: (e: ProviderError) => errors.push(e),
   };

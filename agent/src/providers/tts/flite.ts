@@ -65,7 +65,10 @@ export class FliteTts implements SpeechSynthesizer {
   /** The whole utterance at once. Rejects with the abort reason as soon as `signal` aborts. */
   async synthesizeAll(text: string, signal: AbortSignal): Promise<TtsResult> {
     const started = performance.now();
-    const worker = await abortable(this.#start(), signal);
+    const starting = this.#start();
+    const worker = await abortable(starting, signal);
+    // close() while the worker was starting: it is being terminated and would never answer.
+    if (this.#worker !== starting) throw new DOMException('provider closed', 'AbortError');
     const id = this.#nextId++;
     const request = new Promise<Uint8Array>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });

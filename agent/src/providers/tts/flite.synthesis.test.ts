@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { dispose } from '@livekit/rtc-node';
+import { PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
+import { FliteTts } from './flite.js';
+
+const TEXT = 'The quick brown fox jumps over the lazy dog.';
+const LONG_TEXT = Array.from({ length: 8 }, () => TEXT).join(' ');
+
+async function collect(stream: AsyncIterable<Int16Array>): Promise<Int16Array[]> {
+  const chunks: Int16Array[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}
+
+function rms(chunks: Int16Array[]): number {
+  let sum = 0;
+  let n = 0;
+  for (const chunk of chunks) {
+    for (const s of chunk) sum += s * s;
+    n += chunk.length;
+  }
+  return Math.sqrt(sum / Math.max(1, n));
+}
+
+const signal = () => new AbortController().signal;
+
+describe('flite TTS: offline synthesis in a worker', () => {
+  const tts = new FliteTts();
+
+  before(() => tts.warmUp());
+  after(async () => {
+    await tts.close();
+    // Flite's audio is resampled to 24 kHz by rtc-node, whose FFI keeps the process alive until this.
+    await dispose();
+  });
+
+  it('speaks a sentence as audible 100 ms chunks of plausible length', async (t) => {
+    const chunks = await collect(tts.synthesize(TEXT, { signal: signal() }));
+    const samples = chunks.reduce((n, c) => n + c.length, 0);
+    const ms = (samples * 1000) / PIPELINE_SAMPLE_RATE;
+    t.diagnostic(`${ms.toFixed(0)} ms of audio, rms ${rms(chunks).toFixed(0)}`);
+    // Nine words at a speaking rate of 120 to 250 words a minute.
+    assert.ok(ms > 2_000 && ms < 4_500, `${ms} ms`);
+    assert.ok(rms(chunks) > 300, `rms ${rms(chunks)}`);
+    assert.ok(chunks.length > 1);
+    assert.ok(
+      chunks.slice(0, -1).every((c) => c.length === PIPELINE_SAMPLE_RATE / 10),
+      'every chunk but the last is 100 ms',
+    );
+  });
+
+  it('empty or blank text yields nothing', async () => {
+    for (const text of ['', '  \n']) {
+      assert.deepEqual(await collect(tts.synthesize(text, { signal: signal() })), []);
+    }
+  });
+
+  it('an abort during synthesis rejects at once with an AbortError', async () => {
+    const controller = new AbortController();
+    const it = tts.synthesize(LONG_TEXT, { signal: controller.signal })[Symbol.asyncIterator]();
+    const pending = it.next();
+    setTimeout(() => controller.abort(), 5);
+    const started = performance.now();
+    await assert.rejects(pending, (err: Error) => err.name === 'AbortError');
+    const stoppedMs = performance.now() - started;
+    assert.ok(stoppedMs < 100, `stopped after ${stoppedMs} ms`);
+    // The worker still serves the next request.
+    assert.ok((await collect(tts.synthesize(TEXT, { signal: signal() }))).length > 0);
+  });
+
+  it('an abort between chunks ends the iteration with an AbortError', async () => {
+    const controller = new AbortController();
+    const chunks: Int16Array[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of tts.synthesize(TEXT, { signal: controller.signal })) {
+          chunks.push(chunk);
+          if (chunks.length === 2) controller.abort();
+        }
+      })(),
+      (err: Error) => err.name === 'AbortError',
+    );
+    assert.equal(chunks.length, 2);
+  });
+
+  // A timeout: a synthesis that close() forgets never settles.
+  it('close() rejects a synthesis in flight with an AbortError', { timeout: 10_000 }, async () => {
+    const own = new FliteTts({ voice: 'kal' });
+    const next = own.synthesize(LONG_TEXT, { signal: signal() })[Symbol.asyncIterator]().next();
+    const rejected = assert.rejects(next, (err: Error) => err.name === 'AbortError');
+    // Closed while its worker is still starting (compiling the WASM module).
+    await own.close();
+    await rejected;
+    await own.close(); // closing twice is harmless
+  });
+
+  it('close() while a request is in the worker rejects it with an AbortError', async () => {
+    const own = new FliteTts();
+    await own.warmUp();
+    const next = own.synthesize(LONG_TEXT, { signal: signal() })[Symbol.asyncIterator]().next();
+    const rejected = assert.rejects(next, (err: Error) => err.name === 'AbortError');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const started = performance.now();
+    await own.close();
+    await rejected;
+    const closedMs = performance.now() - started;
+    assert.ok(closedMs < 200, `closed after ${closedMs} ms`);
+  });
+});
