@@ -241,7 +241,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       }
       void greetWhenReady(p);
     }
-    await room.setState('listening');
+    room.setState('listening');
 
     await new Promise<void>((resolve) => {
       if (job.signal.aborted) resolve();

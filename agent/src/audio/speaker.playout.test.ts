@@ -63,4 +63,21 @@ describe('Speaker: what was played, word by word', () => {
     assert.equal(words.join(''), report.playedText);
     await source.close();
   });
+
+  it('a segment whose audio failed adds no words: nobody heard them', async () => {
+    const source = new AudioSource(PIPELINE_SAMPLE_RATE, 1, 1_000);
+    async function* failed(): AsyncGenerator<Int16Array> {}
+    async function* parts(): AsyncGenerator<SpokenSegment> {
+      yield { text: 'Sorry,', audio: failed() };
+      yield { text: 'please say that again.', audio: tone(400) };
+    }
+    const words: string[] = [];
+    const report = await new Speaker(source).speak(parts(), {
+      signal: new AbortController().signal,
+      onWord: (w) => words.push(w),
+    });
+    assert.equal(report.playedText, 'please say that again.');
+    assert.equal(words.join('').trim(), 'please say that again.');
+    await source.close();
+  });
 });

@@ -71,6 +71,7 @@ export class Speaker {
       Math.max(0, pushed - Math.round((this.#source.queuedDuration * PIPELINE_SAMPLE_RATE) / 1000));
     const sendWords = (upTo: number) => {
       for (const seg of placed) {
+        if (seg.done && seg.samples === 0) continue; // its audio failed: nobody heard its words
         const duration = segmentSamples(seg);
         while (seg.wordsSent < seg.wordEnds.length) {
           const { word, at } = seg.wordEnds[seg.wordsSent]!;
@@ -182,6 +183,7 @@ function segmentSamples(seg: Placed): number {
 function heardText(placed: Placed[], samples: number): string {
   const words: string[] = [];
   for (const seg of placed) {
+    if (seg.done && seg.samples === 0) continue;
     const duration = segmentSamples(seg);
     const within = seg.wordEnds.filter((w) => seg.startSample + w.at * duration <= samples);
     if (within.length)

@@ -22,6 +22,12 @@ export interface UserTurn extends CompletedTurn {
   name: string;
 }
 
+/**
+ * Why the agent is asked to stop: someone spoke over it (replies only), the Interrupt RPC, or a
+ * typed message (both stop anything).
+ */
+export type InterruptReason = 'speech' | 'rpc' | 'typed message';
+
 /** What the floor is doing: one greeting or reply at a time, each with its own abort. */
 interface Speaking {
   kind: 'say' | 'reply';
@@ -31,8 +37,8 @@ interface Speaking {
 /**
  * One room's conversation: the shared context, and the floor. Turns from any person queue up;
  * when nobody is speaking or mid-turn, the agent answers all of them at once. Speech from anyone
- * (see interrupt()) stops whatever the agent is saying or preparing, and only what was played is
- * remembered.
+ * stops a reply being said or prepared (greetings play out; see interrupt()), and only what was
+ * played is remembered.
  */
 export class Conversation {
   readonly #room: AgentRoom;
@@ -98,37 +104,37 @@ export class Conversation {
   async #sayNow(text: string, signal: AbortSignal): Promise<void> {
     const voices = this.#fallbackTts === this.#tts ? [this.#tts] : [this.#tts, this.#fallbackTts];
     for (const [i, tts] of voices.entries()) {
+      // The reply path, fed fixed text: cut at the first clause, so the first words are
+      // synthesised (and heard) while the rest is still being synthesised.
       const transcript = this.#room.agentTranscript();
-      let audible = false;
-      try {
-        const report = await this.#speaker
-          .speak(oneSegment(text, tts, signal), {
-            signal,
-            onFirstAudio: () => {
-              audible = true;
-              void this.#room.setState('speaking').catch(() => undefined);
-            },
-            onWord: (word) => transcript.write(word),
-          })
-          .finally(() => transcript.close());
-        this.#context.addAgent(report.playedText);
-        this.#log.info(
-          {
-            text,
-            voice: tts.label,
-            playedMs: Math.round(report.playedMs),
-            interrupted: report.interrupted,
-          },
-          'agent spoke',
-        );
-        return;
-      } catch (err) {
-        if (signal.aborted || audible || i === voices.length - 1) throw err;
+      const result = await runReply([], {
+        llm: fixedText(text),
+        tts,
+        output: this.#speaker,
+        signal,
+        onFirstAudio: () => this.#room.setState('speaking'),
+        onWord: (word) => transcript.write(word),
+      }).finally(() => void transcript.close()); // not awaited: see AgentRoom.setState
+      this.#context.addAgent(result.playedText);
+      const audible = result.firstAudioAt !== undefined;
+      if (result.error && !audible && !signal.aborted && i < voices.length - 1) {
         this.#log.warn(
-          { err: errorFields(err), voice: tts.label, fallback: voices[i + 1]!.label },
+          { err: errorFields(result.error), voice: tts.label, fallback: voices[i + 1]!.label },
           'voice failed, using the embedded voice',
         );
+        continue;
       }
+      this.#log.info(
+        {
+          text,
+          voice: tts.label,
+          playedMs: Math.round(result.playedMs),
+          interrupted: result.interrupted,
+          ...(result.error ? { err: errorFields(result.error) } : {}),
+        },
+        'agent spoke',
+      );
+      return;
     }
   }
 
@@ -155,10 +161,12 @@ export class Conversation {
     void this.#take('reply', (signal) => this.#reply(turns, signal));
   }
 
-  /** Stops what the agent is saying or preparing. Returns whether there was anything to stop. */
-  interrupt(reason: string, by?: string): boolean {
+  /** Stops what the agent is saying or preparing. Returns whether it stopped anything. */
+  interrupt(reason: InterruptReason, by?: string): boolean {
     const current = this.#current;
     if (!current || current.abort.signal.aborted) return false;
+    // Greetings and notices are short; speech over them is heard and answered after them.
+    if (reason === 'speech' && current.kind === 'say') return false;
     this.#log.info({ reason, by, what: current.kind }, 'interrupted');
     turnMetrics.interrupted(reason);
     current.abort.abort(new Error(`interrupted: ${reason}`));
@@ -185,7 +193,7 @@ export class Conversation {
       } finally {
         this.#signal.removeEventListener('abort', stop);
         this.#current = undefined;
-        if (!this.#signal.aborted) await this.#room.setState('listening').catch(() => undefined);
+        if (!this.#signal.aborted) this.#room.setState('listening');
         this.maybeReply();
       }
     };
@@ -197,16 +205,16 @@ export class Conversation {
     const llm = this.#llm!;
     const last = turns.at(-1)!;
     const turnId = `turn-${++this.#turns}`;
-    await this.#room.setState('thinking');
+    this.#room.setState('thinking');
     const transcript = this.#room.agentTranscript();
     const result = await runReply(this.#context.messages(), {
       llm,
       tts: this.#tts,
       output: this.#speaker,
       signal,
-      onFirstAudio: () => void this.#room.setState('speaking').catch(() => undefined),
+      onFirstAudio: () => this.#room.setState('speaking'),
       onWord: (word) => transcript.write(word),
-    }).finally(() => transcript.close());
+    }).finally(() => void transcript.close()); // not awaited: see AgentRoom.setState
     this.#context.addAgent(result.playedText);
     if (result.error) {
       this.#log.warn(
@@ -239,7 +247,7 @@ export class Conversation {
     );
     if (t.firstAudioAt !== undefined) {
       turnMetrics.turn(metrics);
-      await this.#room.sendMetrics(metrics).catch(() => undefined);
+      void this.#room.sendMetrics(metrics).catch(() => undefined);
     }
     // Nothing of the answer could be played: a provider is down. Say so rather than nothing.
     if (result.error && t.firstAudioAt === undefined && !signal.aborted) {
@@ -249,6 +257,11 @@ export class Conversation {
 }
 
 /** A single-segment speech stream for a fixed text. */
-async function* oneSegment(text: string, tts: SpeechSynthesizer, signal: AbortSignal) {
-  yield { text, audio: tts.synthesize(text, { signal }) };
+/** Fixed text as if a model streamed it (one delta). */
+function fixedText(text: string): Pick<Llm, 'stream'> {
+  return {
+    async *stream() {
+      yield text;
+    },
+  };
 }

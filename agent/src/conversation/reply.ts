@@ -23,7 +23,8 @@ export interface ReplyResult extends SpeechReport {
 }
 
 export interface ReplyOptions {
-  llm: Llm;
+  /** Where the text comes from: the LLM, or fixed text (a greeting) through the same path. */
+  llm: Pick<Llm, 'stream'>;
   tts: SpeechSynthesizer;
   output: SpeechOutput;
   /** Aborting it stops every stage: the LLM request, TTS requests and playout. */

@@ -62,7 +62,7 @@ export class AgentRoom {
         new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
       );
       const agentRoom = new AgentRoom(room, source, publication.sid ?? '', hasListener);
-      await agentRoom.setState('initializing');
+      agentRoom.setState('initializing');
       return agentRoom;
     } catch (err) {
       await room.disconnect();
@@ -84,10 +84,16 @@ export class AgentRoom {
     return Promise.race([this.#hasListener, new Promise<void>((r) => setTimeout(r, timeoutMs))]);
   }
 
-  async setState(state: AgentState): Promise<void> {
+  /**
+   * Publishes `lk.agent.state` without waiting. The room sees the attribute at once, but the
+   * server's acknowledgement sometimes takes 5 s (measured: 1 to 3 turns in 30 started that much
+   * late while replies awaited it), so nothing on the reply path may wait for it. A failed write
+   * is dropped; the next state corrects it.
+   */
+  setState(state: AgentState): void {
     if (this.#state === state) return;
     this.#state = state;
-    await this.setAttributes({ [AGENT_STATE_ATTRIBUTE]: state });
+    void this.setAttributes({ [AGENT_STATE_ATTRIBUTE]: state }).catch(() => undefined);
   }
 
   async setAttributes(attributes: Record<string, string>): Promise<void> {
