@@ -16,14 +16,9 @@ import { LOG_DIR } from '../src/paths.js';
 import { timeline, writeTimelineWav } from '../src/speech.js';
 import { AgentProcess, startLivekit, startWeb } from '../src/stack.js';
 import { teardown } from '../src/teardown.js';
+import { STORY } from '../src/script.js';
 
 const QUESTION = 'tell me a long story';
-const STORY =
-  'Once upon a time, in a small village by the sea, there lived an old fisherman. ' +
-  'Every morning he rowed his little boat out past the rocks, singing to the gulls. ' +
-  'One day he caught a fish that could talk, and it promised him three wishes. ' +
-  'The fisherman thought for a long time, because he was a careful man.';
-
 /**
  * The fake microphone: quiet while the greetings play, the question, then a long silence (the
  * file loops, so the silence outlasts the test).

@@ -11,6 +11,7 @@ import { SimParticipant } from '../src/participants.js';
 import { timeline } from '../src/speech.js';
 import { AgentProcess, startLivekit } from '../src/stack.js';
 import { teardown } from '../src/teardown.js';
+import { normalise, scriptedReply, STORY } from '../src/script.js';
 
 const ANSWERS: Record<string, string> = {
   'what time does the museum open': 'The museum opens at nine in the morning.',
@@ -20,27 +21,10 @@ const ANSWERS: Record<string, string> = {
   'can you recommend a book': 'Try a good mystery novel.',
   wait: 'Sure, I stopped.',
 };
-const STORY =
-  'Once upon a time, in a small village by the sea, there lived an old fisherman. ' +
-  'Every morning he rowed his little boat out past the rocks, singing to the gulls. ' +
-  'One day he caught a fish that could talk, and it promised him three wishes. ' +
-  'The fisherman thought for a long time, because he was a careful man. ' +
-  'In the end he wished only for calm seas, a warm home, and good friends.';
 ANSWERS['tell me a long story'] = STORY;
 
 /** What the agent says when a provider stays down (AGENT_APOLOGY's default). */
 const APOLOGY = 'Sorry, something went wrong on my side. Please say that again.';
-
-/** The fixture's LLM: the scripted answer to the last user message ("Name: question"). */
-function reply(messages: { role: string; content: string }[]): string {
-  const last = messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
-  const question = last
-    .replace(/^[^:]+:\s*/, '')
-    .toLowerCase()
-    .replace(/[^a-z ]/g, '')
-    .trim();
-  return ANSWERS[question] ?? 'I did not catch that.';
-}
 
 /** Fixture latencies: the floor of every turn is hold + STT final + TTFT + TTFB. */
 const HOLD_MS = 500;
@@ -59,7 +43,12 @@ describe('the voice loop', () => {
   before(async () => {
     await startLivekit();
     fixture = await startOpenAiFixture({ phrases: Object.keys(ANSWERS), apiKey: 'test-key' });
-    fixture.script.chat = { reply, ttftMs: TTFT_MS, tokenIntervalMs: 20, faults: [] };
+    fixture.script.chat = {
+      reply: scriptedReply(ANSWERS),
+      ttftMs: TTFT_MS,
+      tokenIntervalMs: 20,
+      faults: [],
+    };
     fixture.script.realtime = { finalDelayMs: STT_FINAL_MS, deltaIntervalMs: 20, faults: [] };
     fixture.script.speech = { ttfbMs: TTFB_MS, chunkMs: 100, realtimeFactor: 2, faults: [] };
     agent = await AgentProcess.start({
@@ -140,7 +129,7 @@ describe('the voice loop', () => {
         questions.map((q) => ANSWERS[q]),
       );
       assert.deepEqual(
-        heardFrom(lee, sam.identity).map((t) => t.toLowerCase().replace(/[^a-z ]/g, '')),
+        heardFrom(lee, sam.identity).map(normalise),
         questions,
         'the agent published what Sam said',
       );
