@@ -88,10 +88,15 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       [...people.values()].some((p) => p.speaking || p.detector.pending);
 
     const greeting = config.AGENT_GREETING + (deps.llm ? '' : NO_MODEL_NOTE);
-    const greeter = new Greeter(greeting, (text) => conversation.say(text));
+    const greeter = new Greeter(greeting, (text, cancel) => conversation.say(text, cancel));
     const greetWhenReady = async (p: RemoteParticipant) => {
       greeter.arrived(p.identity);
+      const waitFrom = performance.now();
       await room.whenHeard(LISTENER_WAIT_MS);
+      log.debug(
+        { participant: p.identity, waitedMs: Math.round(performance.now() - waitFrom) },
+        'agent voice has a listener',
+      );
       void greeter.greet(p.identity, p.name || p.identity);
     };
 

@@ -83,9 +83,13 @@ export class Conversation {
     this.#busy = check;
   }
 
-  /** Says `text` (a greeting): waits for the floor, can be interrupted, is remembered. */
-  say(text: string): Promise<void> {
-    return this.#take('say', (signal) => this.#sayNow(text, signal));
+  /**
+   * Says `text` (a greeting): waits for the floor, is remembered; `cancel` drops it, queued or
+   * playing (its listener left).
+   */
+  say(text: string, cancel?: AbortSignal): Promise<void> {
+    const requestedAt = performance.now();
+    return this.#take('say', (signal) => this.#sayNow(text, signal, requestedAt), cancel);
   }
 
   /**
@@ -101,7 +105,7 @@ export class Conversation {
    * Speaks `text` now with the configured voice; if that voice fails before any audio, with the
    * embedded one. What was played is remembered.
    */
-  async #sayNow(text: string, signal: AbortSignal): Promise<void> {
+  async #sayNow(text: string, signal: AbortSignal, requestedAt = performance.now()): Promise<void> {
     const voices = this.#fallbackTts === this.#tts ? [this.#tts] : [this.#tts, this.#fallbackTts];
     for (const [i, tts] of voices.entries()) {
       // The reply path, fed fixed text: cut at the first clause, so the first words are
@@ -130,6 +134,11 @@ export class Conversation {
           voice: tts.label,
           playedMs: Math.round(result.playedMs),
           interrupted: result.interrupted,
+          // Asked to speak -> first audio handed to the track (waiting for the floor included).
+          firstAudioMs: audible ? Math.round(result.firstAudioAt! - requestedAt) : undefined,
+          ttsTtfbMs: Math.round(
+            (result.timings.ttsFirstByteAt ?? NaN) - (result.timings.ttsRequestAt ?? NaN),
+          ),
           ...(result.error ? { err: errorFields(result.error) } : {}),
         },
         'agent spoke',
@@ -178,12 +187,18 @@ export class Conversation {
   }
 
   /** Runs `task` when the floor is free, with an abort that the job's end also triggers. */
-  #take(kind: Speaking['kind'], task: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  #take(
+    kind: Speaking['kind'],
+    task: (signal: AbortSignal) => Promise<void>,
+    cancel?: AbortSignal,
+  ): Promise<void> {
     const run = async () => {
-      if (this.#signal.aborted) return;
+      if (this.#signal.aborted || cancel?.aborted) return;
       const abort = new AbortController();
       const stop = () => abort.abort(this.#signal.reason);
       this.#signal.addEventListener('abort', stop, { once: true });
+      const cancelled = () => abort.abort(cancel?.reason);
+      cancel?.addEventListener('abort', cancelled, { once: true });
       this.#current = { kind, abort };
       try {
         await task(abort.signal);
@@ -192,6 +207,7 @@ export class Conversation {
           this.#log.error({ err: errorFields(err), kind }, 'agent could not speak');
       } finally {
         this.#signal.removeEventListener('abort', stop);
+        cancel?.removeEventListener('abort', cancelled);
         this.#current = undefined;
         if (!this.#signal.aborted) this.#room.setState('listening');
         this.maybeReply();

@@ -1,15 +1,19 @@
-/** Something that says a text aloud and resolves when it has been played (or abandoned). */
-export type Say = (text: string) => Promise<void>;
+/**
+ * Something that says a text aloud and resolves when it has been played or abandoned; `cancel`
+ * stops it, queued or playing.
+ */
+export type Say = (text: string, cancel: AbortSignal) => Promise<void>;
 
 /**
  * Greets each person once, by name, one greeting at a time in the order people became ready.
- * A person who leaves before their turn is skipped.
+ * A person who leaves before their turn is skipped; one who leaves during it stops it.
  */
 export class Greeter {
   readonly #template: string;
   readonly #say: Say;
   readonly #greeted = new Set<string>();
-  readonly #present = new Set<string>();
+  /** Present people, with the cancel switch of their greeting. */
+  readonly #present = new Map<string, AbortController>();
   #queue: Promise<void> = Promise.resolve();
 
   constructor(template: string, say: Say) {
@@ -23,10 +27,11 @@ export class Greeter {
   }
 
   arrived(identity: string): void {
-    this.#present.add(identity);
+    if (!this.#present.has(identity)) this.#present.set(identity, new AbortController());
   }
 
   left(identity: string): void {
+    this.#present.get(identity)?.abort(new Error(`${identity} left`));
     this.#present.delete(identity);
   }
 
@@ -38,7 +43,8 @@ export class Greeter {
     if (this.#greeted.has(identity)) return this.#queue;
     this.#greeted.add(identity);
     this.#queue = this.#queue.then(async () => {
-      if (this.#present.has(identity)) await this.#say(this.textFor(name));
+      const present = this.#present.get(identity);
+      if (present) await this.#say(this.textFor(name), present.signal);
     });
     return this.#queue;
   }

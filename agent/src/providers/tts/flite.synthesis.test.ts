@@ -44,6 +44,10 @@ describe('flite TTS: offline synthesis in a worker', () => {
     assert.ok(ms > 2_000 && ms < 4_500, `${ms} ms`);
     assert.ok(rms(chunks) > 300, `rms ${rms(chunks)}`);
     assert.ok(chunks.length > 1);
+    // Flite's own 180 ms of leading silence is cut: the voice starts within the first 20 ms.
+    const first = chunks[0]!;
+    const lead = first.findIndex((v) => Math.abs(v) >= 100);
+    assert.ok(lead >= 0 && lead <= PIPELINE_SAMPLE_RATE / 50, `sound starts at sample ${lead}`);
     assert.ok(
       chunks.slice(0, -1).every((c) => c.length === PIPELINE_SAMPLE_RATE / 10),
       'every chunk but the last is 100 ms',

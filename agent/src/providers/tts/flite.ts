@@ -14,6 +14,17 @@ export const FLITE_VOICES = ['slt', 'kal', 'kal16', 'awb', 'rms'] as const;
 
 /** Chunks yielded by synthesize(): 100 ms of pipeline audio. */
 const CHUNK_SAMPLES = PIPELINE_SAMPLE_RATE / 10;
+/** Silence kept before the first sound of an utterance (10 ms). */
+const LEAD_IN_SAMPLES = PIPELINE_SAMPLE_RATE / 100;
+/** Sample magnitude that counts as sound (about -50 dBFS). */
+const SOUND_FLOOR = 100;
+
+/** Index of the first sample louder than SOUND_FLOOR (the length if there is none). */
+function firstSound(samples: Int16Array): number {
+  let i = 0;
+  while (i < samples.length && Math.abs(samples[i]!) < SOUND_FLOOR) i++;
+  return i;
+}
 
 /** A finished utterance in the pipeline format (mono, PIPELINE_SAMPLE_RATE). */
 export interface TtsResult {
@@ -56,7 +67,10 @@ export class FliteTts implements SpeechSynthesizer {
   ): AsyncGenerator<Int16Array, void, undefined> {
     if (text.trim() === '') return;
     const { samples } = await this.synthesizeAll(text, signal);
-    for (let at = 0; at < samples.length; at += CHUNK_SAMPLES) {
+    // Flite opens every utterance with 180 ms of silence: on the critical path of the first
+    // words, and a gap between chunks. Start just before the first sound instead.
+    const start = Math.max(0, firstSound(samples) - LEAD_IN_SAMPLES);
+    for (let at = start; at < samples.length; at += CHUNK_SAMPLES) {
       if (signal.aborted) throw abortReason(signal);
       yield samples.subarray(at, at + CHUNK_SAMPLES);
     }
