@@ -68,8 +68,13 @@ export const agentConfigSchema = refuseDevKeysInProduction(
     AGENT_TURN_HOLD_MS: ms('the end-of-turn silence', 100, 5_000, 500),
     /** Silence that ends an utterance for VAD (and commits it to STT); at most the hold. */
     AGENT_VAD_SILENCE_MS: ms('the VAD end-of-speech silence', 50, 2_000, 250),
-    /** Speech must last this long before VAD reports it (shorter blips are ignored). */
-    AGENT_VAD_MIN_SPEECH_MS: ms('the shortest speech VAD reports', 30, 1_000, 100),
+    /**
+     * Speech must last this long before VAD reports it (shorter blips are ignored). 64 ms = two
+     * Silero windows: at 100 ms, 2 to 3 of 20 short words ("wait") spoken over the agent were
+     * never reported, because received Opus audio gave them fewer windows above the threshold
+     * than clean audio does (bench:turns); at 64 ms, 0 of 20.
+     */
+    AGENT_VAD_MIN_SPEECH_MS: ms('the shortest speech VAD reports', 30, 1_000, 64),
     /** Silero speech probability above which a window is speech. */
     AGENT_VAD_THRESHOLD: z.coerce
       .number({ message: 'expected a probability between 0.05 and 0.95, e.g. 0.5' })

@@ -175,6 +175,15 @@ export function createJobEntry(deps: JobDeps): JobEntry {
             person.detector.final(event.text, event.latencyMs);
             conversation.maybeReply();
           },
+          onSoundWithoutSpeech: ({ soundMs, maxProbability }) =>
+            log.info(
+              {
+                participant: identity,
+                soundMs: Math.round(soundMs),
+                maxProbability: Math.round(maxProbability * 100) / 100,
+              },
+              'sound without speech',
+            ),
           onSttError: (err) => {
             log.error({ participant: identity, err: errorFields(err) }, 'transcription failed');
             // Their words are lost: tell them, rather than wait for a final that never comes.

@@ -30,6 +30,11 @@ export interface ListenerEvents {
   onSpeechEnd(speechEndAt: number): void;
   onTranscript(event: SttEvent): void;
   onSttError(error: ProviderError): void;
+  /**
+   * The level meter heard sound that VAD never called speech (a cough, a door, or speech it
+   * missed): how long, and the highest speech probability VAD gave it.
+   */
+  onSoundWithoutSpeech?(info: { soundMs: number; maxProbability: number }): void;
 }
 
 /**
@@ -72,6 +77,8 @@ export async function listen(
   /** Stream time (ms) where the current speech began. */
   let speechStartMs = 0;
   let lastingSent = false;
+  /** The stretch of sound the level meter hears now: did VAD call any of it speech? */
+  let sound: { startMs: number; maxProbability: number; speech: boolean } | undefined;
 
   try {
     while (!signal.aborted) {
@@ -83,6 +90,20 @@ export async function listen(
 
       const vadEvents = await vad.push(samples);
       if (signal.aborted) break;
+      if (level.active || change) {
+        sound ??= { startMs: vad.timeMs, maxProbability: 0, speech: false };
+        sound.maxProbability = Math.max(sound.maxProbability, vad.probability);
+        if (vad.speaking) sound.speech = true;
+      }
+      if (sound && !level.active) {
+        if (!sound.speech) {
+          events.onSoundWithoutSpeech?.({
+            soundMs: vad.timeMs - sound.startMs,
+            maxProbability: sound.maxProbability,
+          });
+        }
+        sound = undefined;
+      }
       const now = performance.now();
       /** performance.now() of a stream time, from how far back it lies in the stream. */
       const at = (streamMs: number) => now - (vad.timeMs - streamMs);
