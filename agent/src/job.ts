@@ -88,7 +88,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       [...people.values()].some((p) => p.speaking || p.detector.pending);
 
     const greeting = config.AGENT_GREETING + (deps.llm ? '' : NO_MODEL_NOTE);
-    const greeter = new Greeter(greeting, (text, cancel) => conversation.say(text, cancel));
+    const greeter = new Greeter(greeting, (text) => conversation.say(text));
     const greetWhenReady = async (p: RemoteParticipant) => {
       greeter.arrived(p.identity);
       const waitFrom = performance.now();

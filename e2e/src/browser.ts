@@ -68,6 +68,17 @@ export class PageUser {
     page.on('pageerror', (e) =>
       appendFileSync(log, `${new Date().toISOString()} pageerror ${e.message}\n`),
     );
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame())
+        appendFileSync(log, `${new Date().toISOString()} navigated ${frame.url()}\n`);
+    });
+    page.on('requestfailed', (r) =>
+      appendFileSync(log, `${new Date().toISOString()} requestfailed ${r.url()}\n`),
+    );
+    page.on('response', (r) => {
+      if (r.status() >= 400)
+        appendFileSync(log, `${new Date().toISOString()} http ${r.status()} ${r.url()}\n`);
+    });
     await page.goto(webUrl);
     await page.getByTestId('name-input').fill(name);
     await page.getByTestId('room-input').fill(room);

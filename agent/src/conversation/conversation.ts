@@ -83,13 +83,10 @@ export class Conversation {
     this.#busy = check;
   }
 
-  /**
-   * Says `text` (a greeting): waits for the floor, is remembered; `cancel` drops it, queued or
-   * playing (its listener left).
-   */
-  say(text: string, cancel?: AbortSignal): Promise<void> {
+  /** Says `text` (a greeting): waits for the floor, plays out over speech, is remembered. */
+  say(text: string): Promise<void> {
     const requestedAt = performance.now();
-    return this.#take('say', (signal) => this.#sayNow(text, signal, requestedAt), cancel);
+    return this.#take('say', (signal) => this.#sayNow(text, signal, requestedAt));
   }
 
   /**
@@ -187,18 +184,12 @@ export class Conversation {
   }
 
   /** Runs `task` when the floor is free, with an abort that the job's end also triggers. */
-  #take(
-    kind: Speaking['kind'],
-    task: (signal: AbortSignal) => Promise<void>,
-    cancel?: AbortSignal,
-  ): Promise<void> {
+  #take(kind: Speaking['kind'], task: (signal: AbortSignal) => Promise<void>): Promise<void> {
     const run = async () => {
-      if (this.#signal.aborted || cancel?.aborted) return;
+      if (this.#signal.aborted) return;
       const abort = new AbortController();
       const stop = () => abort.abort(this.#signal.reason);
       this.#signal.addEventListener('abort', stop, { once: true });
-      const cancelled = () => abort.abort(cancel?.reason);
-      cancel?.addEventListener('abort', cancelled, { once: true });
       this.#current = { kind, abort };
       try {
         await task(abort.signal);
@@ -207,7 +198,6 @@ export class Conversation {
           this.#log.error({ err: errorFields(err), kind }, 'agent could not speak');
       } finally {
         this.#signal.removeEventListener('abort', stop);
-        cancel?.removeEventListener('abort', cancelled);
         this.#current = undefined;
         if (!this.#signal.aborted) this.#room.setState('listening');
         this.maybeReply();

@@ -1,19 +1,15 @@
-/**
- * Something that says a text aloud and resolves when it has been played or abandoned; `cancel`
- * stops it, queued or playing.
- */
-export type Say = (text: string, cancel: AbortSignal) => Promise<void>;
+/** Something that says a text aloud and resolves when it has been played (or abandoned). */
+export type Say = (text: string) => Promise<void>;
 
 /**
  * Greets each person once, by name, one greeting at a time in the order people became ready.
- * A person who leaves before their turn is skipped; one who leaves during it stops it.
+ * A person who leaves before their turn is skipped.
  */
 export class Greeter {
   readonly #template: string;
   readonly #say: Say;
   readonly #greeted = new Set<string>();
-  /** Present people, with the cancel switch of their greeting. */
-  readonly #present = new Map<string, AbortController>();
+  readonly #present = new Set<string>();
   #queue: Promise<void> = Promise.resolve();
 
   constructor(template: string, say: Say) {
@@ -27,11 +23,10 @@ export class Greeter {
   }
 
   arrived(identity: string): void {
-    if (!this.#present.has(identity)) this.#present.set(identity, new AbortController());
+    this.#present.add(identity);
   }
 
   left(identity: string): void {
-    this.#present.get(identity)?.abort(new Error(`${identity} left`));
     this.#present.delete(identity);
   }
 
@@ -43,8 +38,7 @@ export class Greeter {
     if (this.#greeted.has(identity)) return this.#queue;
     this.#greeted.add(identity);
     this.#queue = this.#queue.then(async () => {
-      const present = this.#present.get(identity);
-      if (present) await this.#say(this.textFor(name), present.signal);
+      if (this.#present.has(identity)) await this.#say(this.textFor(name));
     });
     return this.#queue;
   }
