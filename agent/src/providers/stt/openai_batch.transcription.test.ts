@@ -3,38 +3,16 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture, TranscriptionRecord } from '@voice-agent/fixtures';
 import { speech } from '../../../test/vad_audio.js';
-import { SAMPLES_PER_FRAME } from '../../audio/format.js';
-import type { ProviderError, SttEvent, SttStream } from '../types.js';
 import { OpenAiBatchStt } from './openai_batch.js';
-import { until } from '../../../test/until.js';
-
-const PHRASES = ['What time is it?', 'Turn on the kitchen lights.'];
-
-function push(stream: SttStream, samples: Int16Array) {
-  for (let at = 0; at < samples.length; at += SAMPLES_PER_FRAME) {
-    stream.pushAudio(samples.subarray(at, at + SAMPLES_PER_FRAME));
-  }
-}
-
-function recorder() {
-  const events: SttEvent[] = [];
-  const errors: ProviderError[] = [];
-  return {
-    events,
-    errors,
-    until: (done: () => boolean, what: string, timeoutMs = 10_000) => until(done, what, timeoutMs),
-    onEvent: (e: SttEvent) => events.push(e),
-    onError: (e: ProviderError) => errors.push(e),
-  };
-}
+import { pushFrames, STT_PHRASES, sttRecorder } from '../../../test/stt_session.js';
 
 describe('openai batch STT: /v1/audio/transcriptions per utterance', () => {
   let fx: OpenAiFixture;
   let stt: OpenAiBatchStt;
-  const utterances = PHRASES.map((p) => speech(p));
+  const utterances = STT_PHRASES.map((p) => speech(p));
 
   before(async () => {
-    fx = await startOpenAiFixture({ phrases: PHRASES, apiKey: 'sk-b' });
+    fx = await startOpenAiFixture({ phrases: STT_PHRASES, apiKey: 'sk-b' });
     stt = new OpenAiBatchStt({
       baseURL: fx.baseUrl,
       apiKey: 'sk-b',
@@ -62,19 +40,19 @@ describe('openai batch STT: /v1/audio/transcriptions per utterance', () => {
       retry: { baseDelayMs: 300, random: () => 1 },
     });
     fx.script.transcription.faults.push({ kind: 'status', status: 500 });
-    const rec = recorder();
+    const rec = sttRecorder();
     const stream = slowRetry.stream({ signal: new AbortController().signal, ...rec });
-    push(stream, utterances[0]!);
+    pushFrames(stream, utterances[0]!);
     stream.commit();
     await rec.until(() => fx.requests.some((r) => r.endpoint === 'transcription'), 'request 1');
-    push(stream, utterances[1]!);
+    pushFrames(stream, utterances[1]!);
     stream.commit();
     await rec.until(() => rec.events.length === 2, 'two finals');
     assert.deepEqual(
       rec.events.map((e) => [e.type, e.text]),
       [
-        ['final', PHRASES[0]],
-        ['final', PHRASES[1]],
+        ['final', STT_PHRASES[0]],
+        ['final', STT_PHRASES[1]],
       ],
     );
     const latency = rec.events.map((e) => (e.type === 'final' ? e.latencyMs : 0));
@@ -99,18 +77,18 @@ describe('openai batch STT: /v1/audio/transcriptions per utterance', () => {
   it('retries a 500, and clear() drops audio; a tiny utterance is an empty final without a request', async () => {
     fx.script.transcription.faults.push({ kind: 'status', status: 500 });
     const before = fx.requests.filter((r) => r.endpoint === 'transcription').length;
-    const rec = recorder();
+    const rec = sttRecorder();
     const stream = stt.stream({ signal: new AbortController().signal, ...rec });
-    push(stream, utterances[1]!);
+    pushFrames(stream, utterances[1]!);
     stream.clear();
-    push(stream, utterances[0]!);
+    pushFrames(stream, utterances[0]!);
     stream.commit();
-    push(stream, utterances[0]!.subarray(0, 1000));
+    pushFrames(stream, utterances[0]!.subarray(0, 1000));
     stream.commit();
     await rec.until(() => rec.events.length === 2, 'two finals');
     assert.deepEqual(
       rec.events.map((e) => e.text),
-      [PHRASES[0], ''],
+      [STT_PHRASES[0], ''],
     );
     assert.equal(fx.requests.filter((r) => r.endpoint === 'transcription').length - before, 2);
     assert.deepEqual(rec.errors, []);
@@ -119,13 +97,13 @@ describe('openai batch STT: /v1/audio/transcriptions per utterance', () => {
 
   it('a non-retryable failure stops the stream with one onError', async () => {
     fx.script.transcription.faults.push({ kind: 'status', status: 400 });
-    const rec = recorder();
+    const rec = sttRecorder();
     const stream = stt.stream({ signal: new AbortController().signal, ...rec });
-    push(stream, utterances[0]!);
+    pushFrames(stream, utterances[0]!);
     stream.commit();
     await rec.until(() => rec.errors.length === 1, 'the error');
     assert.equal(rec.errors[0]?.status, 400);
-    push(stream, utterances[0]!);
+    pushFrames(stream, utterances[0]!);
     stream.commit();
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.deepEqual(rec.events, []);

@@ -3,41 +3,21 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture, RealtimeRecord } from '@voice-agent/fixtures';
 import { speech } from '../../../test/vad_audio.js';
-import { SAMPLES_PER_FRAME } from '../../audio/format.js';
-import type { ProviderError, SttEvent, SttStream } from '../types.js';
+import type { SttStream } from '../types.js';
 import { OpenAiRealtimeStt } from './openai_realtime.js';
 import type { OpenAiRealtimeSttOptions } from './openai_realtime.js';
-import { until } from '../../../test/until.js';
-
-const PHRASES = ['What time is it?', 'Turn on the kitchen lights.'];
-
-function push(stream: SttStream, samples: Int16Array) {
-  for (let at = 0; at < samples.length; at += SAMPLES_PER_FRAME) {
-    stream.pushAudio(samples.subarray(at, at + SAMPLES_PER_FRAME));
-  }
-}
-
-function recorder() {
-  const events: SttEvent[] = [];
-  const errors: ProviderError[] = [];
-  const finals = () => events.filter((e) => e.type === 'final');
-  return {
-    events,
-    errors,
-    finals,
-    until: (done: () => boolean, what: string, timeoutMs = 10_000) => until(done, what, timeoutMs),
-    onEvent: (e: SttEvent) => events.push(e),
-    onError: (e: ProviderError) => errors.push(e),
-  };
-}
+import { pushFrames, STT_PHRASES, sttRecorder } from '../../../test/stt_session.js';
 
 describe('openai realtime STT: dropped sockets, refused connections, stalls', () => {
   let fx: OpenAiFixture;
-  const utterances = PHRASES.map((p) => speech(p));
+  const utterances = STT_PHRASES.map((p) => speech(p));
   const streams: SttStream[] = [];
   const providers: OpenAiRealtimeStt[] = [];
 
-  const open = (rec: ReturnType<typeof recorder>, over: Partial<OpenAiRealtimeSttOptions> = {}) => {
+  const open = (
+    rec: ReturnType<typeof sttRecorder>,
+    over: Partial<OpenAiRealtimeSttOptions> = {},
+  ) => {
     const stt = new OpenAiRealtimeStt({
       baseURL: fx.baseUrl,
       apiKey: 'sk-rt',
@@ -53,7 +33,7 @@ describe('openai realtime STT: dropped sockets, refused connections, stalls', ()
   const connections = () => fx.requests.filter((r) => r.endpoint === 'realtime').length;
 
   before(async () => {
-    fx = await startOpenAiFixture({ phrases: PHRASES, apiKey: 'sk-rt' });
+    fx = await startOpenAiFixture({ phrases: STT_PHRASES, apiKey: 'sk-rt' });
   });
   beforeEach(() => {
     fx.script.realtime.faults.length = 0;
@@ -67,17 +47,17 @@ describe('openai realtime STT: dropped sockets, refused connections, stalls', ()
     // session.updated, committed, then the socket is destroyed instead of the first delta.
     fx.script.realtime.faults.push({ kind: 'drop', afterChunks: 2 });
     const before = connections();
-    const rec = recorder();
+    const rec = sttRecorder();
     const stream = open(rec);
-    push(stream, utterances[0]!);
+    pushFrames(stream, utterances[0]!);
     stream.commit();
     await rec.until(() => rec.finals().length === 1, 'the final');
-    push(stream, utterances[1]!);
+    pushFrames(stream, utterances[1]!);
     stream.commit();
     await rec.until(() => rec.finals().length === 2, 'the second final');
     assert.deepEqual(
       rec.finals().map((f) => f.text),
-      PHRASES,
+      STT_PHRASES,
     );
     assert.deepEqual(rec.errors, []);
     assert.equal(connections() - before, 2, 'one reconnect');
@@ -89,15 +69,15 @@ describe('openai realtime STT: dropped sockets, refused connections, stalls', ()
     // The first connection is dropped right after its session.update is answered.
     fx.script.realtime.faults.push({ kind: 'drop', afterChunks: 0 });
     const before = connections();
-    const rec = recorder();
+    const rec = sttRecorder();
     const stream = open(rec);
     const half = Math.floor(utterances[1]!.length / 2);
-    push(stream, utterances[1]!.subarray(0, half));
+    pushFrames(stream, utterances[1]!.subarray(0, half));
     await rec.until(() => connections() - before === 2, 'the reconnect');
-    push(stream, utterances[1]!.subarray(half));
+    pushFrames(stream, utterances[1]!.subarray(half));
     stream.commit();
     await rec.until(() => rec.finals().length === 1, 'the final');
-    assert.equal(rec.finals()[0]?.text, PHRASES[1]);
+    assert.equal(rec.finals()[0]?.text, STT_PHRASES[1]);
     assert.deepEqual(rec.errors, []);
   });
 
@@ -106,32 +86,32 @@ describe('openai realtime STT: dropped sockets, refused connections, stalls', ()
       { kind: 'status', status: 503 },
       { kind: 'status', status: 429, retryAfterS: 0 },
     );
-    const rec = recorder();
+    const rec = sttRecorder();
     const stream = open(rec);
-    push(stream, utterances[1]!);
+    pushFrames(stream, utterances[1]!);
     stream.commit();
     await rec.until(() => rec.finals().length === 1, 'the final');
-    assert.equal(rec.finals()[0]?.text, PHRASES[1]);
+    assert.equal(rec.finals()[0]?.text, STT_PHRASES[1]);
     assert.deepEqual(rec.errors, []);
   });
 
   it('a stalled server: the socket is replaced after stallTimeoutMs and the final arrives', async () => {
     fx.script.realtime.faults.push({ kind: 'stall', afterChunks: 2 });
-    const rec = recorder();
+    const rec = sttRecorder();
     const stream = open(rec, { stallTimeoutMs: 300 });
-    push(stream, utterances[0]!);
+    pushFrames(stream, utterances[0]!);
     const committedAt = performance.now();
     stream.commit();
     await rec.until(() => rec.finals().length === 1, 'the final');
     const took = performance.now() - committedAt;
-    assert.equal(rec.finals()[0]?.text, PHRASES[0]);
+    assert.equal(rec.finals()[0]?.text, STT_PHRASES[0]);
     assert.ok(took >= 300 && took < 2_000, `final after ${took} ms`);
   });
 
   it('a wrong API key fails once with a non-retryable 401, and the stream stops', async () => {
-    const rec = recorder();
+    const rec = sttRecorder();
     const stream = open(rec, { apiKey: 'wrong' });
-    push(stream, utterances[0]!);
+    pushFrames(stream, utterances[0]!);
     stream.commit();
     await rec.until(() => rec.errors.length > 0, 'the error');
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -144,9 +124,9 @@ describe('openai realtime STT: dropped sockets, refused connections, stalls', ()
 
   it('drops that keep coming fail the stream once, after the retry budget', async () => {
     for (let i = 0; i < 5; i++) fx.script.realtime.faults.push({ kind: 'drop', afterChunks: 1 });
-    const rec = recorder();
+    const rec = sttRecorder();
     const stream = open(rec, { retry: { attempts: 3, baseDelayMs: 10 } });
-    push(stream, utterances[0]!);
+    pushFrames(stream, utterances[0]!);
     stream.commit();
     await rec.until(() => rec.errors.length > 0, 'the error');
     await new Promise((resolve) => setTimeout(resolve, 100));

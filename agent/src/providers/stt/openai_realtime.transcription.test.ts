@@ -3,49 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture, RealtimeRecord } from '@voice-agent/fixtures';
 import { speech } from '../../../test/vad_audio.js';
-import { SAMPLES_PER_FRAME } from '../../audio/format.js';
-import type { ProviderError, SttEvent, SttStream } from '../types.js';
 import { OpenAiRealtimeStt } from './openai_realtime.js';
-
-const PHRASES = ['What time is it?', 'Turn on the kitchen lights.'];
-
-/** Pushes audio in 10 ms frames (faster than real time). */
-function push(stream: SttStream, samples: Int16Array) {
-  for (let at = 0; at < samples.length; at += SAMPLES_PER_FRAME) {
-    stream.pushAudio(samples.subarray(at, at + SAMPLES_PER_FRAME));
-  }
-}
-
-function recorder() {
-  const events: SttEvent[] = [];
-  const errors: ProviderError[] = [];
-  const finals = () => events.filter((e) => e.type === 'final');
-  const waitForFinals = async (n: number, timeoutMs = 10_000) => {
-    const deadline = performance.now() + timeoutMs;
-    while (finals().length < n) {
-      if (errors.length > 0) throw errors[0];
-      if (performance.now() > deadline) throw new Error(`only ${finals().length} of ${n} finals`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    return finals();
-  };
-  return {
-    events,
-    errors,
-    waitForFinals,
-    onEvent: (e: SttEvent) => events.push(e),
-    onError: (e: ProviderError) => errors.push(e),
-  };
-}
+import { pushFrames, STT_PHRASES, sttRecorder } from '../../../test/stt_session.js';
 
 describe('openai realtime STT: transcription against the realtime fixture', () => {
   let fx: OpenAiFixture;
   let stt: OpenAiRealtimeStt;
-  const utterances = PHRASES.map((p) => speech(p));
+  const utterances = STT_PHRASES.map((p) => speech(p));
 
   before(async () => {
     fx = await startOpenAiFixture({
-      phrases: PHRASES,
+      phrases: STT_PHRASES,
       apiKey: 'sk-rt',
       script: { realtime: { finalDelayMs: 50, deltaIntervalMs: 15 } },
     });
@@ -62,28 +30,28 @@ describe('openai realtime STT: transcription against the realtime fixture', () =
   });
 
   it('transcribes two utterances in order: interims, then the final, per utterance', async (t) => {
-    const rec = recorder();
+    const rec = sttRecorder();
     const stream = stt.stream({ signal: new AbortController().signal, ...rec });
     // Pushed at once: audio arriving before the socket is open is buffered and sent on connect.
-    push(stream, utterances[0]!);
+    pushFrames(stream, utterances[0]!);
     stream.commit();
-    push(stream, utterances[1]!);
+    pushFrames(stream, utterances[1]!);
     stream.commit();
     const finals = await rec.waitForFinals(2);
     await stream.close();
 
     assert.deepEqual(
       finals.map((f) => f.text),
-      PHRASES,
+      STT_PHRASES,
     );
     // Every event of utterance 1 comes before any event of utterance 2.
     const firstFinal = rec.events.indexOf(finals[0]!);
     const before1 = rec.events.slice(0, firstFinal);
     const between = rec.events.slice(firstFinal + 1, rec.events.indexOf(finals[1]!));
     assert.ok(before1.length >= 2, 'interims before the first final');
-    assert.ok(before1.every((e) => e.type === 'interim' && PHRASES[0]!.startsWith(e.text)));
+    assert.ok(before1.every((e) => e.type === 'interim' && STT_PHRASES[0]!.startsWith(e.text)));
     assert.ok(between.length >= 2, 'interims before the second final');
-    assert.ok(between.every((e) => e.type === 'interim' && PHRASES[1]!.startsWith(e.text)));
+    assert.ok(between.every((e) => e.type === 'interim' && STT_PHRASES[1]!.startsWith(e.text)));
     // Interims are the whole text so far, growing.
     const lengths = before1.map((e) => e.text.length);
     assert.deepEqual(
@@ -115,17 +83,17 @@ describe('openai realtime STT: transcription against the realtime fixture', () =
   });
 
   it('once connected, sends audio as ~50 ms appends', async () => {
-    const rec = recorder();
+    const rec = sttRecorder();
     const stream = stt.stream({ signal: new AbortController().signal, ...rec });
-    push(stream, utterances[0]!);
+    pushFrames(stream, utterances[0]!);
     stream.commit();
     await rec.waitForFinals(1);
     const body = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
     const appendsBefore = body.clientEvents.filter((e) => e === 'input_audio_buffer.append').length;
-    push(stream, utterances[1]!);
+    pushFrames(stream, utterances[1]!);
     stream.commit();
     const finals = await rec.waitForFinals(2);
-    assert.equal(finals[1]?.text, PHRASES[1]);
+    assert.equal(finals[1]?.text, STT_PHRASES[1]);
     await stream.close();
     const appends =
       body.clientEvents.filter((e) => e === 'input_audio_buffer.append').length - appendsBefore;
@@ -134,20 +102,20 @@ describe('openai realtime STT: transcription against the realtime fixture', () =
   });
 
   it('a commit with no or too little audio gives an empty final, never a server error', async () => {
-    const rec = recorder();
+    const rec = sttRecorder();
     const stream = stt.stream({ signal: new AbortController().signal, ...rec });
-    push(stream, utterances[0]!);
+    pushFrames(stream, utterances[0]!);
     stream.commit();
     await rec.waitForFinals(1); // connected now
     stream.commit(); // nothing pushed
-    push(stream, utterances[0]!.subarray(0, 1200)); // 50 ms: below OpenAI's 100 ms minimum
+    pushFrames(stream, utterances[0]!.subarray(0, 1200)); // 50 ms: below OpenAI's 100 ms minimum
     stream.commit();
-    push(stream, utterances[1]!);
+    pushFrames(stream, utterances[1]!);
     stream.commit();
     const finals = await rec.waitForFinals(4);
     assert.deepEqual(
       finals.map((f) => f.text),
-      [PHRASES[0], '', '', PHRASES[1]],
+      [STT_PHRASES[0], '', '', STT_PHRASES[1]],
     );
     await stream.close();
     const body = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
@@ -157,22 +125,22 @@ describe('openai realtime STT: transcription against the realtime fixture', () =
   });
 
   it('clear() drops the audio of the current utterance', async () => {
-    const rec = recorder();
+    const rec = sttRecorder();
     const stream = stt.stream({ signal: new AbortController().signal, ...rec });
-    push(stream, utterances[1]!);
+    pushFrames(stream, utterances[1]!);
     stream.clear();
-    push(stream, utterances[0]!);
+    pushFrames(stream, utterances[0]!);
     stream.commit();
     const [final] = await rec.waitForFinals(1);
-    assert.equal(final?.text, PHRASES[0]);
+    assert.equal(final?.text, STT_PHRASES[0]);
     await stream.close();
   });
 
   it('close() closes the socket and ends the session quietly', async () => {
-    const rec = recorder();
+    const rec = sttRecorder();
     const ac = new AbortController();
     const stream = stt.stream({ signal: ac.signal, ...rec });
-    push(stream, utterances[0]!);
+    pushFrames(stream, utterances[0]!);
     stream.commit();
     const started = performance.now();
     ac.abort();
