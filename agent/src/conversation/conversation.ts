@@ -2,11 +2,12 @@ import type { TurnMetrics } from '@voice-agent/common';
 import type { Speaker } from '../audio/speaker.js';
 import type { Logger } from '../log.js';
 import { turnMetrics } from '../metrics/turns.js';
-import type { Llm, SpeechSynthesizer } from '../providers/types.js';
+import type { ChatMessage, Llm, SpeechSynthesizer } from '../providers/types.js';
 import type { AgentRoom } from '../room/agent_room.js';
 import { errorFields } from '../worker/worker.js';
 import { ChatContext } from './context.js';
 import { runReply } from './reply.js';
+import type { ReplyResult } from './reply.js';
 import type { CompletedTurn } from './turn_detector.js';
 
 export interface ConversationOptions {
@@ -107,16 +108,7 @@ export class Conversation {
     for (const [i, tts] of voices.entries()) {
       // The reply path, fed fixed text: cut at the first clause, so the first words are
       // synthesised (and heard) while the rest is still being synthesised.
-      const transcript = this.#room.agentTranscript();
-      const result = await runReply([], {
-        llm: fixedText(text),
-        tts,
-        output: this.#speaker,
-        signal,
-        onFirstAudio: () => this.#room.setState('speaking'),
-        onWord: (word) => transcript.write(word),
-      }).finally(() => void transcript.close()); // not awaited: see AgentRoom.setState
-      this.#context.addAgent(result.playedText);
+      const result = await this.#speak([], fixedText(text), tts, signal);
       const audible = result.firstAudioAt !== undefined;
       if (result.error && !audible && !signal.aborted && i < voices.length - 1) {
         this.#log.warn(
@@ -207,21 +199,35 @@ export class Conversation {
     return this.#floor;
   }
 
-  async #reply(turns: UserTurn[], signal: AbortSignal): Promise<void> {
-    const llm = this.#llm!;
-    const last = turns.at(-1)!;
-    const turnId = `turn-${++this.#turns}`;
-    this.#room.setState('thinking');
+  /**
+   * Text from `llm` spoken through `tts`: words published as they play, state 'speaking' from
+   * the first audio, and only what was played remembered.
+   */
+  async #speak(
+    messages: readonly ChatMessage[],
+    llm: Pick<Llm, 'stream'>,
+    tts: SpeechSynthesizer,
+    signal: AbortSignal,
+  ): Promise<ReplyResult> {
     const transcript = this.#room.agentTranscript();
-    const result = await runReply(this.#context.messages(), {
+    const result = await runReply(messages, {
       llm,
-      tts: this.#tts,
+      tts,
       output: this.#speaker,
       signal,
       onFirstAudio: () => this.#room.setState('speaking'),
       onWord: (word) => transcript.write(word),
     }).finally(() => void transcript.close()); // not awaited: see AgentRoom.setState
     this.#context.addAgent(result.playedText);
+    return result;
+  }
+
+  async #reply(turns: UserTurn[], signal: AbortSignal): Promise<void> {
+    const llm = this.#llm!;
+    const last = turns.at(-1)!;
+    const turnId = `turn-${++this.#turns}`;
+    this.#room.setState('thinking');
+    const result = await this.#speak(this.#context.messages(), llm, this.#tts, signal);
     if (result.error) {
       this.#log.warn(
         { err: errorFields(result.error), turnId, played: result.firstAudioAt !== undefined },
