@@ -48,7 +48,8 @@ export class ManagedProcess {
     this.exited = new Promise((resolve) =>
       this.#child.once('exit', (code, signal) => {
         running.delete(this);
-        file.end();
+        // The last line of every log says how the process ended: a crash shows here, not as silence.
+        file.end(`[${name} exited: ${signal ? `signal ${signal}` : `code ${code}`}]\n`);
         resolve({ code, signal });
       }),
     );

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { dispose } from '@livekit/rtc-node';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
 import { FliteTts } from './flite.js';
 
@@ -25,15 +27,24 @@ function rms(chunks: Int16Array[]): number {
 
 const signal = () => new AbortController().signal;
 
-describe('flite TTS: offline synthesis in a worker', () => {
+/** Pids of this process's Flite children. */
+function fliteChildren(): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], {
+    encoding: 'utf8',
+  });
+  return out
+    .split('\n')
+    .filter((line) => line.includes('flite_process'))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+const fliteDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('flite-'));
+
+describe('flite TTS: offline synthesis in a child process', () => {
   const tts = new FliteTts();
 
   before(() => tts.warmUp());
-  after(async () => {
-    await tts.close();
-    // Flite's audio is resampled to 24 kHz by rtc-node, whose FFI keeps the process alive until this.
-    await dispose();
-  });
+  after(() => tts.close());
 
   it('speaks a sentence as audible 100 ms chunks of plausible length', async (t) => {
     const chunks = await collect(tts.synthesize(TEXT, { signal: signal() }));
@@ -69,7 +80,7 @@ describe('flite TTS: offline synthesis in a worker', () => {
     await assert.rejects(pending, (err: Error) => err.name === 'AbortError');
     const stoppedMs = performance.now() - started;
     assert.ok(stoppedMs < 100, `stopped after ${stoppedMs} ms`);
-    // The worker still serves the next request.
+    // The child still serves the next request.
     assert.ok((await collect(tts.synthesize(TEXT, { signal: signal() }))).length > 0);
   });
 
@@ -93,13 +104,13 @@ describe('flite TTS: offline synthesis in a worker', () => {
     const own = new FliteTts({ voice: 'kal' });
     const next = own.synthesize(LONG_TEXT, { signal: signal() })[Symbol.asyncIterator]().next();
     const rejected = assert.rejects(next, (err: Error) => err.name === 'AbortError');
-    // Closed while its worker is still starting (compiling the WASM module).
+    // Closed while its child is still starting (compiling the WASM module).
     await own.close();
     await rejected;
     await own.close(); // closing twice is harmless
   });
 
-  it('close() while a request is in the worker rejects it with an AbortError', async () => {
+  it('close() while a request is in the child rejects it with an AbortError', async () => {
     const own = new FliteTts();
     await own.warmUp();
     const next = own.synthesize(LONG_TEXT, { signal: signal() })[Symbol.asyncIterator]().next();
@@ -110,5 +121,70 @@ describe('flite TTS: offline synthesis in a worker', () => {
     await rejected;
     const closedMs = performance.now() - started;
     assert.ok(closedMs < 200, `closed after ${closedMs} ms`);
+  });
+
+  // Node 20's WASI corrupted the heap by the third run in a row when instances were left to the
+  // garbage collector, and in the agent's worker thread that took the whole process down.
+  it('thirty syntheses in a row all succeed, from one child', { timeout: 60_000 }, async () => {
+    const others = fliteChildren();
+    const own = new FliteTts();
+    try {
+      for (let i = 0; i < 30; i++) {
+        const { samples } = await own.synthesizeAll(`Sentence number ${i + 1}.`, signal());
+        assert.ok(samples.length > PIPELINE_SAMPLE_RATE / 2, `run ${i + 1}: ${samples.length}`);
+      }
+      // No child died and was replaced along the way.
+      assert.equal(fliteChildren().filter((pid) => !others.includes(pid)).length, 1);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a child that dies under a request is replaced and the request answered', async () => {
+    const own = new FliteTts();
+    const others = fliteChildren();
+    await own.warmUp();
+    const [first] = fliteChildren().filter((pid) => !others.includes(pid));
+    assert.ok(first, 'a child is running');
+    const pending = own.synthesizeAll(LONG_TEXT, signal());
+    process.kill(first, 'SIGKILL');
+    const { samples } = await pending;
+    assert.ok(samples.length > PIPELINE_SAMPLE_RATE * 10, `${samples.length} samples`);
+    const now = fliteChildren().filter((pid) => !others.includes(pid));
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], first);
+    await own.close();
+  });
+
+  it('a child that dies twice fails the request with a retryable error', async () => {
+    const others = fliteChildren();
+    const own = new FliteTts();
+    await own.warmUp();
+    const pending = own.synthesizeAll(LONG_TEXT, signal());
+    const rejected = assert.rejects(pending, (err: Error & { retryable?: boolean }) => {
+      assert.match(err.message, /flite process exited \(SIGKILL\)/);
+      assert.equal(err.retryable, true);
+      return true;
+    });
+    // Kill every child as it appears, until the request has given up.
+    let settled = false;
+    void rejected.finally(() => (settled = true));
+    while (!settled) {
+      for (const pid of fliteChildren()) if (!others.includes(pid)) process.kill(pid, 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await rejected;
+    await own.close();
+  });
+
+  it('close() ends the child and removes its directory', async () => {
+    const before = fliteDirs();
+    const own = new FliteTts();
+    await own.synthesizeAll(TEXT, signal());
+    const made = fliteDirs().filter((d) => !before.includes(d));
+    assert.equal(made.length, 1);
+    await own.close();
+    assert.equal(existsSync(`${tmpdir()}/${made[0]}`), false);
+    assert.equal(fliteChildren().length, 1, 'only the suite child is left');
   });
 });

