@@ -27,6 +27,7 @@ import { SimParticipant } from '../src/participants.js';
 import { LOG_DIR, REPO_ROOT } from '../src/paths.js';
 import { timeline } from '../src/speech.js';
 import { AgentProcess, startLivekit } from '../src/stack.js';
+import { percentile, stats, table } from '../src/stats.js';
 import { teardown } from '../src/teardown.js';
 import { scriptedReply, STORY } from '../src/script.js';
 
@@ -117,28 +118,6 @@ async function effectiveTiming(env: Record<string, string>) {
 }
 
 // --- statistics and output ---------------------------------------------------------------------
-/** Nearest-rank percentile. */
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-function stats(values: number[]) {
-  return {
-    p50: Math.round(percentile(values, 50)),
-    p95: Math.round(percentile(values, 95)),
-    min: Math.round(Math.min(...values)),
-    max: Math.round(Math.max(...values)),
-  };
-}
-function table(head: string[], rows: (string | number)[][]): string {
-  const cells = [head, ...rows].map((r) => r.map(String));
-  const widths = head.map((_, i) => Math.max(...cells.map((r) => r[i]?.length ?? 0)));
-  return cells
-    .map((r) =>
-      r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '),
-    )
-    .join('\n');
-}
 const statRow = (label: string, values: number[]) => {
   const s = stats(values);
   return [label, s.p50, s.p95, s.min, s.max];

@@ -1,0 +1,585 @@
+/**
+ * `npm run bench`: our agent against LiveKit Agents JS 1.9 in one run, on the same
+ * livekit-server, the same OpenAI-compatible fixture at fixed latencies and the same simulated
+ * participants, all inside a private network namespace. Everything is measured at the
+ * participants, from audio alone (the first and last sound of the agent's track), so both systems
+ * are measured the same way.
+ *
+ * Scenarios, per system:
+ *   join      a person joins a new room -> first sample of the agent's greeting heard
+ *   turns     questions in a 1:1 room -> voice-to-voice (end of the question -> first reply sound)
+ *   barge-in  "wait" 1-4 s into a long reply -> the reply falls silent; and 300 ms cough-like
+ *             noise bursts during a reply: how often they stop it
+ *   density   k rooms at once, each with one person asking questions: v2v p95 per k, the
+ *             system's CPU and memory (its whole process tree) per conversation
+ *
+ *   npm run bench [-- --quick] [--systems ours,peer,peer-tuned] [--turns N] [--interruptions M]
+ *                 [--coughs C] [--joins J] [--density 1,5,10] [--peer-density 1,5]
+ *                 [--chart out.png]
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startOpenAiFixture } from '@voice-agent/fixtures';
+import type { OpenAiFixture } from '@voice-agent/fixtures';
+import { SimParticipant } from '../../e2e/src/participants.js';
+import { REPO_ROOT } from '../../e2e/src/paths.js';
+import { startLivekit } from '../../e2e/src/stack.js';
+import { teardown } from '../../e2e/src/teardown.js';
+import { scriptedReply, STORY } from '../../e2e/src/script.js';
+import { TEST_SAMPLE_RATE, timeline } from '../../e2e/src/speech.js';
+import type { Timeline } from '../../e2e/src/speech.js';
+import { renderChart } from './chart.js';
+import { stats, table } from '../../e2e/src/stats.js';
+import {
+  cpuSeconds,
+  ensurePeerInstalled,
+  startSystem,
+  TreeMeter,
+  type RunningSystem,
+  type SystemSpec,
+} from './systems.js';
+
+// --- options -----------------------------------------------------------------------------------
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    systems: { type: 'string' },
+    turns: { type: 'string' },
+    interruptions: { type: 'string' },
+    coughs: { type: 'string' },
+    joins: { type: 'string' },
+    density: { type: 'string' },
+    'peer-density': { type: 'string' },
+    chart: { type: 'string' },
+  },
+});
+const whole = (flag: string, v: string | undefined, fallback: number) => {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag}: expected a whole number`);
+  return n;
+};
+const QUICK = args.quick;
+const TURNS = whole('turns', args.turns, QUICK ? 3 : 30);
+const INTERRUPTIONS = whole('interruptions', args.interruptions, QUICK ? 2 : 20);
+const COUGHS = whole('coughs', args.coughs, QUICK ? 2 : 20);
+const JOINS = whole('joins', args.joins, QUICK ? 3 : 20);
+const rooms = (flag: string, list: string) =>
+  list
+    .split(',')
+    .filter(Boolean)
+    .map((k) => whole(flag, k, 1));
+const DENSITY = rooms('density', args.density ?? (QUICK ? '2' : '1,5,10,20,40,50'));
+/** The peer runs a process per job (~250 MB each): 20 rooms is about 5 GB already. */
+const PEER_DENSITY = rooms('peer-density', args['peer-density'] ?? (QUICK ? '2' : '1,5,10,20'));
+const CHART = args.chart ?? join(REPO_ROOT, 'bench', 'results', 'latency.png');
+
+const ALL_SYSTEMS: Record<string, SystemSpec> = {
+  ours: { name: 'ours', kind: 'ours', settings: 'defaults', env: {} },
+  peer: {
+    name: 'peer',
+    kind: 'peer',
+    settings:
+      'LiveKit Agents 1.9 defaults (silero VAD, openai STT/LLM/TTS at the fixture); worker load reported as 0',
+    env: { PEER_PROFILE: 'defaults' },
+  },
+  'peer-tuned': {
+    name: 'peer-tuned',
+    kind: 'peer',
+    settings:
+      'turnDetection vad, endpointing minDelay 250 maxDelay 1500, silero minSilence 250 ' +
+      'minSpeech 64, interruption vad minDuration 200, preemptive LLM+TTS, aecWarmup off, ' +
+      'worker load reported as 0',
+    env: { PEER_PROFILE: 'tuned' },
+  },
+};
+const SYSTEMS = (args.systems ?? 'ours,peer,peer-tuned').split(',').map((name) => {
+  const spec = ALL_SYSTEMS[name];
+  if (!spec) throw new Error(`--systems: unknown "${name}" (${Object.keys(ALL_SYSTEMS)})`);
+  return spec;
+});
+
+// --- the conversation the fixture scripts ------------------------------------------------------
+const ANSWERS: Record<string, string> = {
+  'what time does the museum open': 'The museum opens at nine in the morning.',
+  'how much is a ticket': 'Twelve euros. Children go free.',
+  'is there a cafe inside': 'Yes, there is a small cafe on the ground floor.',
+  'what is the weather like today': 'It is sunny and warm today.',
+  'can you recommend a book': 'Sure. Try a good mystery novel.',
+};
+const QUESTIONS = Object.keys(ANSWERS);
+const STORY_QUESTION = 'tell me a long story';
+const INTERRUPTION = 'wait';
+/** Fixed provider latencies, printed with the results. */
+const FIXTURE = {
+  realtime: { finalDelayMs: 150, deltaIntervalMs: 0 },
+  chat: { ttftMs: 250, tokenIntervalMs: 20 },
+  speech: { ttfbMs: 120, chunkMs: 40, realtimeFactor: 1 },
+} as const;
+
+// --- helpers -----------------------------------------------------------------------------------
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+/** Gap (ms) of silence that ends a stretch of the agent's sound (longer than its pauses). */
+const STOP_GAP_MS = 400;
+
+/** A cough-like burst: 300 ms of noise with a fast attack and a decay, about -12 dBFS peak. */
+function cough(): Timeline {
+  const rand = random(7);
+  const lead = Math.round(TEST_SAMPLE_RATE * 0.1);
+  const n = Math.round(TEST_SAMPLE_RATE * 0.3);
+  const samples = new Int16Array(lead + n + lead);
+  let lp = 0;
+  for (let i = 0; i < n; i++) {
+    const env =
+      Math.min(1, i / (TEST_SAMPLE_RATE * 0.01)) * Math.exp(-i / (TEST_SAMPLE_RATE * 0.1));
+    lp = 0.7 * lp + 0.3 * (rand() * 2 - 1); // a little low-passed, like breath
+    samples[lead + i] = Math.round(lp * env * 8_000 * 2.5);
+  }
+  return {
+    samples,
+    segments: [{ text: 'cough', startSample: lead, endSample: lead + n - 1 }],
+    durationMs: (samples.length * 1000) / TEST_SAMPLE_RATE,
+  };
+}
+
+/** Waits until the agent has been silent at `sim` for `quietMs` (its reply is over). */
+async function untilQuiet(sim: SimParticipant, since: number, quietMs = 1_200, timeoutMs = 40_000) {
+  await sim.waitFor(
+    'the agent to fall silent',
+    () => {
+      const last = sim.soundSpans(STOP_GAP_MS, since).at(-1)?.endAt ?? since;
+      return Date.now() - last > quietMs || undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** One person with a microphone who also listens; greeted before the scenario starts. */
+async function joinPerson(room: string, name: string): Promise<SimParticipant> {
+  const sim = await SimParticipant.join(room, `${name.toLowerCase()}-${room}`, name);
+  await sim.publishMicrophone();
+  const joinedAt = Date.now();
+  await sim.waitFor('the greeting', () => sim.firstSoundAfter(joinedAt), 30_000);
+  await untilQuiet(sim, joinedAt);
+  return sim;
+}
+
+/** Asks one question and returns voice-to-voice (ms); checks the reply was the right one. */
+async function askOnce(sim: SimParticipant, question: string, what: string): Promise<number> {
+  const [spoken] = await sim.speak(
+    timeline([{ silenceMs: 100 }, { say: question }, { silenceMs: 300 }]),
+  );
+  if (!spoken) throw new Error(`${what}: the question was not played`);
+  const heardAt = await sim.waitFor(
+    `${what}: the reply`,
+    () => sim.firstSoundAfter(spoken.startAt),
+    20_000,
+  );
+  await untilQuiet(sim, heardAt);
+  // The reply's length tells a right answer from "I did not catch that." well enough for a
+  // benchmark; both systems publish transcripts too, but not in the same shape.
+  return heardAt - spoken.endAt;
+}
+
+// --- scenarios ---------------------------------------------------------------------------------
+async function scenarioJoin(n: number, tag: string): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const sim = await SimParticipant.join(`join-${tag}-${i}-${Date.now()}`, `j${i}`, 'Joiner');
+    const joinedAt = Date.now();
+    const heard = await sim.waitFor(
+      `join ${i + 1}: greeting`,
+      () => sim.firstSoundAfter(0),
+      30_000,
+    );
+    out.push(heard - joinedAt);
+    progress(`  join ${i + 1}/${n}: first greeting sample ${heard - joinedAt} ms after joining`);
+    await sim.leave();
+  }
+  return out;
+}
+
+async function scenarioTurns(
+  n: number,
+  tag: string,
+): Promise<{ v2v: number[]; unanswered: number }> {
+  let unanswered = 0;
+  const sim = await joinPerson(`turns-${tag}-${Date.now()}`, 'Sam');
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const q = QUESTIONS[i % QUESTIONS.length]!;
+    try {
+      const v2v = await askOnce(sim, q, `turn ${i + 1}`);
+      out.push(v2v);
+      progress(`  turn ${i + 1}/${n}: v2v ${Math.round(v2v)} ms`);
+    } catch (err) {
+      unanswered++;
+      progress(`  turn ${i + 1}/${n}: ${(err as Error).message}`);
+      await untilQuiet(sim, Date.now(), 2_500, 60_000).catch(() => undefined);
+    }
+  }
+  await sim.leave();
+  return { v2v: out, unanswered };
+}
+
+interface BargeResult {
+  stops: number[];
+  notStopped: number;
+  coughStops: number;
+  coughs: number;
+  /** Rounds with no story or no recovery (the system did not answer). */
+  failed: number;
+}
+
+async function scenarioBargeIn(m: number, c: number, tag: string): Promise<BargeResult> {
+  const sim = await joinPerson(`barge-${tag}-${Date.now()}`, 'Sam');
+  const rand = random(1);
+  const stops: number[] = [];
+  let notStopped = 0;
+  let coughStops = 0;
+  const rounds = [
+    ...Array.from({ length: m }, () => 'wait' as const),
+    ...Array.from({ length: c }, () => 'cough' as const),
+  ];
+  let failed = 0;
+  for (const [i, kind] of rounds.entries()) {
+    const what = kind === 'wait' ? `wait ${i + 1}/${m}` : `cough ${i + 1 - m}/${c}`;
+    try {
+      const [asked] = await sim.speak(
+        timeline([{ silenceMs: 100 }, { say: STORY_QUESTION }, { silenceMs: 300 }]),
+      );
+      if (!asked) throw new Error('the story question was not played');
+      const storyAt = await sim.waitFor(
+        `${what}: the story`,
+        () => sim.firstSoundAfter(asked.endAt),
+        20_000,
+      );
+      const into = Math.round(1_000 + rand() * 3_000);
+      await sleep(storyAt + into - Date.now());
+      const [burst] = await sim.speak(
+        kind === 'wait' ? timeline([{ say: INTERRUPTION }, { silenceMs: 300 }]) : cough(),
+      );
+      if (!burst) throw new Error(`${kind} was not played`);
+      const onset = burst.startAt;
+      await untilQuiet(sim, storyAt, 2_500, 60_000);
+      // The story is everything heard before the reply to "wait" was requested from the TTS
+      // (both systems ask the fixture for "Okay."); the stop is its last sound after the onset.
+      const okay = fixture!.requests.find(
+        (r) =>
+          r.endpoint === 'speech' &&
+          performance.timeOrigin + r.at > onset &&
+          (r.body as { input?: string }).input?.trim() === 'Okay.',
+      );
+      const cutoff = okay ? performance.timeOrigin + okay.at : Infinity;
+      const story = sim.soundSpans(STOP_GAP_MS, onset).filter((sp) => sp.startAt < cutoff);
+      const stopMs = story.length ? Math.min(story.at(-1)!.endAt, cutoff) - onset : 0;
+      if (kind === 'wait') {
+        if (stopMs < 2_000) stops.push(stopMs);
+        else notStopped++;
+        progress(`  ${what}: ${into} ms into the story, silent after ${Math.round(stopMs)} ms`);
+      } else {
+        // A cough stopped the agent if the story's last sound came within 1.5 s of the burst
+        // (a pause that the story resumes from is not counted).
+        const ended = stopMs < 1_500;
+        if (ended) coughStops++;
+        progress(`  ${what}: ${ended ? `stopped it (${Math.round(stopMs)} ms)` : 'ignored'}`);
+      }
+    } catch (err) {
+      failed++;
+      progress(`  ${what}: failed: ${(err as Error).message}`);
+      await untilQuiet(sim, Date.now(), 2_500, 60_000).catch(() => undefined);
+    }
+  }
+  await sim.leave();
+  return { stops, notStopped, coughStops, coughs: c, failed };
+}
+
+interface DensityPoint {
+  k: number;
+  v2v: number[];
+  failed: number;
+  cpuPerConversationPct: number;
+  rssPerConversationMb: number;
+  peakRssMb: number;
+  benchCpuPct: number;
+}
+
+async function scenarioDensity(k: number, sys: RunningSystem, tag: string): Promise<DensityPoint> {
+  const meter = new TreeMeter(sys.pid);
+  const idle = new TreeMeter(sys.pid);
+  idle.start();
+  await sleep(1_000);
+  const baseline = idle.stop();
+  const benchCpu0 = cpuSeconds(process.pid);
+  meter.start();
+  const started = Date.now();
+  const v2v: number[] = [];
+  let failed = 0;
+  const turnsPerRoom = 3;
+  await Promise.all(
+    Array.from({ length: k }, async (_, r) => {
+      await sleep(r * 150); // joins spread a little, as people arrive
+      try {
+        const sim = await joinPerson(`density-${tag}-${k}-${r}-${Date.now()}`, 'Sam');
+        for (let t = 0; t < turnsPerRoom; t++) {
+          const q = QUESTIONS[(r + t) % QUESTIONS.length]!;
+          v2v.push(await askOnce(sim, q, `room ${r + 1} turn ${t + 1}`));
+        }
+        await sim.leave();
+      } catch (err) {
+        failed++;
+        progress(`  room ${r + 1}/${k}: ${(err as Error).message}`);
+      }
+    }),
+  );
+  const seconds = (Date.now() - started) / 1000;
+  const used = meter.stop();
+  const benchCpu = cpuSeconds(process.pid) - benchCpu0;
+  return {
+    k,
+    v2v,
+    failed,
+    cpuPerConversationPct: (100 * used.cpuS) / seconds / k,
+    rssPerConversationMb: (used.peakRssMb - baseline.peakRssMb) / k,
+    peakRssMb: used.peakRssMb,
+    benchCpuPct: (100 * benchCpu) / seconds,
+  };
+}
+
+// --- main --------------------------------------------------------------------------------------
+interface SystemResult {
+  spec: SystemSpec;
+  join: number[];
+  turns: number[];
+  /** Questions that got no reply within 20 s. */
+  unanswered: number;
+  barge: BargeResult | undefined;
+  density: DensityPoint[];
+  warnings: string[];
+}
+
+let fixture: OpenAiFixture | undefined;
+
+async function runSystem(spec: SystemSpec): Promise<SystemResult> {
+  const sys = await startSystem(spec, {
+    OPENAI_BASE_URL: fixture!.baseUrl,
+    OPENAI_API_KEY: 'bench-key',
+  });
+  try {
+    progress(`\n[${spec.name}] join`);
+    const joinMs = JOINS ? await scenarioJoin(JOINS, spec.name) : [];
+    progress(`[${spec.name}] turns`);
+    const turns = TURNS ? await scenarioTurns(TURNS, spec.name) : { v2v: [], unanswered: 0 };
+    progress(`[${spec.name}] barge-in`);
+    const barge =
+      INTERRUPTIONS + COUGHS ? await scenarioBargeIn(INTERRUPTIONS, COUGHS, spec.name) : undefined;
+    const density: DensityPoint[] = [];
+    for (const k of spec.kind === 'ours' ? DENSITY : PEER_DENSITY) {
+      progress(`[${spec.name}] density k=${k}`);
+      const point = await scenarioDensity(k, sys, spec.name);
+      density.push(point);
+      const p95 = stats(point.v2v).p95;
+      progress(`  k=${k}: v2v p95 ${p95} ms, ${point.failed} rooms failed`);
+      if (point.failed > k / 2) break; // the machine (or the system) has run out
+    }
+    return {
+      spec,
+      join: joinMs,
+      turns: turns.v2v,
+      unanswered: turns.unanswered,
+      barge,
+      density,
+      warnings: sys.warnings(),
+    };
+  } finally {
+    await sys.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  if (SYSTEMS.some((s) => s.kind === 'peer')) ensurePeerInstalled(progress);
+  await startLivekit();
+  fixture = await startOpenAiFixture({
+    phrases: [...QUESTIONS, STORY_QUESTION, INTERRUPTION],
+    apiKey: 'bench-key',
+    script: {
+      chat: {
+        ...FIXTURE.chat,
+        reply: scriptedReply({ ...ANSWERS, [STORY_QUESTION]: STORY, [INTERRUPTION]: 'Okay.' }),
+      },
+      realtime: FIXTURE.realtime,
+      speech: FIXTURE.speech,
+    },
+  });
+  const results: SystemResult[] = [];
+  for (const spec of SYSTEMS) results.push(await runSystem(spec));
+  report(results);
+  // The figures are only worth printing if the run itself worked: every system answered, and
+  // ours answered every question and recovered from every interruption.
+  const broken = results.flatMap((r) => {
+    const problems: string[] = [];
+    if (TURNS && r.turns.length === 0) problems.push('answered no question');
+    if (JOINS && r.join.length === 0) problems.push('greeted nobody');
+    if (r.spec.kind === 'ours' && r.unanswered) problems.push(`left ${r.unanswered} unanswered`);
+    if (r.spec.kind === 'ours' && r.barge?.failed) problems.push(`failed ${r.barge.failed} rounds`);
+    if (r.spec.kind === 'ours' && r.density[0]?.failed)
+      problems.push(`lost rooms at k=${r.density[0]!.k}`);
+    return problems.map((p) => `${r.spec.name} ${p}`);
+  });
+  if (broken.length) throw new Error(broken.join('; '));
+}
+
+function report(results: SystemResult[]): void {
+  const { realtime, chat, speech } = FIXTURE;
+  console.log(
+    `\nfixture: STT final ${realtime.finalDelayMs} ms, LLM TTFT ${chat.ttftMs} ms ` +
+      `(${chat.tokenIntervalMs} ms/token), TTS TTFB ${speech.ttfbMs} ms, speech in real time`,
+  );
+  for (const r of results) console.log(`${r.spec.name}: ${r.spec.settings}`);
+  const ours = results.find((r) => r.spec.kind === 'ours');
+  const ratio = (mine: number, theirs: number) => (theirs ? (mine / theirs).toFixed(2) : '-');
+  const rows = results.map((r) => {
+    const t = stats(r.turns);
+    const j = stats(r.join);
+    const b = r.barge ? stats(r.barge.stops) : undefined;
+    return [
+      r.spec.name,
+      t.p50,
+      t.p95,
+      ours && r !== ours ? ratio(stats(ours.turns).p50, t.p50) : '',
+      `${r.unanswered}/${r.turns.length + r.unanswered}`,
+      b?.p50 ?? '-',
+      b?.p95 ?? '-',
+      r.barge ? `${r.barge.notStopped}/${INTERRUPTIONS}` : '-',
+      r.barge ? `${r.barge.coughStops}/${r.barge.coughs}` : '-',
+      r.barge ? r.barge.failed : '-',
+      j.p50,
+      j.p95,
+    ];
+  });
+  console.log('\nms; ratio = ours / this system, p50 against p50, same run');
+  console.log(
+    table(
+      [
+        'system',
+        'v2v p50',
+        'v2v p95',
+        'ours/it',
+        'unanswered',
+        'stop p50',
+        'stop p95',
+        'not stopped',
+        'coughs stopped',
+        'rounds failed',
+        'greeting p50',
+        'greeting p95',
+      ],
+      rows,
+    ),
+  );
+  console.log('\ndensity: k rooms at once, 3 questions each');
+  console.log(
+    table(
+      [
+        'system',
+        'k',
+        'v2v p50',
+        'v2v p95',
+        'failed',
+        'CPU %/conv',
+        'RSS MB/conv',
+        'peak RSS MB',
+        'bench CPU %',
+      ],
+      results.flatMap((r) =>
+        r.density.map((d) => {
+          const s = stats(d.v2v);
+          return [
+            r.spec.name,
+            d.k,
+            s.p50,
+            s.p95,
+            d.failed,
+            d.cpuPerConversationPct.toFixed(1),
+            d.rssPerConversationMb.toFixed(1),
+            Math.round(d.peakRssMb),
+            Math.round(d.benchCpuPct),
+          ];
+        }),
+      ),
+    ),
+  );
+  for (const r of results) {
+    const message = (w: string) => {
+      try {
+        return String((JSON.parse(w) as { msg?: unknown }).msg).slice(0, 100);
+      } catch {
+        return w.slice(0, 100);
+      }
+    };
+    const distinct = [...new Set(r.warnings.map(message))];
+    if (distinct.length) {
+      console.log(`\n${r.spec.name} logged ${r.warnings.length} warnings, e.g.:`);
+      for (const w of distinct.slice(0, 5)) console.log(`  ${w}`);
+    }
+  }
+  for (const r of results) {
+    console.log(
+      JSON.stringify({
+        scenario: 'all',
+        system: r.spec.name,
+        settings: r.spec.settings,
+        fixture: FIXTURE,
+        joinMs: stats(r.join),
+        v2vMs: stats(r.turns),
+        unanswered: r.unanswered,
+        v2vValuesMs: r.turns.map(Math.round),
+        ratioOursOverThisP50:
+          ours && r !== ours ? Number(ratio(stats(ours.turns).p50, stats(r.turns).p50)) : null,
+        bargeIn: r.barge
+          ? {
+              stopMs: stats(r.barge.stops),
+              notStopped: r.barge.notStopped,
+              coughStops: r.barge.coughStops,
+              failedRounds: r.barge.failed,
+              coughs: r.barge.coughs,
+            }
+          : null,
+        density: r.density.map((d) => ({ ...d, v2v: stats(d.v2v) })),
+        warnings: r.warnings.length,
+      }),
+    );
+  }
+  renderChart(
+    CHART,
+    results.map((r) => ({ name: r.spec.name, values: r.turns })),
+    'voice-to-voice at the listener (ms)',
+  );
+  console.log(`\nchart: ${CHART}`);
+}
+
+process.once('SIGINT', () => {
+  progress('interrupted: tearing down');
+  void teardown().finally(() => process.exit(130));
+});
+try {
+  await main();
+} catch (err) {
+  console.error(`bench failed: ${(err as Error).stack ?? err}`);
+  process.exitCode = 1;
+} finally {
+  await teardown();
+  await fixture?.close();
+}
+setTimeout(() => process.exit(), 10_000).unref();
