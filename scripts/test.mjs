@@ -7,7 +7,8 @@
 //   2. npm dependencies (`npm install` when node_modules is missing)
 //   3. livekit-server (scripts/livekit-server.mjs: PATH, LIVEKIT_SERVER_BIN, cache or Go build)
 //   4. build every workspace, typecheck, lint
-//   5. unit tests of common, agent, fixtures, web; then the e2e tests inside a fresh network namespace
+//   5. unit tests of common, agent, fixtures, web, bench; then the e2e tests inside a fresh network
+//      namespace; then a short run of the benchmark (npm run bench -- --quick)
 //
 // Every step runs even if an earlier test step failed (set-up and build failures stop the run);
 // the summary at the end lists each step with its time, and the exit code is non-zero on failure.
@@ -117,12 +118,31 @@ step('build', () => run('npm', ['run', 'build']) === 0, { fatal: true });
 step('typecheck', () => run('npm', ['run', 'typecheck']) === 0);
 step('lint', () => run('npm', ['run', 'lint']) === 0);
 
-for (const ws of ['common', 'agent', 'fixtures', 'web']) {
+for (const ws of ['common', 'agent', 'fixtures', 'web', 'bench']) {
   step(`unit tests: ${ws}`, () => run('npm', ['test', '-w', ws]) === 0);
 }
 step(
   'e2e tests (network namespace, livekit-server, Chromium)',
   () => run('npm', ['test', '-w', 'e2e']) === 0,
+);
+// The benchmark's short version, so it cannot rot: ours and LiveKit Agents (installed into
+// bench/peer on first use) through every scenario; it fails if either answers nothing or ours
+// misses a turn. Its chart goes to the logs, not over the README's.
+step(
+  'bench smoke (ours and LiveKit Agents, --quick)',
+  () =>
+    run('npm', [
+      'run',
+      'bench',
+      '-w',
+      'bench',
+      '--',
+      '--quick',
+      '--systems',
+      'ours,peer',
+      '--chart',
+      join(root, 'e2e', '.logs', 'bench-smoke', 'latency.png'),
+    ]) === 0,
 );
 
 finish();

@@ -88,19 +88,25 @@ export class SimParticipant {
     const room = new Room();
     const sim = new SimParticipant(room, identity, name);
     room.registerTextStreamHandler(TRANSCRIPTION_TOPIC, (reader, { identity: from }) => {
-      void reader.readAll().then((text) =>
-        sim.transcripts.push({
-          from,
-          text,
-          trackId: reader.info.attributes?.[TRANSCRIPTION_TRACK_ID],
-          final: reader.info.attributes?.[TRANSCRIPTION_FINAL] === 'true',
-          speaker: reader.info.attributes?.[TRANSCRIPTION_SPEAKER],
-          receivedAt: Date.now(),
-        }),
+      // A stream cut off by its sender leaving (an agent job ending mid-sentence) is dropped.
+      reader.readAll().then(
+        (text) =>
+          sim.transcripts.push({
+            from,
+            text,
+            trackId: reader.info.attributes?.[TRANSCRIPTION_TRACK_ID],
+            final: reader.info.attributes?.[TRANSCRIPTION_FINAL] === 'true',
+            speaker: reader.info.attributes?.[TRANSCRIPTION_SPEAKER],
+            receivedAt: Date.now(),
+          }),
+        () => undefined,
       );
     });
     room.registerTextStreamHandler(METRICS_TOPIC, (reader) => {
-      void reader.readAll().then((json) => sim.turnMetrics.push(JSON.parse(json) as TurnMetrics));
+      reader.readAll().then(
+        (json) => sim.turnMetrics.push(JSON.parse(json) as TurnMetrics),
+        () => undefined,
+      );
     });
     room
       .on(RoomEvent.TrackSubscribed, (track, _pub, p) => {
