@@ -32,7 +32,7 @@ import { renderChart } from './chart.js';
 import { stats, table } from '../../e2e/src/stats.js';
 import {
   cpuSeconds,
-  ensurePeerInstalled,
+  assertPeerInstalled,
   startSystem,
   TreeMeter,
   type RunningSystem,
@@ -408,7 +408,7 @@ async function runSystem(spec: SystemSpec): Promise<SystemResult> {
 }
 
 async function main(): Promise<void> {
-  if (SYSTEMS.some((s) => s.kind === 'peer')) ensurePeerInstalled(progress);
+  if (SYSTEMS.some((s) => s.kind === 'peer')) assertPeerInstalled();
   await startLivekit();
   fixture = await startOpenAiFixture({
     phrases: [...QUESTIONS, STORY_QUESTION, INTERRUPTION],

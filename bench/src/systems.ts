@@ -3,7 +3,6 @@
  * livekit-server and the same OpenAI-compatible fixture: our agent (one process serves every
  * room) and LiveKit Agents JS 1.9 (a worker that forks a process per job).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentProcess, API_KEY, API_SECRET, LIVEKIT_URL } from '../../e2e/src/stack.js';
@@ -31,11 +30,15 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-/** Installs the peer's own package (once; ~30 s, ~500 MB) if its node_modules is missing. */
-export function ensurePeerInstalled(log: (line: string) => void): void {
-  if (existsSync(join(PEER_DIR, 'node_modules', '@livekit', 'agents'))) return;
-  log('installing the peer (LiveKit Agents JS 1.9) into bench/peer ...');
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: PEER_DIR, stdio: 'inherit' });
+/**
+ * The peer's own package must be installed (bench/peer/install.mjs, which `npm run bench` runs
+ * before entering the network namespace: there is no registry in there).
+ */
+export function assertPeerInstalled(): void {
+  if (existsSync(join(PEER_DIR, 'node_modules', '@livekit', 'agents', 'package.json'))) return;
+  throw new Error(
+    'the peer is not installed: run `node bench/peer/install.mjs` (or npm run bench)',
+  );
 }
 
 export async function startSystem(
