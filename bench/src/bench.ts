@@ -25,11 +25,17 @@ import { SimParticipant } from '../../e2e/src/participants.js';
 import { REPO_ROOT } from '../../e2e/src/paths.js';
 import { startLivekit } from '../../e2e/src/stack.js';
 import { teardown } from '../../e2e/src/teardown.js';
-import { scriptedReply, STORY } from '../../e2e/src/script.js';
+import {
+  BENCH_FIXTURE,
+  BENCH_QUESTIONS,
+  BENCH_REPLY,
+  INTERRUPTION,
+  STORY_QUESTION,
+} from '../../e2e/src/script.js';
 import { TEST_SAMPLE_RATE, timeline } from '../../e2e/src/speech.js';
 import type { Timeline } from '../../e2e/src/speech.js';
 import { renderChart } from './chart.js';
-import { stats, table } from '../../e2e/src/stats.js';
+import { seededRandom, sleep, stats, table } from '../../e2e/src/stats.js';
 import {
   cpuSeconds,
   assertPeerInstalled,
@@ -99,43 +105,18 @@ const SYSTEMS = (args.systems ?? 'ours,peer,peer-tuned').split(',').map((name) =
   return spec;
 });
 
-// --- the conversation the fixture scripts ------------------------------------------------------
-const ANSWERS: Record<string, string> = {
-  'what time does the museum open': 'The museum opens at nine in the morning.',
-  'how much is a ticket': 'Twelve euros. Children go free.',
-  'is there a cafe inside': 'Yes, there is a small cafe on the ground floor.',
-  'what is the weather like today': 'It is sunny and warm today.',
-  'can you recommend a book': 'Sure. Try a good mystery novel.',
-};
-const QUESTIONS = Object.keys(ANSWERS);
-const STORY_QUESTION = 'tell me a long story';
-const INTERRUPTION = 'wait';
-/** Fixed provider latencies, printed with the results. */
-const FIXTURE = {
-  realtime: { finalDelayMs: 150, deltaIntervalMs: 0 },
-  chat: { ttftMs: 250, tokenIntervalMs: 20 },
-  speech: { ttfbMs: 120, chunkMs: 40, realtimeFactor: 1 },
-} as const;
+// --- the conversation the fixture scripts (shared with bench:turns) -----------------------------
+const QUESTIONS = BENCH_QUESTIONS;
+const FIXTURE = BENCH_FIXTURE;
 
 // --- helpers -----------------------------------------------------------------------------------
 const progress = (line: string) => process.stderr.write(`${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 /** Gap (ms) of silence that ends a stretch of the agent's sound (longer than its pauses). */
 const STOP_GAP_MS = 400;
 
 /** A cough-like burst: 300 ms of noise with a fast attack and a decay, about -12 dBFS peak. */
 function cough(): Timeline {
-  const rand = random(7);
+  const rand = seededRandom(7);
   const lead = Math.round(TEST_SAMPLE_RATE * 0.1);
   const n = Math.round(TEST_SAMPLE_RATE * 0.3);
   const samples = new Int16Array(lead + n + lead);
@@ -244,7 +225,7 @@ interface BargeResult {
 
 async function scenarioBargeIn(m: number, c: number, tag: string): Promise<BargeResult> {
   const sim = await joinPerson(`barge-${tag}-${Date.now()}`, 'Sam');
-  const rand = random(1);
+  const rand = seededRandom(1);
   const stops: number[] = [];
   let notStopped = 0;
   let coughStops = 0;
@@ -416,7 +397,7 @@ async function main(): Promise<void> {
     script: {
       chat: {
         ...FIXTURE.chat,
-        reply: scriptedReply({ ...ANSWERS, [STORY_QUESTION]: STORY, [INTERRUPTION]: 'Okay.' }),
+        reply: BENCH_REPLY,
       },
       realtime: FIXTURE.realtime,
       speech: FIXTURE.speech,

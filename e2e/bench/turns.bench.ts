@@ -27,9 +27,17 @@ import { SimParticipant } from '../src/participants.js';
 import { LOG_DIR, REPO_ROOT } from '../src/paths.js';
 import { timeline } from '../src/speech.js';
 import { AgentProcess, startLivekit } from '../src/stack.js';
-import { percentile, stats, table } from '../src/stats.js';
+import { percentile, seededRandom, sleep, stats, table } from '../src/stats.js';
 import { teardown } from '../src/teardown.js';
-import { scriptedReply, STORY } from '../src/script.js';
+import {
+  BENCH_ANSWERS,
+  BENCH_FIXTURE,
+  BENCH_QUESTIONS,
+  BENCH_REPLY,
+  INTERRUPTION,
+  STORY,
+  STORY_QUESTION,
+} from '../src/script.js';
 
 // --- options -----------------------------------------------------------------------------------
 const { values: args } = parseArgs({
@@ -58,36 +66,10 @@ for (const kv of args['agent-env']) {
   AGENT_OVERRIDES[kv.slice(0, eq)] = kv.slice(eq + 1);
 }
 
-// --- the conversation the fixture scripts ------------------------------------------------------
-/** Short questions with realistic answers: one or two sentences, as the agent's prompt asks. */
-const ANSWERS: Record<string, string> = {
-  'what time does the museum open': 'The museum opens at nine in the morning.',
-  'how much is a ticket': 'Twelve euros. Children go free.',
-  'is there a cafe inside': 'Yes, there is a small cafe on the ground floor.',
-  'what is the weather like today': 'It is sunny and warm today.',
-  'can you recommend a book': 'Sure. Try a good mystery novel.',
-};
-const QUESTIONS = Object.keys(ANSWERS);
-const STORY_QUESTION = 'tell me a long story';
-const INTERRUPTION = 'wait';
-const SCRIPTED: Record<string, string> = {
-  ...ANSWERS,
-  [STORY_QUESTION]: STORY,
-  [INTERRUPTION]: 'Okay.',
-};
-
-const reply = scriptedReply(SCRIPTED);
-
-/**
- * Fixed provider latencies. deltaIntervalMs is 0 so the realtime `completed` event arrives
- * exactly finalDelayMs after the commit (word deltas would otherwise delay it by
- * (words - 1) x interval). Chat tokens and speech chunks are paced as real providers pace them.
- */
-const FIXTURE = {
-  realtime: { finalDelayMs: 150, deltaIntervalMs: 0 },
-  chat: { ttftMs: 250, tokenIntervalMs: 20 },
-  speech: { ttfbMs: 120, chunkMs: 40, realtimeFactor: 1 },
-} as const;
+// --- the conversation the fixture scripts (shared with bench/) ----------------------------------
+const ANSWERS = BENCH_ANSWERS;
+const QUESTIONS = BENCH_QUESTIONS;
+const FIXTURE = BENCH_FIXTURE;
 
 // --- the agent ---------------------------------------------------------------------------------
 const TIMING_KEYS = [
@@ -126,18 +108,6 @@ const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Epoch ms of a fixture request (its `at` is performance.now() of this process). */
 const epochOf = (r: RecordedRequest) => performance.timeOrigin + r.at;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-/** mulberry32: reproducible interruption delays for a given --seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // --- the room (as in test/voice-loop.test.ts) --------------------------------------------------
 const STATE_ATTRIBUTE = 'lk.agent.state';
@@ -288,7 +258,7 @@ interface BargeInRecord {
 
 async function bargeIns(fixture: OpenAiFixture, agent: AgentProcess, pair: Pair, m: number) {
   const { sam, lee } = pair;
-  const rand = random(SEED);
+  const rand = seededRandom(SEED);
   const bargeLogs = () => agent.logs().filter((l) => l.msg === 'barge-in');
   const out: BargeInRecord[] = [];
   for (let i = 0; i < m; i++) {
@@ -520,7 +490,7 @@ async function main(): Promise<void> {
     phrases: [...QUESTIONS, STORY_QUESTION, INTERRUPTION],
     apiKey: 'bench-key',
     script: {
-      chat: { ...FIXTURE.chat, reply },
+      chat: { ...FIXTURE.chat, reply: BENCH_REPLY },
       realtime: FIXTURE.realtime,
       speech: FIXTURE.speech,
     },

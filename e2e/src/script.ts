@@ -26,3 +26,33 @@ export function scriptedReply(
     return answers[normalise(last.replace(/^[^:]+:\s*/, ''))] ?? fallback;
   };
 }
+
+// --- the benchmarks' conversation (e2e/bench/turns.bench.ts and bench/) ------------------------
+/** Short questions with realistic answers: one or two sentences, as the agent's prompt asks. */
+export const BENCH_ANSWERS: Record<string, string> = {
+  'what time does the museum open': 'The museum opens at nine in the morning.',
+  'how much is a ticket': 'Twelve euros. Children go free.',
+  'is there a cafe inside': 'Yes, there is a small cafe on the ground floor.',
+  'what is the weather like today': 'It is sunny and warm today.',
+  'can you recommend a book': 'Sure. Try a good mystery novel.',
+};
+export const BENCH_QUESTIONS = Object.keys(BENCH_ANSWERS);
+export const STORY_QUESTION = 'tell me a long story';
+export const INTERRUPTION = 'wait';
+/** What the fixture's LLM answers in the benchmarks. */
+export const BENCH_REPLY = scriptedReply({
+  ...BENCH_ANSWERS,
+  [STORY_QUESTION]: STORY,
+  [INTERRUPTION]: 'Okay.',
+});
+
+/**
+ * The benchmarks' fixed provider latencies. deltaIntervalMs is 0 so the realtime `completed`
+ * event arrives exactly finalDelayMs after the commit (word deltas would otherwise delay it by
+ * (words - 1) x interval). Chat tokens and speech chunks are paced as real providers pace them.
+ */
+export const BENCH_FIXTURE = {
+  realtime: { finalDelayMs: 150, deltaIntervalMs: 0 },
+  chat: { ttftMs: 250, tokenIntervalMs: 20 },
+  speech: { ttfbMs: 120, chunkMs: 40, realtimeFactor: 1 },
+} as const;
