@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture } from '@voice-agent/fixtures';
-import { SimParticipant } from '../../e2e/src/participants.js';
+import { askAndHear, SimParticipant } from '../../e2e/src/participants.js';
 import { REPO_ROOT } from '../../e2e/src/paths.js';
 import { startLivekit } from '../../e2e/src/stack.js';
 import { teardown } from '../../e2e/src/teardown.js';
@@ -156,20 +156,10 @@ async function joinPerson(room: string, name: string): Promise<SimParticipant> {
   return sim;
 }
 
-/** Asks one question and returns voice-to-voice (ms); checks the reply was the right one. */
+/** Asks one question and returns voice-to-voice (ms), once the reply is over. */
 async function askOnce(sim: SimParticipant, question: string, what: string): Promise<number> {
-  const [spoken] = await sim.speak(
-    timeline([{ silenceMs: 100 }, { say: question }, { silenceMs: 300 }]),
-  );
-  if (!spoken) throw new Error(`${what}: the question was not played`);
-  const heardAt = await sim.waitFor(
-    `${what}: the reply`,
-    () => sim.firstSoundAfter(spoken.startAt),
-    20_000,
-  );
+  const { spoken, heardAt } = await askAndHear(sim, sim, question, what, 20_000);
   await untilQuiet(sim, heardAt);
-  // The reply's length tells a right answer from "I did not catch that." well enough for a
-  // benchmark; both systems publish transcripts too, but not in the same shape.
   return heardAt - spoken.endAt;
 }
 

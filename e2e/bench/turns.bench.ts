@@ -23,7 +23,7 @@ import { findDotenv, readEnv } from '@voice-agent/common';
 import type { TurnMetrics } from '@voice-agent/common';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture, RecordedRequest } from '@voice-agent/fixtures';
-import { SimParticipant } from '../src/participants.js';
+import { askAndHear, SimParticipant } from '../src/participants.js';
 import { LOG_DIR, REPO_ROOT } from '../src/paths.js';
 import { timeline } from '../src/speech.js';
 import { AgentProcess, startLivekit } from '../src/stack.js';
@@ -183,15 +183,7 @@ async function turns(fixture: OpenAiFixture, { sam, lee, states }: Pair, n: numb
     const said = agentSaid(lee).length;
     const reported = lee.turnMetrics.length;
     const since = fixture.requests.length;
-    const [spoken] = await sam.speak(
-      timeline([{ silenceMs: 100 }, { say: question }, { silenceMs: 300 }]),
-    );
-    if (!spoken) throw new Error(`${what}: the question was not played`);
-    const heardAt = await lee.waitFor(
-      `${what}: the reply`,
-      () => lee.firstSoundAfter(spoken.startAt),
-      15_000,
-    );
+    const { spoken, heardAt } = await askAndHear(sam, lee, question, what, 15_000);
     if (heardAt <= spoken.endAt) {
       throw new Error(`${what}: the reply began ${spoken.endAt - heardAt} ms before it ended`);
     }

@@ -21,7 +21,7 @@ import {
 } from '@voice-agent/common';
 import type { HearingReport, TurnMetrics } from '@voice-agent/common';
 import { LIVEKIT_URL, participantToken } from './stack.js';
-import { TEST_SAMPLE_RATE } from './speech.js';
+import { TEST_SAMPLE_RATE, timeline } from './speech.js';
 import type { Timeline } from './speech.js';
 
 const FRAME_SAMPLES = TEST_SAMPLE_RATE / 100; // 10 ms
@@ -251,4 +251,28 @@ export class SimParticipant {
       this.heard.push({ at: Date.now(), peak });
     }
   }
+}
+
+/**
+ * `speaker` asks `question` (100 ms of silence before, 300 ms after) and `listener` waits for
+ * the agent's first sound after the question began. Returns the question's timing and when the
+ * reply was first heard.
+ */
+export async function askAndHear(
+  speaker: SimParticipant,
+  listener: SimParticipant,
+  question: string,
+  what: string,
+  timeoutMs: number,
+): Promise<{ spoken: PlayedSegment; heardAt: number }> {
+  const [spoken] = await speaker.speak(
+    timeline([{ silenceMs: 100 }, { say: question }, { silenceMs: 300 }]),
+  );
+  if (!spoken) throw new Error(`${what}: the question was not played`);
+  const heardAt = await listener.waitFor(
+    `${what}: the reply`,
+    () => listener.firstSoundAfter(spoken.startAt),
+    timeoutMs,
+  );
+  return { spoken, heardAt };
 }
