@@ -40,7 +40,9 @@ const BAD: [string, string][] = [
   ['TTS_BASE_URL', 'ftp://tts.local'],
   ['AGENT_TURN_HOLD_MS', '99999'],
   ['AGENT_VAD_THRESHOLD', '1.5'],
-  ['AGENT_INTERRUPT_MIN_SPEECH_MS', 'fast'],
+  ['AGENT_BACKCHANNEL_MAX_MS', 'fast'],
+  ['AGENT_TURN_HOLD_INCOMPLETE_MS', '50'],
+  ['AGENT_REPLY_POLICY', 'sometimes'],
 ];
 
 describe('agent config: each bad value names its variable', () => {
@@ -176,5 +178,11 @@ describe('agent config: which provider serves each stage', () => {
     const err = configError({ AGENT_TURN_HOLD_MS: '300', AGENT_VAD_SILENCE_MS: '400' });
     assert.deepEqual(namedVariables(err), ['AGENT_VAD_SILENCE_MS']);
     assert.match(err.message, /at most AGENT_TURN_HOLD_MS \(300 ms\)/);
+  });
+
+  it('an unfinished-words hold shorter than the finished one is refused', () => {
+    const err = configError({ AGENT_TURN_HOLD_MS: '800', AGENT_TURN_HOLD_INCOMPLETE_MS: '600' });
+    assert.deepEqual(namedVariables(err), ['AGENT_TURN_HOLD_INCOMPLETE_MS']);
+    assert.match(err.message, /at least AGENT_TURN_HOLD_MS \(800 ms\)/);
   });
 });

@@ -30,6 +30,9 @@ const DEFAULT_INSTRUCTIONS =
   'sentences, without lists, markdown or emoji.';
 
 /** Every setting of the agent process, from the environment and `.env`. */
+/** The longest end-of-turn hold after finished-sounding words. */
+const MAX_HOLD_MS = 5_000;
+
 export const agentConfigSchema = refuseDevKeysInProduction(
   livekitSchema.extend({
     /** Key for OpenAI or any OpenAI-compatible server; stages use it unless they have their own. */
@@ -64,8 +67,22 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       .min(1, 'expected non-empty instructions')
       .max(8000, 'expected at most 8000 characters')
       .default(DEFAULT_INSTRUCTIONS),
-    /** Silence after a person's last speech before their turn is over. */
-    AGENT_TURN_HOLD_MS: ms('the end-of-turn silence', 100, 5_000, 500),
+    /**
+     * Silence after a person's last speech before their turn is over, when the transcript
+     * sounds finished ("How much is a ticket?"). A reply is prepared during the hold, so up to
+     * about the pipeline's own latency it costs no time.
+     */
+    AGENT_TURN_HOLD_MS: ms('the end-of-turn silence', 100, MAX_HOLD_MS, 500),
+    /**
+     * The same silence when the transcript sounds unfinished ("I would like to book a table
+     * for", "and", "um"). Without any punctuation, a quarter of the way from the short hold.
+     */
+    AGENT_TURN_HOLD_INCOMPLETE_MS: ms(
+      'the end-of-turn silence after unfinished words',
+      100,
+      10_000,
+      1_500,
+    ),
     /** Silence that ends an utterance for VAD (and commits it to STT); at most the hold. */
     AGENT_VAD_SILENCE_MS: ms('the VAD end-of-speech silence', 50, 2_000, 250),
     /**
@@ -81,8 +98,18 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       .min(0.05, 'expected a probability between 0.05 and 0.95, e.g. 0.5')
       .max(0.95, 'expected a probability between 0.05 and 0.95, e.g. 0.5')
       .default(0.5),
-    /** Someone must speak this long over the agent before it stops (barge-in). */
-    AGENT_INTERRUPT_MIN_SPEECH_MS: ms('the barge-in speech duration', 30, 3_000, 200),
+    /**
+     * Speech over the agent pauses it at once; the words then decide (a backchannel such as
+     * "mm-hmm" or a cough resumes it, "wait" stops it). Speech lasting this long stops it
+     * without waiting for the words.
+     */
+    AGENT_BACKCHANNEL_MAX_MS: ms('the longest backchannel', 200, 5_000, 1_000),
+    /**
+     * Which turns the agent answers: `always`; `addressed` (only turns meant for it: its name
+     * AGENT_DISPLAY_NAME, or a follow-up to its last answer); `auto`: always with one person
+     * in the room, addressed with two or more.
+     */
+    AGENT_REPLY_POLICY: z.enum(['auto', 'always', 'addressed']).default('auto'),
     /**
      * Empty: automatic dispatch (the agent joins every new room). A name: explicit dispatch only
      * (the agent joins rooms that ask for it by name, via token room configuration or the
@@ -93,12 +120,13 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       .trim()
       .regex(/^[A-Za-z0-9_.-]{0,64}$/, 'expected up to 64 letters, digits, ".", "_" or "-"')
       .default(''),
-    /** The name people see for the agent in the room. */
+    /** The name people see for the agent in the room, and the name it answers to in a group. */
     AGENT_DISPLAY_NAME: z
       .string()
       .trim()
       .min(1, 'expected a non-empty name')
       .max(64, 'expected at most 64 characters')
+      .regex(/\p{L}/u, 'expected a name with at least one letter (people call the agent by it)')
       .default('Agent'),
     /** Conversations this process accepts before it reports itself full to LiveKit. */
     AGENT_MAX_JOBS: z.coerce
@@ -148,6 +176,17 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       code: 'custom',
       path: ['AGENT_VAD_SILENCE_MS'],
       message: `expected at most AGENT_TURN_HOLD_MS (${cfg.AGENT_TURN_HOLD_MS} ms)`,
+    });
+  }
+  // (A hold out of range has its own error already.)
+  if (
+    cfg.AGENT_TURN_HOLD_INCOMPLETE_MS < cfg.AGENT_TURN_HOLD_MS &&
+    cfg.AGENT_TURN_HOLD_MS <= MAX_HOLD_MS
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AGENT_TURN_HOLD_INCOMPLETE_MS'],
+      message: `expected at least AGENT_TURN_HOLD_MS (${cfg.AGENT_TURN_HOLD_MS} ms)`,
     });
   }
 });

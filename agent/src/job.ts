@@ -12,10 +12,13 @@ import { DEFAULT_ACTIVITY } from './audio/level.js';
 import { Speaker } from './audio/speaker.js';
 import type { SileroVad } from './audio/vad.js';
 import type { AgentConfig } from './config.js';
+import { BargeIn } from './conversation/barge_in.js';
 import { Conversation } from './conversation/conversation.js';
 import { Greeter } from './conversation/greeter.js';
 import { listen } from './conversation/listener.js';
 import { TurnDetector } from './conversation/turn_detector.js';
+import { roomTurnPolicy } from './conversation/turn_policy.js';
+import { turnMetrics } from './metrics/turns.js';
 import type { Llm, SpeechSynthesizer, Stt } from './providers/types.js';
 import { AgentRoom, isHuman } from './room/agent_room.js';
 import { HearingReporter } from './room/hearing.js';
@@ -25,6 +28,8 @@ import { errorFields } from './worker/worker.js';
 /** Longest wait for someone to subscribe to the agent's voice before greeting anyway. */
 const LISTENER_WAIT_MS = 3_000;
 const NO_MODEL_NOTE = ' No language model is configured, so I can only greet you.';
+/** A reply paused by speech whose words have not come this long after it ended plays on. */
+const BARGE_IN_WORDS_TIMEOUT_MS = 1_500;
 
 export interface JobDeps {
   config: AgentConfig;
@@ -82,10 +87,32 @@ export function createJobEntry(deps: JobDeps): JobEntry {
         maxMessages: 40,
         apology: config.AGENT_APOLOGY,
       },
+      policy: roomTurnPolicy({
+        setting: config.AGENT_REPLY_POLICY,
+        agentName: config.AGENT_DISPLAY_NAME,
+        humans: () =>
+          room.humans().map((p) => ({ identity: p.identity, name: p.name || p.identity })),
+        log,
+      }),
     });
+    const bargeIn = new BargeIn(
+      {
+        maxBackchannelMs: config.AGENT_BACKCHANNEL_MAX_MS,
+        wordsTimeoutMs: BARGE_IN_WORDS_TIMEOUT_MS,
+      },
+      {
+        pause: (by) => conversation.pause(by),
+        resume: () => conversation.resume(),
+        stop: (by) => void conversation.interrupt('speech', by),
+      },
+      (who, verdict, how) => {
+        turnMetrics.bargeIn(verdict);
+        log.info({ participant: who, verdict, how }, 'barge-in decided');
+      },
+    );
     const people = new Map<string, Person>();
-    conversation.humansBusy = () =>
-      [...people.values()].some((p) => p.speaking || p.detector.pending);
+    conversation.humansBusy = (except) =>
+      [...people.entries()].some(([id, p]) => id !== except && (p.speaking || p.detector.pending));
 
     const greeting = config.AGENT_GREETING + (deps.llm ? '' : NO_MODEL_NOTE);
     const greeter = new Greeter(greeting, (text) => conversation.say(text));
@@ -113,8 +140,15 @@ export function createJobEntry(deps: JobDeps): JobEntry {
         name: p.name || identity,
         speaking: false,
         utterance: 1,
-        detector: new TurnDetector({ holdMs: config.AGENT_TURN_HOLD_MS }, (turn) =>
-          conversation.userTurn({ ...turn, identity, name: person.name }),
+        detector: new TurnDetector(
+          {
+            completeHoldMs: config.AGENT_TURN_HOLD_MS,
+            incompleteHoldMs: config.AGENT_TURN_HOLD_INCOMPLETE_MS,
+          },
+          {
+            onTurn: (turn) => conversation.userTurn({ ...turn, identity, name: person.name }),
+            onDraft: (text) => conversation.draftTurn(identity, person.name, text),
+          },
         ),
       };
       people.set(identity, person);
@@ -140,39 +174,43 @@ export function createJobEntry(deps: JobDeps): JobEntry {
             minSilenceMs: config.AGENT_VAD_SILENCE_MS,
           },
           stt: deps.stt,
-          interruptMinSpeechMs: config.AGENT_INTERRUPT_MIN_SPEECH_MS,
+          interruptMinSpeechMs: config.AGENT_BACKCHANNEL_MAX_MS,
           activity: { thresholdDbfs: config.AGENT_INPUT_ACTIVE_DBFS, ...DEFAULT_ACTIVITY },
           signal: job.signal,
         },
         {
           onLevel: ({ active, dbfs }) =>
             hearing.set(identity, { active, dbfs: Math.round(dbfs * 10) / 10 }),
-          onSpeechStart: () => {
+          onSpeechStart: (startAt) => {
             person.speaking = true;
             person.detector.speechStarted();
-            log.debug({ participant: identity }, 'speech started');
-          },
-          onSpeechLasting: (startAt) => {
-            if (conversation.interrupt('speech', identity)) {
-              log.info(
-                { participant: identity, onsetToStopMs: Math.round(performance.now() - startAt) },
-                'barge-in',
-              );
+            conversation.speechStarted();
+            const wasHolding = bargeIn.holding;
+            bargeIn.speechStarted(identity);
+            if (bargeIn.holding && !wasHolding) {
+              const onsetToPauseMs = Math.round(performance.now() - startAt);
+              log.info({ participant: identity, onsetToPauseMs }, 'barge-in: reply paused');
             }
           },
+          onSpeechLasting: (startAt) =>
+            bargeIn.speechLasting(identity, performance.now() - startAt),
           onSpeechEnd: (speechEndAt) => {
             person.speaking = false;
             person.detector.speechEnded(speechEndAt);
-            log.debug({ participant: identity }, 'speech ended');
+            bargeIn.speechEnded(identity);
           },
           onTranscript: (event) => {
             if (event.type === 'interim') {
               void transcript(event.text, false);
+              bargeIn.interim(identity, event.text);
               return;
             }
             if (event.text.trim()) void transcript(event.text, true);
             person.utterance++;
-            person.detector.final(event.text, event.latencyMs);
+            // Words that only paused the agent (a backchannel, a cough) are not a turn.
+            const verdict = bargeIn.final(identity, event.text);
+            const words = verdict === 'backchannel' || verdict === 'noise' ? '' : event.text;
+            person.detector.final(words, event.latencyMs);
             conversation.maybeReply();
           },
           onSoundWithoutSpeech: ({ soundMs, maxProbability }) =>
@@ -189,6 +227,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
             // Their words are lost: tell them, rather than wait for a final that never comes.
             const lost = person.detector.pending;
             person.detector.reset();
+            bargeIn.forget(identity);
             if (lost && deps.llm) void conversation.apologize('transcription failed', identity);
             conversation.maybeReply();
           },
@@ -201,6 +240,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           inputs.delete(task);
           people.get(identity)?.detector.reset();
           people.delete(identity);
+          bargeIn.forget(identity);
           conversation.maybeReply();
         });
       inputs.add(task);

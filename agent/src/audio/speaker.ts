@@ -35,6 +35,15 @@ export interface SpeakOptions {
 /** Speech rate assumed for a segment whose audio is not complete yet (only paces the text). */
 const MS_PER_CHAR = 65;
 const POLL_MS = 20;
+/** Frames remembered for a pause to take back: more than the source's queue ever holds. */
+const RECENT_FRAMES = 100;
+
+/** A paused reply: the frames taken back from the source, and how to wake the playout loop. */
+interface Paused {
+  frames: Int16Array[];
+  wake: () => void;
+  resumed: Promise<void>;
+}
 
 interface Placed {
   text: string;
@@ -53,22 +62,43 @@ interface Placed {
  */
 export class Speaker {
   readonly #source: AudioSource;
+  /** Pauses and resumes the reply being played, if any. */
+  #playing: { pause(): boolean; resume(): void } | undefined;
 
   constructor(source: AudioSource) {
     this.#source = source;
   }
 
+  /**
+   * Silences the voice at once (the queued audio is taken back, not lost) and holds playout
+   * until resume(). Returns false when nothing is playing or it is already paused.
+   */
+  pause(): boolean {
+    return this.#playing?.pause() ?? false;
+  }
+
+  /** Plays on from where pause() stopped the voice. */
+  resume(): void {
+    this.#playing?.resume();
+  }
+
   async speak(segments: AsyncIterable<SpokenSegment>, opts: SpeakOptions): Promise<SpeechReport> {
     const { signal } = opts;
+    const source = this.#source;
     const placed: Placed[] = [];
     let pushed = 0;
     let firstAudioAt: number | undefined;
     let playedAtAbort: number | undefined;
     const frame = new Int16Array(SAMPLES_PER_FRAME);
     let fill = 0;
+    /** The last frames handed to the source: what a pause takes back from its queue. */
+    const recent: Int16Array[] = [];
+    /** While paused: the frames taken back, and how to wake the playout loop. */
+    let paused: Paused | undefined;
+    let resumeRequested = false;
 
-    const played = () =>
-      Math.max(0, pushed - Math.round((this.#source.queuedDuration * PIPELINE_SAMPLE_RATE) / 1000));
+    const queuedSamples = () => Math.round((source.queuedDuration * PIPELINE_SAMPLE_RATE) / 1000);
+    const played = () => Math.max(0, pushed - queuedSamples());
     const sendWords = (upTo: number) => {
       for (const seg of placed) {
         if (seg.done && seg.samples === 0) continue; // its audio failed: nobody heard its words
@@ -82,15 +112,62 @@ export class Speaker {
         if (!seg.done) return;
       }
     };
-    const capture = async () => {
-      await this.#source.captureFrame(
-        new AudioFrame(frame.slice(), PIPELINE_SAMPLE_RATE, PIPELINE_CHANNELS, SAMPLES_PER_FRAME),
+    /** Takes back what the source has queued but not played; the playout position stays. */
+    const takeBack = (): Int16Array[] => {
+      const n = Math.min(recent.length, Math.ceil(queuedSamples() / SAMPLES_PER_FRAME));
+      source.clearQueue();
+      pushed -= n * SAMPLES_PER_FRAME;
+      return recent.splice(recent.length - n, n);
+    };
+    const pause = (): boolean => {
+      if (paused || signal.aborted) return false;
+      let wake = () => {};
+      const resumed = new Promise<void>((resolve) => (wake = resolve));
+      paused = { frames: takeBack(), wake, resumed };
+      resumeRequested = false;
+      return true;
+    };
+    const resume = () => {
+      if (!paused) return;
+      resumeRequested = true;
+      paused.wake();
+    };
+    const onAbort = () => paused?.wake();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#playing = { pause, resume };
+
+    const captureOne = async (data: Int16Array) => {
+      await source.captureFrame(
+        new AudioFrame(data, PIPELINE_SAMPLE_RATE, PIPELINE_CHANNELS, SAMPLES_PER_FRAME),
       );
+      pushed += SAMPLES_PER_FRAME;
+      recent.push(data);
+      if (recent.length > RECENT_FRAMES) recent.shift();
+      // Paused while this frame waited for room in the queue: take it back too.
+      if (paused && !resumeRequested) paused.frames.push(...takeBack());
+    };
+    /** Waits out a pause, then replays what it took back. False if aborted meanwhile. */
+    const whilePaused = async (): Promise<boolean> => {
+      for (let p = paused; p && !signal.aborted; p = paused) {
+        await p.resumed;
+        if (signal.aborted || !resumeRequested) break;
+        const replay = p.frames;
+        paused = undefined;
+        while (replay.length && !signal.aborted) {
+          await captureOne(replay.shift()!);
+          // Paused again while replaying: the rest waits behind what that pause took back.
+          (paused as Paused | undefined)?.frames.push(...replay.splice(0));
+        }
+      }
+      return !signal.aborted;
+    };
+    const capture = async () => {
+      if (!(await whilePaused())) return;
+      await captureOne(frame.slice());
       if (firstAudioAt === undefined) {
         firstAudioAt = performance.now();
         opts.onFirstAudio?.();
       }
-      pushed += SAMPLES_PER_FRAME;
       fill = 0;
       sendWords(played());
     };
@@ -130,15 +207,18 @@ export class Speaker {
         seg.done = true;
       }
       // Everything is queued; follow the source until it has played it all (or an abort).
-      while (!signal.aborted && this.#source.queuedDuration > 0) {
-        await new Promise((r) => setTimeout(r, POLL_MS));
+      while (!signal.aborted && (paused || source.queuedDuration > 0)) {
+        if (paused) await whilePaused();
+        else await new Promise((r) => setTimeout(r, POLL_MS));
         sendWords(played());
       }
     } finally {
+      this.#playing = undefined;
+      signal.removeEventListener('abort', onAbort);
       // What was played is read from the queue before clearing it (cleared, it reads as all).
       if (signal.aborted) {
         playedAtAbort = played();
-        this.#source.clearQueue();
+        source.clearQueue();
       }
     }
 

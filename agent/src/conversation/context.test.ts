@@ -58,3 +58,18 @@ describe('ChatContext', () => {
     assert.equal(snapshot[1]!.content, 'Ana: one');
   });
 });
+
+describe('ChatContext: a draft turn', () => {
+  it('is in the messages asked for with it, and not in the context', () => {
+    const ctx = new ChatContext({ instructions: 'Be brief.', maxMessages: 10 });
+    ctx.addUser('Ana', 'I would like to book a table for');
+    const withDraft = ctx.messages({ speaker: 'Ana', text: 'four people.' });
+    assert.equal(withDraft.at(-1)!.content, 'Ana: I would like to book a table for four people.');
+    assert.equal(ctx.messages().at(-1)!.content, 'Ana: I would like to book a table for');
+    const other = ctx.messages({ speaker: 'Ben', text: 'Hi.' });
+    assert.deepEqual(
+      other.slice(-2).map((m) => m.content),
+      ['Ana: I would like to book a table for', 'Ben: Hi.'],
+    );
+  });
+});

@@ -22,13 +22,7 @@ export class ChatContext {
 
   /** A user turn; consecutive turns of the same person are one message. */
   addUser(speaker: string, text: string): void {
-    const content = `${speaker}: ${text.trim()}`;
-    const last = this.#messages.at(-1);
-    if (last?.role === 'user' && last.content.startsWith(`${speaker}: `)) {
-      last.content += ` ${text.trim()}`;
-    } else {
-      this.#messages.push({ role: 'user', content });
-    }
+    appendUser(this.#messages, speaker, text);
     this.#trim();
   }
 
@@ -40,16 +34,30 @@ export class ChatContext {
     this.#trim();
   }
 
-  /** The request body's messages, system first. A copy: later turns do not change it. */
-  messages(): ChatMessage[] {
-    return [
+  /**
+   * The request body's messages, system first. A copy: later turns do not change it. With
+   * `draft`, as if that turn had been added (a reply prepared before the turn is over).
+   */
+  messages(draft?: { speaker: string; text: string }): ChatMessage[] {
+    const messages: ChatMessage[] = [
       { role: 'system', content: this.#opts.instructions },
       ...this.#messages.map((m) => ({ ...m })),
     ];
+    if (draft) appendUser(messages, draft.speaker, draft.text);
+    return messages;
   }
 
   #trim(): void {
     const excess = this.#messages.length - this.#opts.maxMessages;
     if (excess > 0) this.#messages.splice(0, excess);
+  }
+}
+
+function appendUser(messages: ChatMessage[], speaker: string, text: string): void {
+  const last = messages.at(-1);
+  if (last?.role === 'user' && last.content.startsWith(`${speaker}: `)) {
+    last.content += ` ${text.trim()}`;
+  } else {
+    messages.push({ role: 'user', content: `${speaker}: ${text.trim()}` });
   }
 }

@@ -1,5 +1,5 @@
 import type { TurnMetrics } from '@voice-agent/common';
-import type { Speaker } from '../audio/speaker.js';
+import type { Speaker, SpeechReport } from '../audio/speaker.js';
 import type { Logger } from '../log.js';
 import { turnMetrics } from '../metrics/turns.js';
 import type { ChatMessage, Llm, SpeechSynthesizer } from '../providers/types.js';
@@ -7,8 +7,20 @@ import type { AgentRoom } from '../room/agent_room.js';
 import { errorFields } from '../worker/worker.js';
 import { ChatContext } from './context.js';
 import { runReply } from './reply.js';
-import type { ReplyResult } from './reply.js';
+import type { ReplyResult, SpeechOutput } from './reply.js';
 import type { CompletedTurn } from './turn_detector.js';
+
+/** Whether the agent answers a turn (reply_policy.ts); by default it answers every turn. */
+export interface TurnPolicy {
+  /** Would this turn be answered? Records nothing (the turn may not be over yet). */
+  preview(turn: { identity: string; text: string }): boolean;
+  /** Is this finished turn answered? Logs why. */
+  decide(turn: UserTurn): boolean;
+  /** The agent finished answering `to` (identities). */
+  replied(to: readonly string[]): void;
+}
+
+const ALWAYS: TurnPolicy = { preview: () => true, decide: () => true, replied: () => {} };
 
 export interface ConversationOptions {
   instructions: string;
@@ -36,6 +48,19 @@ interface Speaking {
 }
 
 /**
+ * A person's turn that is not over yet (inside the endpointing hold), already being answered:
+ * the reply runs, but is heard only once the turn is confirmed with the same words.
+ */
+interface Draft {
+  identity: string;
+  text: string;
+  abort: AbortController;
+  /** The finished turn, once it turned out to be the draft's text. */
+  turn: UserTurn | undefined;
+  confirm: (turn: UserTurn) => void;
+}
+
+/**
  * One room's conversation: the shared context, and the floor. Turns from any person queue up;
  * when nobody is speaking or mid-turn, the agent answers all of them at once. Speech from anyone
  * stops a reply being said or prepared (greetings play out; see interrupt()), and only what was
@@ -51,10 +76,13 @@ export class Conversation {
   readonly #log: Logger;
   readonly #signal: AbortSignal;
   readonly #context: ChatContext;
+  readonly #policy: TurnPolicy;
   readonly #waiting: UserTurn[] = [];
   #floor: Promise<void> = Promise.resolve();
   #current: Speaking | undefined;
-  #busy: () => boolean = () => false;
+  /** The reply being prepared for a draft turn (queued for the floor or running), if any. */
+  #draft: Draft | undefined;
+  #busy: (except?: string) => boolean = () => false;
   #turns = 0;
 
   constructor(deps: {
@@ -67,7 +95,9 @@ export class Conversation {
     log: Logger;
     signal: AbortSignal;
     options: ConversationOptions;
+    policy?: TurnPolicy;
   }) {
+    this.#policy = deps.policy ?? ALWAYS;
     this.#room = deps.room;
     this.#speaker = deps.speaker;
     this.#llm = deps.llm;
@@ -79,8 +109,11 @@ export class Conversation {
     this.#context = new ChatContext(deps.options);
   }
 
-  /** Tells the conversation how to know that someone is speaking or mid-turn (no reply then). */
-  set humansBusy(check: () => boolean) {
+  /**
+   * Tells the conversation how to know that someone (other than `except`) is speaking or
+   * mid-turn: no reply then.
+   */
+  set humansBusy(check: (except?: string) => boolean) {
     this.#busy = check;
   }
 
@@ -136,9 +169,61 @@ export class Conversation {
     }
   }
 
+  /**
+   * A person's turn may be over (every transcript is in; the endpointing hold runs): prepare
+   * its reply now, to be heard the moment the turn is confirmed with the same words. Only when
+   * the floor is free and nobody else is speaking or mid-turn.
+   */
+  draftTurn(identity: string, name: string, text: string): void {
+    this.#cancelDraft('a longer draft');
+    if (!this.#llm || this.#waiting.length > 0 || this.#busy(identity)) return;
+    if (!this.#policy.preview({ identity, text })) return;
+    if (this.#current && !this.#current.abort.signal.aborted) return; // the floor is taken
+    let confirm: (turn: UserTurn) => void = () => {};
+    const confirmed = new Promise<UserTurn>((resolve) => (confirm = resolve));
+    const draft: Draft = { identity, text, abort: new AbortController(), turn: undefined, confirm };
+    this.#draft = draft;
+    const messages = this.#context.messages({ speaker: name, text });
+    void this.#take(
+      'reply',
+      async (signal) => {
+        try {
+          await this.#reply(messages, () => draft.turn, signal, confirmed);
+        } finally {
+          if (this.#draft === draft) this.#draft = undefined;
+        }
+      },
+      draft.abort,
+    );
+  }
+
+  /** Someone started speaking: a reply prepared for a draft turn is no longer wanted. */
+  speechStarted(): void {
+    this.#cancelDraft('speech resumed');
+  }
+
   /** A person's finished turn (speech or typed): remembered now, answered when the floor is free. */
   userTurn(turn: UserTurn): void {
+    const draft = this.#draft;
+    const same =
+      draft && !draft.turn && draft.identity === turn.identity && draft.text === turn.text;
+    if (draft && same && this.#policy.decide(turn)) {
+      this.#context.addUser(turn.name, turn.text);
+      draft.turn = turn;
+      this.#log.info(
+        {
+          participant: turn.identity,
+          chars: turn.text.length,
+          sttFinalMs: Math.round(turn.sttFinalMs),
+        },
+        'user turn (reply prepared)',
+      );
+      draft.confirm(turn);
+      return;
+    }
+    this.#cancelDraft('the turn differs');
     this.#context.addUser(turn.name, turn.text);
+    if (!this.#policy.decide(turn)) return; // remembered, not answered
     this.#waiting.push(turn);
     this.#log.info(
       {
@@ -154,9 +239,29 @@ export class Conversation {
   /** Starts a reply if turns are waiting and no human is speaking or mid-turn. */
   maybeReply(): void {
     if (!this.#llm || this.#waiting.length === 0 || this.#current?.kind === 'reply') return;
+    if (this.#draft) return; // its turn is still open: the draft is confirmed or dropped first
     if (this.#busy()) return;
     const turns = this.#waiting.splice(0);
-    void this.#take('reply', (signal) => this.#reply(turns, signal));
+    void this.#take('reply', (signal) =>
+      this.#reply(this.#context.messages(), () => turns.at(-1), signal),
+    );
+  }
+
+  /**
+   * Silences the reply being said (or about to be) until resume(); what it took back plays
+   * after. False if no reply is under way (greetings play out).
+   */
+  pause(by: string): boolean {
+    const current = this.#current;
+    if (current?.kind !== 'reply' || current.abort.signal.aborted) return false;
+    if (this.#draft && !this.#draft.turn) return false; // not heard yet; speech drops it
+    const paused = this.#speaker.pause();
+    if (paused) this.#log.debug({ by }, 'reply paused');
+    return paused;
+  }
+
+  resume(): void {
+    this.#speaker.resume();
   }
 
   /** Stops what the agent is saying or preparing. Returns whether it stopped anything. */
@@ -175,11 +280,24 @@ export class Conversation {
     return this.#current !== undefined;
   }
 
+  /** Aborts the reply prepared for a draft turn, unless it was confirmed. */
+  #cancelDraft(why: string): void {
+    const draft = this.#draft;
+    if (!draft || draft.turn) return;
+    this.#draft = undefined;
+    this.#log.debug({ why }, 'prepared reply dropped');
+    turnMetrics.preparedReplyDropped();
+    draft.abort.abort(new Error(`prepared reply dropped: ${why}`));
+  }
+
   /** Runs `task` when the floor is free, with an abort that the job's end also triggers. */
-  #take(kind: Speaking['kind'], task: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  #take(
+    kind: Speaking['kind'],
+    task: (signal: AbortSignal) => Promise<void>,
+    abort = new AbortController(),
+  ): Promise<void> {
     const run = async () => {
-      if (this.#signal.aborted) return;
-      const abort = new AbortController();
+      if (this.#signal.aborted || abort.signal.aborted) return;
       const stop = () => abort.abort(this.#signal.reason);
       this.#signal.addEventListener('abort', stop, { once: true });
       this.#current = { kind, abort };
@@ -208,12 +326,21 @@ export class Conversation {
     llm: Pick<Llm, 'stream'>,
     tts: SpeechSynthesizer,
     signal: AbortSignal,
+    /** Playout waits for it; false (or an abort) plays nothing. */
+    gate?: Promise<boolean>,
   ): Promise<ReplyResult> {
+    const speaker = this.#speaker;
+    const output: SpeechOutput = gate
+      ? {
+          speak: async (segments, opts) =>
+            (await gate) ? speaker.speak(segments, opts) : NOTHING_PLAYED,
+        }
+      : speaker;
     const transcript = this.#room.agentTranscript();
     const result = await runReply(messages, {
       llm,
       tts,
-      output: this.#speaker,
+      output,
       signal,
       onFirstAudio: () => this.#room.setState('speaking'),
       onWord: (word) => transcript.write(word),
@@ -222,12 +349,24 @@ export class Conversation {
     return result;
   }
 
-  async #reply(turns: UserTurn[], signal: AbortSignal): Promise<void> {
+  /**
+   * One reply to `messages`. With `confirmed` (a reply prepared for a draft turn) the LLM and
+   * TTS run at once but nothing is heard until the turn is confirmed; an abort drops it.
+   */
+  async #reply(
+    messages: ChatMessage[],
+    answered: () => UserTurn | undefined,
+    signal: AbortSignal,
+    confirmed?: Promise<UserTurn>,
+  ): Promise<void> {
     const llm = this.#llm!;
-    const last = turns.at(-1)!;
     const turnId = `turn-${++this.#turns}`;
-    this.#room.setState('thinking');
-    const result = await this.#speak(this.#context.messages(), llm, this.#tts, signal);
+    const gate = confirmed && untilConfirmed(confirmed, signal);
+    if (!gate) this.#room.setState('thinking');
+    void gate?.then((ok) => ok && this.#room.setState('thinking'));
+    const result = await this.#speak(messages, llm, this.#tts, signal, gate);
+    const last = answered();
+    if (!last) return; // a prepared reply that was dropped: nobody heard it
     if (result.error) {
       this.#log.warn(
         { err: errorFields(result.error), turnId, played: result.firstAudioAt !== undefined },
@@ -249,7 +388,7 @@ export class Conversation {
     this.#log.info(
       {
         ...metrics,
-        turns: turns.length,
+        prepared: confirmed !== undefined,
         playedMs: Math.round(result.playedMs),
         interrupted: result.interrupted,
         playedChars: result.playedText.length,
@@ -258,6 +397,7 @@ export class Conversation {
       'turn',
     );
     if (t.firstAudioAt !== undefined) {
+      this.#policy.replied([last.identity]);
       turnMetrics.turn(metrics);
       void this.#room.sendMetrics(metrics).catch(() => undefined);
     }
@@ -268,7 +408,27 @@ export class Conversation {
   }
 }
 
-/** A single-segment speech stream for a fixed text. */
+const NOTHING_PLAYED: SpeechReport = {
+  playedText: '',
+  fullText: '',
+  playedMs: 0,
+  interrupted: true,
+  firstAudioAt: undefined,
+};
+
+/** Resolves true when the turn is confirmed, false if `signal` aborts first. */
+function untilConfirmed(confirmed: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void confirmed.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    });
+  });
+}
+
 /** Fixed text as if a model streamed it (one delta). */
 function fixedText(text: string): Pick<Llm, 'stream'> {
   return {

@@ -23,7 +23,8 @@ export interface ListenerOptions {
 export interface ListenerEvents {
   /** Microphone level crossed the activity threshold (for the hearing report). */
   onLevel(change: ActivityChange): void;
-  onSpeechStart(): void;
+  /** Speech began at `speechStartAt` (performance.now() time); VAD has just confirmed it. */
+  onSpeechStart(speechStartAt: number): void;
   /** The current speech has lasted interruptMinSpeechMs (once per utterance). */
   onSpeechLasting(speechStartAt: number): void;
   /** Speech ended at `speechEndAt` (performance.now() time); its audio was committed to STT. */
@@ -119,7 +120,7 @@ export async function listen(
           lastingSent = false;
           for (const f of preroll) stt?.pushAudio(f);
           preroll.length = 0;
-          events.onSpeechStart();
+          events.onSpeechStart(at(e.speechStartMs));
         } else {
           ended = at(e.speechEndMs);
         }

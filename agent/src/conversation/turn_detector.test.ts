@@ -1,40 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Clock, CompletedTurn } from './turn_detector.js';
+import { FakeClock } from './fake_clock.js';
+import type { CompletedTurn } from './turn_detector.js';
 import { TurnDetector } from './turn_detector.js';
 
-/** A clock that only moves when the test says so. */
-class FakeClock implements Clock {
-  time = 0;
-  #timers = new Map<number, { at: number; fn: () => void }>();
-  #next = 1;
-  now = () => this.time;
-  setTimeout = (fn: () => void, ms: number) => {
-    const id = this.#next++;
-    this.#timers.set(id, { at: this.time + ms, fn });
-    return id;
-  };
-  clearTimeout = (id: unknown) => void this.#timers.delete(id as number);
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      const due = [...this.#timers.entries()]
-        .filter(([, t]) => t.at <= until)
-        .sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.#timers.delete(due[0]);
-      this.time = due[1].at;
-      due[1].fn();
-    }
-    this.time = until;
-  }
-}
-
-function setup(holdMs = 500) {
+function setup(completeHoldMs = 500, incompleteHoldMs = completeHoldMs) {
   const clock = new FakeClock();
   const turns: CompletedTurn[] = [];
-  const detector = new TurnDetector({ holdMs }, (t) => turns.push(t), clock);
-  return { clock, turns, detector };
+  const drafts: string[] = [];
+  const detector = new TurnDetector(
+    { completeHoldMs, incompleteHoldMs },
+    { onTurn: (t) => turns.push(t), onDraft: (text) => drafts.push(text) },
+    clock,
+  );
+  return { clock, turns, drafts, detector };
 }
 
 describe('TurnDetector', () => {
@@ -110,5 +89,56 @@ describe('TurnDetector', () => {
       ['late words'],
       'a final after reset is a turn of its own, not joined to the dropped one',
     );
+  });
+
+  it('holds longer after an unfinished sentence, so a pause inside it does not end the turn', () => {
+    const { clock, turns, drafts, detector } = setup(400, 1600);
+    detector.speechStarted();
+    clock.advance(1200);
+    detector.speechEnded(clock.now());
+    clock.advance(400);
+    detector.final('I would like to book a table for', 150);
+    assert.deepEqual(drafts, ['I would like to book a table for'], 'offered as a draft');
+    clock.advance(400); // an 800 ms pause: past the short hold, inside the long one
+    assert.equal(turns.length, 0);
+    detector.speechStarted();
+    clock.advance(900);
+    detector.speechEnded(clock.now());
+    clock.advance(150);
+    detector.final('four people tonight at eight.', 150);
+    assert.equal(drafts.length, 2, 'the longer text is a new draft');
+    clock.advance(249);
+    assert.equal(turns.length, 0);
+    clock.advance(1);
+    assert.deepEqual(
+      turns.map((t) => [t.text, t.endedAt - t.speechEndAt]),
+      [['I would like to book a table for four people tonight at eight.', 400]],
+    );
+  });
+
+  it('ends a finished question as soon as its final is in when the short hold has passed', () => {
+    const { clock, turns, drafts, detector } = setup(300, 1600);
+    detector.speechStarted();
+    clock.advance(900);
+    detector.speechEnded(clock.now() - 250); // VAD needed 250 ms of silence
+    clock.advance(150);
+    detector.final('How much is a ticket?', 150);
+    assert.deepEqual(drafts, [], 'no draft: the turn is over at once');
+    assert.deepEqual(
+      turns.map((t) => [t.text, t.endedAt - t.speechEndAt]),
+      [['How much is a ticket?', 400]],
+    );
+  });
+
+  it('offers each draft once, however often the hold is re-armed', () => {
+    const { clock, drafts, detector } = setup(200, 2000);
+    detector.speechStarted();
+    clock.advance(500);
+    detector.speechEnded(clock.now());
+    detector.final('and then the', 50);
+    clock.advance(1000);
+    detector.final('', 10); // a late empty final of nothing
+    clock.advance(2000);
+    assert.deepEqual(drafts, ['and then the']);
   });
 });

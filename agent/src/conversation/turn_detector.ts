@@ -1,12 +1,16 @@
+import { holdFor } from './endpointing.js';
+import type { EndpointingOptions } from './endpointing.js';
+
 /**
- * Decides when one person's turn is over, from their VAD and STT events: the turn ends once they
- * have been silent for `holdMs` since their last speech AND every utterance sent to STT has its
- * final transcript. Speech that resumes inside the hold continues the same turn.
+ * Decides when one person's turn is over, from their VAD and STT events: the turn ends once
+ * every utterance sent to STT has its final transcript AND they have been silent since their
+ * last speech for the hold that transcript calls for (short when it sounds finished, long when
+ * it does not: see endpointing.ts). Speech that resumes inside the hold continues the same turn.
+ *
+ * While the hold runs with every transcript in, the turn is a draft: `onDraft` offers its text
+ * so a reply can be prepared (and thrown away if the person goes on).
  */
-export interface TurnDetectorOptions {
-  /** Silence after the last speech before the turn may end (milliseconds). */
-  holdMs: number;
-}
+export type TurnDetectorOptions = EndpointingOptions;
 
 export interface CompletedTurn {
   text: string;
@@ -35,6 +39,7 @@ export class TurnDetector {
   readonly #opts: TurnDetectorOptions;
   readonly #clock: Clock;
   readonly #onTurn: (turn: CompletedTurn) => void;
+  readonly #onDraft: ((text: string) => void) | undefined;
   #speaking = false;
   #awaitingFinals = 0;
   #parts: string[] = [];
@@ -42,10 +47,17 @@ export class TurnDetector {
   #sttFinalMs = 0;
   #holdOver = true;
   #timer: unknown;
+  /** The text last offered as a draft (offered once). */
+  #drafted: string | undefined;
 
-  constructor(opts: TurnDetectorOptions, onTurn: (turn: CompletedTurn) => void, clock = realClock) {
+  constructor(
+    opts: TurnDetectorOptions,
+    events: { onTurn: (turn: CompletedTurn) => void; onDraft?: (text: string) => void },
+    clock = realClock,
+  ) {
     this.#opts = opts;
-    this.#onTurn = onTurn;
+    this.#onTurn = events.onTurn;
+    this.#onDraft = events.onDraft;
     this.#clock = clock;
   }
 
@@ -65,13 +77,8 @@ export class TurnDetector {
     this.#speaking = false;
     this.#awaitingFinals++;
     this.#speechEndAt = speechEndAt;
-    this.#cancelTimer();
-    const wait = Math.max(0, speechEndAt + this.#opts.holdMs - this.#clock.now());
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = undefined;
-      this.#holdOver = true;
-      this.#maybeEnd();
-    }, wait);
+    // The shortest hold first; the transcript may lengthen it (#maybeEnd).
+    this.#holdUntil(speechEndAt + this.#opts.completeHoldMs);
   }
 
   /** The final transcript of one committed utterance (may be empty: noise). */
@@ -89,20 +96,42 @@ export class TurnDetector {
     this.#speaking = false;
     this.#awaitingFinals = 0;
     this.#parts = [];
+    this.#drafted = undefined;
     this.#holdOver = true;
   }
 
   #maybeEnd(): void {
-    if (this.#speaking || this.#awaitingFinals > 0 || !this.#holdOver) return;
+    if (this.#speaking || this.#awaitingFinals > 0) return;
     const text = this.#parts.join(' ');
-    this.#parts = [];
     if (!text) return; // only noise: no turn
+    const until = this.#speechEndAt + holdFor(text, this.#opts);
+    if (this.#clock.now() < until) {
+      this.#holdUntil(until);
+      if (text !== this.#drafted) this.#onDraft?.(text);
+      this.#drafted = text;
+      return;
+    }
+    this.#parts = [];
+    this.#drafted = undefined;
     this.#onTurn({
       text,
       speechEndAt: this.#speechEndAt,
       endedAt: this.#clock.now(),
       sttFinalMs: this.#sttFinalMs,
     });
+  }
+
+  #holdUntil(at: number): void {
+    this.#cancelTimer();
+    this.#holdOver = false;
+    this.#timer = this.#clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#holdOver = true;
+        this.#maybeEnd();
+      },
+      Math.max(0, at - this.#clock.now()),
+    );
   }
 
   #cancelTimer(): void {

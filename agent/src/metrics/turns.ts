@@ -22,6 +22,21 @@ const interruptions = new Counter({
   registers: [registry],
 });
 
+const preparedReplies = new Counter({
+  name: 'voice_agent_prepared_replies_dropped_total',
+  help: 'Replies prepared during the endpointing hold and dropped because the person went on.',
+  registers: [registry],
+});
+
+const bargeIns = new Counter({
+  name: 'voice_agent_barge_in_total',
+  help:
+    'Speech over a reply, by verdict: interruption (stopped it), backchannel or noise (it ' +
+    'paused and played on).',
+  labelNames: ['verdict'] as const,
+  registers: [registry],
+});
+
 const STAGES = {
   end_of_utterance: 'endOfUtteranceMs',
   stt_final: 'sttFinalMs',
@@ -40,5 +55,11 @@ export const turnMetrics = {
   },
   interrupted(reason: string): void {
     interruptions.inc({ reason });
+  },
+  preparedReplyDropped(): void {
+    preparedReplies.inc();
+  },
+  bargeIn(verdict: string): void {
+    bargeIns.inc({ verdict });
   },
 };

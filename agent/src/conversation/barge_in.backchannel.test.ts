@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BargeIn, classify } from './barge_in.js';
+import { FakeClock } from './fake_clock.js';
+
+/** A reply that records what barge-in did to it, in order. */
+function setup(playing = true) {
+  const clock = new FakeClock();
+  const events: string[] = [];
+  let paused = false;
+  const floor = {
+    pause: (by: string) => {
+      if (!playing || paused) return false;
+      paused = true;
+      events.push(`pause by ${by}`);
+      return true;
+    },
+    resume: () => {
+      paused = false;
+      events.push('resume');
+    },
+    stop: (by: string) => {
+      playing = false;
+      events.push(`stop by ${by}`);
+    },
+  };
+  const barge = new BargeIn(
+    { maxBackchannelMs: 700, wordsTimeoutMs: 1500 },
+    floor,
+    () => {},
+    clock,
+  );
+  return { clock, events, barge };
+}
+
+describe('classify', () => {
+  for (const text of ['mm-hmm', 'Yeah.', 'right', 'uh-huh', 'Okay', 'yeah, yeah', 'I see.'])
+    it(`"${text}" is a backchannel`, () => assert.equal(classify(text), 'backchannel'));
+  for (const text of ['wait', 'Stop!', 'okay stop', 'What time does the museum open?', 'no'])
+    it(`"${text}" is an interruption`, () => assert.equal(classify(text), 'interruption'));
+  for (const text of ['', '  ', '...'])
+    it(`"${text}" is noise`, () => assert.equal(classify(text), 'noise'));
+});
+
+describe('BargeIn', () => {
+  it('a backchannel pauses the reply at its onset and resumes it on its words', () => {
+    const { clock, events, barge } = setup();
+    barge.speechStarted('ana');
+    clock.advance(400);
+    barge.speechEnded('ana');
+    clock.advance(150);
+    assert.equal(barge.final('ana', 'Mm-hmm.'), 'backchannel', 'the caller drops its words');
+    assert.deepEqual(events, ['pause by ana', 'resume']);
+    assert.equal(barge.holding, false);
+  });
+
+  it('"wait" stops the reply on its words; the pause already silenced it at the onset', () => {
+    const { clock, events, barge } = setup();
+    barge.speechStarted('ana');
+    clock.advance(350);
+    barge.speechEnded('ana');
+    assert.equal(barge.final('ana', 'wait'), 'interruption');
+    assert.deepEqual(events, ['pause by ana', 'stop by ana']);
+    assert.equal(barge.final('ana', 'later words'), undefined, 'then back to ordinary turns');
+  });
+
+  it('a new question stops the reply once it outlasts any backchannel, before its words', () => {
+    const { events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.speechLasting('ana', 300);
+    assert.deepEqual(events, ['pause by ana']);
+    barge.speechLasting('ana', 700);
+    assert.deepEqual(events, ['pause by ana', 'stop by ana']);
+  });
+
+  it('interim words that are not a backchannel stop it at once', () => {
+    const { events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.interim('ana', 'yeah');
+    assert.deepEqual(events, ['pause by ana']);
+    barge.interim('ana', 'yeah but');
+    assert.deepEqual(events, ['pause by ana', 'stop by ana']);
+  });
+
+  it('a cough (no words) resumes the reply', () => {
+    const { clock, events, barge } = setup();
+    barge.speechStarted('ana');
+    clock.advance(300);
+    barge.speechEnded('ana');
+    assert.equal(barge.final('ana', ''), 'noise');
+    assert.deepEqual(events, ['pause by ana', 'resume']);
+  });
+
+  it('words that never come (STT down) resume the reply after the timeout', () => {
+    const { clock, events, barge } = setup();
+    barge.speechStarted('ana');
+    clock.advance(300);
+    barge.speechEnded('ana');
+    clock.advance(1499);
+    assert.deepEqual(events, ['pause by ana']);
+    clock.advance(1);
+    assert.deepEqual(events, ['pause by ana', 'resume']);
+  });
+
+  it('with two people over the reply, it resumes only when both were backchannels', () => {
+    const { events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.speechStarted('ben');
+    barge.speechEnded('ana');
+    barge.final('ana', 'yeah');
+    assert.deepEqual(events, ['pause by ana'], 'ben still holds it');
+    barge.speechEnded('ben');
+    barge.final('ben', 'right');
+    assert.deepEqual(events, ['pause by ana', 'resume']);
+  });
+
+  it('speech while the agent is silent is not barge-in: its words are an ordinary turn', () => {
+    const { events, barge } = setup(false);
+    barge.speechStarted('ana');
+    barge.speechEnded('ana');
+    assert.equal(barge.final('ana', 'yeah'), undefined);
+    assert.deepEqual(events, []);
+  });
+
+  it('someone who leaves mid-pause releases the reply', () => {
+    const { events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.forget('ana');
+    assert.deepEqual(events, ['pause by ana', 'resume']);
+  });
+});

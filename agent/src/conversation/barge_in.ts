@@ -1,0 +1,150 @@
+/**
+ * What to do when someone makes a sound while the agent is replying. The voice pauses at the
+ * speech onset (so a real interruption is silent at once), and then the utterance decides:
+ * - words that are only a backchannel ("mm-hmm", "yeah", "right") or no words at all (a cough,
+ *   a door, the agent's own echo): release, and the reply plays on from where it paused;
+ * - any other words ("wait", "stop", a new question), or speech too long to be a backchannel:
+ *   stop, and only what was heard before the pause is remembered.
+ * A paused reply whose words never come (the transcription failed) plays on after a timeout.
+ */
+import type { Clock } from './turn_detector.js';
+import { realClock } from './turn_detector.js';
+
+export interface BargeInOptions {
+  /** Speech lasting this long stops the agent without waiting for its words (ms). */
+  maxBackchannelMs: number;
+  /** After a paused utterance ends, how long its words may take before the reply resumes (ms). */
+  wordsTimeoutMs: number;
+}
+
+/** What barge-in does to the agent's reply (the Conversation). */
+export interface Floor {
+  /** Silences the reply being played; false if none is playing. */
+  pause(by: string): boolean;
+  resume(): void;
+  /** Ends the reply for good. */
+  stop(by: string): void;
+}
+
+export type Verdict = 'interruption' | 'backchannel' | 'noise';
+
+/** Words that acknowledge without taking the floor. */
+const BACKCHANNEL = new Set(
+  (
+    'mm mmm hmm mhm mmhmm uh huh uhhuh uhuh yeah yea yep yes yup right okay ok sure alright all ' +
+    'i see got it cool nice great wow oh ah aha true exactly indeed fine good'
+  ).split(' '),
+);
+
+/** An utterance's words, judged: none (noise), only acknowledgements, or anything else. */
+export function classify(text: string): Verdict {
+  const words = text
+    .toLowerCase()
+    .replace(/[\u2018\u2019]/g, "'")
+    .match(/[a-z']+/g);
+  if (!words?.length) return 'noise';
+  return words.every((w) => BACKCHANNEL.has(w)) ? 'backchannel' : 'interruption';
+}
+
+interface Pauser {
+  /** Speech ended; waiting for its words. */
+  timer: unknown;
+}
+
+export class BargeIn {
+  readonly #opts: BargeInOptions;
+  readonly #floor: Floor;
+  readonly #clock: Clock;
+  readonly #onDecision: (who: string, verdict: Verdict, how: string) => void;
+  /** The people whose speech holds the reply paused. */
+  readonly #pausers = new Map<string, Pauser>();
+
+  constructor(
+    opts: BargeInOptions,
+    floor: Floor,
+    onDecision: (who: string, verdict: Verdict, how: string) => void = () => {},
+    clock = realClock,
+  ) {
+    this.#opts = opts;
+    this.#floor = floor;
+    this.#onDecision = onDecision;
+    this.#clock = clock;
+  }
+
+  /** True while someone's speech holds the reply paused. */
+  get holding(): boolean {
+    return this.#pausers.size > 0;
+  }
+
+  /** VAD heard `who` start speaking: pause the reply (if one plays) until the words decide. */
+  speechStarted(who: string): void {
+    const pauser = this.#pausers.get(who);
+    if (pauser) {
+      this.#cancel(pauser); // they went on: wait for this utterance's words too
+      return;
+    }
+    if (this.#pausers.size > 0 || this.#floor.pause(who))
+      this.#pausers.set(who, { timer: undefined });
+  }
+
+  /** `who` has been speaking for `speechMs` without a pause. */
+  speechLasting(who: string, speechMs: number): void {
+    if (this.#pausers.has(who) && speechMs >= this.#opts.maxBackchannelMs)
+      this.#stop(who, `speech lasted ${Math.round(speechMs)} ms`);
+  }
+
+  /** Words of an utterance still in progress: a real interruption is stopped on them. */
+  interim(who: string, text: string): void {
+    if (this.#pausers.has(who) && classify(text) === 'interruption')
+      this.#stop(who, 'interim words');
+  }
+
+  /** `who` stopped speaking: their words decide; without words in time, the reply plays on. */
+  speechEnded(who: string): void {
+    const pauser = this.#pausers.get(who);
+    if (!pauser) return;
+    this.#cancel(pauser);
+    pauser.timer = this.#clock.setTimeout(
+      () => this.#release(who, 'noise', 'no words in time'),
+      this.#opts.wordsTimeoutMs,
+    );
+  }
+
+  /**
+   * The final words of `who`'s utterance. Returns the verdict when that utterance had paused
+   * the reply: a backchannel or noise is not a turn (the caller drops its words).
+   */
+  final(who: string, text: string): Verdict | undefined {
+    if (!this.#pausers.has(who)) return undefined;
+    const verdict = classify(text);
+    if (verdict === 'interruption') this.#stop(who, 'final words');
+    else this.#release(who, verdict, 'final words');
+    return verdict;
+  }
+
+  /** `who` left, or their transcription failed: their speech no longer holds the reply. */
+  forget(who: string): void {
+    if (this.#pausers.has(who)) this.#release(who, 'noise', 'forgotten');
+  }
+
+  #release(who: string, verdict: Verdict, how: string): void {
+    const pauser = this.#pausers.get(who);
+    if (!pauser) return;
+    this.#cancel(pauser);
+    this.#pausers.delete(who);
+    this.#onDecision(who, verdict, how);
+    if (this.#pausers.size === 0) this.#floor.resume();
+  }
+
+  #stop(who: string, how: string): void {
+    for (const p of this.#pausers.values()) this.#cancel(p);
+    this.#pausers.clear();
+    this.#onDecision(who, 'interruption', how);
+    this.#floor.stop(who);
+  }
+
+  #cancel(pauser: Pauser): void {
+    if (pauser.timer !== undefined) this.#clock.clearTimeout(pauser.timer);
+    pauser.timer = undefined;
+  }
+}
