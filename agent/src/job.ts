@@ -30,6 +30,11 @@ const LISTENER_WAIT_MS = 3_000;
 const NO_MODEL_NOTE = ' No language model is configured, so I can only greet you.';
 /** A reply paused by speech whose words have not come this long after it ended plays on. */
 const BARGE_IN_WORDS_TIMEOUT_MS = 1_500;
+/**
+ * The VAD silence that ends speech over the agent: short, so a backchannel's words arrive
+ * (and the paused reply resumes) soon after it ends. 120 ms still keeps "mm-hmm" one utterance.
+ */
+const QUICK_SILENCE_MS = 120;
 
 export interface JobDeps {
   config: AgentConfig;
@@ -175,6 +180,8 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           },
           stt: deps.stt,
           interruptMinSpeechMs: config.AGENT_BACKCHANNEL_MAX_MS,
+          agentSpeaking: () => conversation.speaking,
+          quickSilenceMs: Math.min(QUICK_SILENCE_MS, config.AGENT_VAD_SILENCE_MS),
           activity: { thresholdDbfs: config.AGENT_INPUT_ACTIVE_DBFS, ...DEFAULT_ACTIVITY },
           signal: job.signal,
         },

@@ -62,6 +62,11 @@ export interface VadStream {
    * or 1). Calls may overlap: they are processed in call order. Rejects once closed. */
   push(samples: Int16Array): Promise<VadEvent[]>;
   readonly speaking: boolean;
+  /**
+   * The silence that ends speech, changeable while streaming (it applies from the next window):
+   * the listener shortens it while the agent speaks, so a backchannel's words come sooner.
+   */
+  minSilenceMs: number;
   /** Latest window's speech probability (0..1). */
   readonly probability: number;
   /** Stream time in ms of audio consumed so far (pipeline samples pushed and processed). */
@@ -127,6 +132,7 @@ export class SileroVad {
 class SileroVadStream implements VadStream {
   readonly #model: SileroModel;
   readonly #opts: VadOptions;
+  #minSilenceMs: number;
   readonly #onWindow: ((window: VadWindow) => void) | undefined;
   readonly #resampler = new PolyphaseResampler(PIPELINE_SAMPLE_RATE, SILERO_SAMPLE_RATE);
   /** Context (64 samples) then the window being filled. */
@@ -156,11 +162,22 @@ class SileroVadStream implements VadStream {
   constructor(model: SileroModel, opts: VadOptions, onWindow?: (window: VadWindow) => void) {
     this.#model = model;
     this.#opts = opts;
+    this.#minSilenceMs = opts.minSilenceMs;
     this.#onWindow = onWindow;
   }
 
   get speaking(): boolean {
     return this.#speaking;
+  }
+
+  get minSilenceMs(): number {
+    return this.#minSilenceMs;
+  }
+
+  set minSilenceMs(ms: number) {
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`minSilenceMs: expected ms >= 0, got ${ms}`);
+    this.#minSilenceMs = ms;
   }
 
   get probability(): number {
@@ -243,7 +260,7 @@ class SileroVadStream implements VadStream {
       return undefined;
     }
     this.#runMs += WINDOW_MS;
-    if (this.#runMs < o.minSilenceMs) return undefined;
+    if (this.#runMs < this.#minSilenceMs) return undefined;
     this.#speaking = false;
     this.#runMs = 0;
     return {

@@ -16,6 +16,13 @@ export interface ListenerOptions {
   stt: Stt | undefined;
   /** Speech must last this long before onSpeechLasting fires (the barge-in threshold). */
   interruptMinSpeechMs: number;
+  /**
+   * While this says the agent is speaking, speech ends after `quickSilenceMs` instead of the
+   * VAD's usual silence: a backchannel over the agent is committed to STT (and its words
+   * decide the pause) sooner.
+   */
+  agentSpeaking?: () => boolean;
+  quickSilenceMs?: number;
   activity: ActivityOptions;
   signal: AbortSignal;
 }
@@ -61,6 +68,7 @@ export async function listen(
 
   const level = new ActivityDetector(opts.activity);
   const vad = opts.vad.stream(opts.vadOptions);
+  const normalSilenceMs = vad.minSilenceMs;
   // A stream that failed after its retries is dead; the next utterance gets a fresh one.
   let sttFailed = false;
   const openStt = () =>
@@ -89,6 +97,9 @@ export async function listen(
       const change = level.push(rmsDbfs(samples), FRAME_MS);
       if (change) events.onLevel(change);
 
+      if (opts.agentSpeaking && opts.quickSilenceMs !== undefined) {
+        vad.minSilenceMs = opts.agentSpeaking() ? opts.quickSilenceMs : normalSilenceMs;
+      }
       const vadEvents = await vad.push(samples);
       if (signal.aborted) break;
       if (level.active || change) {
