@@ -121,15 +121,19 @@ export function createJobEntry(deps: JobDeps): JobEntry {
 
     const greeting = config.AGENT_GREETING + (deps.llm ? '' : NO_MODEL_NOTE);
     const greeter = new Greeter(greeting, (text) => conversation.say(text));
-    const greetWhenReady = async (p: RemoteParticipant) => {
+    /** The greeting is synthesised while the agent waits for the person to hear its voice. */
+    const greetWhenReady = (p: RemoteParticipant) => {
       greeter.arrived(p.identity);
       const waitFrom = performance.now();
-      await room.whenHeard(LISTENER_WAIT_MS);
-      log.debug(
-        { participant: p.identity, waitedMs: Math.round(performance.now() - waitFrom) },
-        'agent voice has a listener',
-      );
-      void greeter.greet(p.identity, p.name || p.identity);
+      const heard = room
+        .whenHeard(LISTENER_WAIT_MS)
+        .then(() =>
+          log.debug(
+            { participant: p.identity, waitedMs: Math.round(performance.now() - waitFrom) },
+            'agent voice has a listener',
+          ),
+        );
+      void greeter.greet(p.identity, p.name || p.identity, heard);
     };
 
     const inputs = new Set<Promise<void>>();
@@ -258,7 +262,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       .on(RoomEvent.ParticipantConnected, (p) => {
         if (!isHuman(p)) return;
         log.info({ participant: p.identity }, 'participant joined');
-        void greetWhenReady(p);
+        greetWhenReady(p);
       })
       .on(RoomEvent.ParticipantDisconnected, (p) => {
         log.info({ participant: p.identity }, 'participant left');
@@ -300,7 +304,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       for (const pub of p.trackPublications.values()) {
         if (pub.track && pub.subscribed) onTrack(pub.track as RemoteTrack, pub, p);
       }
-      void greetWhenReady(p);
+      greetWhenReady(p);
     }
     room.setState('listening');
 

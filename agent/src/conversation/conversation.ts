@@ -117,10 +117,15 @@ export class Conversation {
     this.#busy = check;
   }
 
-  /** Says `text` (a greeting): waits for the floor, plays out over speech, is remembered. */
-  say(text: string): Promise<void> {
+  /**
+   * Says `text` (a greeting): waits for the floor, plays out over speech, is remembered. With
+   * `heard`, it is synthesised at once and played when `heard` resolves (a listener is there).
+   */
+  say(text: string, heard?: Promise<void>): Promise<void> {
     const requestedAt = performance.now();
-    return this.#take('say', (signal) => this.#sayNow(text, signal, requestedAt));
+    return this.#take('say', (signal) =>
+      this.#sayNow(text, signal, requestedAt, heard && untilConfirmed(heard, signal)),
+    );
   }
 
   /**
@@ -136,12 +141,17 @@ export class Conversation {
    * Speaks `text` now with the configured voice; if that voice fails before any audio, with the
    * embedded one. What was played is remembered.
    */
-  async #sayNow(text: string, signal: AbortSignal, requestedAt = performance.now()): Promise<void> {
+  async #sayNow(
+    text: string,
+    signal: AbortSignal,
+    requestedAt = performance.now(),
+    gate?: Promise<boolean>,
+  ): Promise<void> {
     const voices = this.#fallbackTts === this.#tts ? [this.#tts] : [this.#tts, this.#fallbackTts];
     for (const [i, tts] of voices.entries()) {
       // The reply path, fed fixed text: cut at the first clause, so the first words are
       // synthesised (and heard) while the rest is still being synthesised.
-      const result = await this.#speak([], fixedText(text), tts, signal);
+      const result = await this.#speak([], fixedText(text), tts, signal, gate);
       const audible = result.firstAudioAt !== undefined;
       if (result.error && !audible && !signal.aborted && i < voices.length - 1) {
         this.#log.warn(

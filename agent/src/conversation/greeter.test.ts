@@ -145,4 +145,13 @@ describe('Greeter', () => {
     await greeter.greet('a', 'Ann');
     assert.deepEqual(texts, ['Welcome.']);
   });
+
+  it('hands the "someone can hear" promise to say, so the greeting is prepared meanwhile', async () => {
+    const got: (Promise<void> | undefined)[] = [];
+    const greeter = new Greeter('Hi {name}', async (_text, heard) => void got.push(heard));
+    const heard = Promise.resolve();
+    greeter.arrived('a');
+    await greeter.greet('a', 'Ana', heard);
+    assert.deepEqual(got, [heard]);
+  });
 });

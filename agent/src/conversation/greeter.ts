@@ -1,5 +1,8 @@
-/** Something that says a text aloud and resolves when it has been played (or abandoned). */
-export type Say = (text: string) => Promise<void>;
+/**
+ * Something that says a text aloud and resolves when it has been played (or abandoned). With
+ * `heard`, the speech is prepared at once but played only once `heard` resolves.
+ */
+export type Say = (text: string, heard?: Promise<void>) => Promise<void>;
 
 /**
  * Greets each person once, by name, one greeting at a time in the order people became ready.
@@ -31,14 +34,15 @@ export class Greeter {
   }
 
   /**
-   * Queues a greeting for a person who is ready to hear it; a second call is ignored. Only people
-   * who {@link arrived} and have not {@link left} by their turn are greeted.
+   * Queues a greeting; a second call is ignored. Only people who {@link arrived} and have not
+   * {@link left} by their turn are greeted. With `heard`, the greeting is prepared at once and
+   * played when `heard` resolves (someone can hear the agent's voice).
    */
-  greet(identity: string, name: string): Promise<void> {
+  greet(identity: string, name: string, heard?: Promise<void>): Promise<void> {
     if (this.#greeted.has(identity)) return this.#queue;
     this.#greeted.add(identity);
     this.#queue = this.#queue.then(async () => {
-      if (this.#present.has(identity)) await this.#say(this.textFor(name));
+      if (this.#present.has(identity)) await this.#say(this.textFor(name), heard);
     });
     return this.#queue;
   }
