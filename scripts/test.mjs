@@ -8,7 +8,8 @@
 //   3. livekit-server (scripts/livekit-server.mjs: PATH, LIVEKIT_SERVER_BIN, cache or Go build)
 //   4. build every workspace, typecheck, lint
 //   5. unit tests of common, agent, fixtures, web, bench; then the e2e tests inside a fresh network
-//      namespace; then a short run of the benchmark (npm run bench -- --quick)
+//      namespace; then short runs of the benchmark (npm run bench -- --quick) and of the
+//      turn-taking suite (npm run bench:turn-taking -- --quick)
 //
 // Every step runs even if an earlier test step failed (set-up and build failures stop the run);
 // the summary at the end lists each step with its time, and the exit code is non-zero on failure.
@@ -143,6 +144,12 @@ step(
       '--chart',
       join(root, 'e2e', '.logs', 'bench-smoke', 'latency.png'),
     ]) === 0,
+);
+// The turn-taking suite's short version: every scenario (pauses, backchannels, interruptions,
+// noise, echo, group) through the real SFU; it fails if a scenario cannot run, not on a rate.
+step(
+  'turn-taking smoke (--quick)',
+  () => run('npm', ['run', 'bench:turn-taking', '-w', 'bench', '--', '--quick']) === 0,
 );
 
 finish();

@@ -21,7 +21,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture } from '@voice-agent/fixtures';
-import { askAndHear, SimParticipant } from '../../e2e/src/participants.js';
+import {
+  askAndHear,
+  joinPerson,
+  SimParticipant,
+  STOP_GAP_MS,
+  untilQuiet,
+} from '../../e2e/src/participants.js';
 import { REPO_ROOT } from '../../e2e/src/paths.js';
 import { startLivekit } from '../../e2e/src/stack.js';
 import { teardown } from '../../e2e/src/teardown.js';
@@ -32,8 +38,7 @@ import {
   INTERRUPTION,
   STORY_QUESTION,
 } from '../../e2e/src/script.js';
-import { TEST_SAMPLE_RATE, timeline } from '../../e2e/src/speech.js';
-import type { Timeline } from '../../e2e/src/speech.js';
+import { cough, timeline } from '../../e2e/src/speech.js';
 import { renderChart } from './chart.js';
 import { seededRandom, sleep, stats, table } from '../../e2e/src/stats.js';
 import {
@@ -111,51 +116,6 @@ const FIXTURE = BENCH_FIXTURE;
 
 // --- helpers -----------------------------------------------------------------------------------
 const progress = (line: string) => process.stderr.write(`${line}\n`);
-/** Gap (ms) of silence that ends a stretch of the agent's sound (longer than its pauses). */
-const STOP_GAP_MS = 400;
-
-/** A cough-like burst: 300 ms of noise with a fast attack and a decay, about -12 dBFS peak. */
-function cough(): Timeline {
-  const rand = seededRandom(7);
-  const lead = Math.round(TEST_SAMPLE_RATE * 0.1);
-  const n = Math.round(TEST_SAMPLE_RATE * 0.3);
-  const samples = new Int16Array(lead + n + lead);
-  let lp = 0;
-  for (let i = 0; i < n; i++) {
-    const env =
-      Math.min(1, i / (TEST_SAMPLE_RATE * 0.01)) * Math.exp(-i / (TEST_SAMPLE_RATE * 0.1));
-    lp = 0.7 * lp + 0.3 * (rand() * 2 - 1); // a little low-passed, like breath
-    samples[lead + i] = Math.round(lp * env * 8_000 * 2.5);
-  }
-  return {
-    samples,
-    segments: [{ text: 'cough', startSample: lead, endSample: lead + n - 1 }],
-    durationMs: (samples.length * 1000) / TEST_SAMPLE_RATE,
-  };
-}
-
-/** Waits until the agent has been silent at `sim` for `quietMs` (its reply is over). */
-async function untilQuiet(sim: SimParticipant, since: number, quietMs = 1_200, timeoutMs = 40_000) {
-  await sim.waitFor(
-    'the agent to fall silent',
-    () => {
-      const last = sim.soundSpans(STOP_GAP_MS, since).at(-1)?.endAt ?? since;
-      return Date.now() - last > quietMs || undefined;
-    },
-    timeoutMs,
-  );
-}
-
-/** One person with a microphone who also listens; greeted before the scenario starts. */
-async function joinPerson(room: string, name: string): Promise<SimParticipant> {
-  const sim = await SimParticipant.join(room, `${name.toLowerCase()}-${room}`, name);
-  await sim.publishMicrophone();
-  const joinedAt = Date.now();
-  await sim.waitFor('the greeting', () => sim.firstSoundAfter(joinedAt), 30_000);
-  await untilQuiet(sim, joinedAt);
-  return sim;
-}
-
 /** Asks one question and returns voice-to-voice (ms), once the reply is over. */
 async function askOnce(sim: SimParticipant, question: string, what: string): Promise<number> {
   const { spoken, heardAt } = await askAndHear(sim, sim, question, what, 20_000);

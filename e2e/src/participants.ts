@@ -27,6 +27,22 @@ import type { Timeline } from './speech.js';
 const FRAME_SAMPLES = TEST_SAMPLE_RATE / 100; // 10 ms
 /** Peak above which a received 10 ms frame counts as sound (about -50 dBFS). */
 export const SOUND_PEAK = 100;
+/** Gap (ms) of silence that ends a stretch of the agent's sound (longer than its pauses). */
+export const STOP_GAP_MS = 400;
+/** With a continuous microphone, frames are queued this far ahead of the wire (and no more). */
+const PUMP_AHEAD_MS = 30;
+/** Echo frames due longer ago than this are dropped, so the echo delay stays bounded. */
+const ECHO_MAX_LAG_MS = 60;
+
+/**
+ * A microphone that also picks up what its speaker plays: every 10 ms frame of the agent's voice
+ * this participant hears goes back out `delayMs` after it arrived, scaled by `gainDb`, mixed
+ * with the participant's own speech.
+ */
+export interface EchoOptions {
+  gainDb: number;
+  delayMs: number;
+}
 
 export interface Transcript {
   from: string;
@@ -42,6 +58,15 @@ export interface HeardFrame {
   /** Epoch ms at which the frame arrived at this listener. */
   at: number;
   peak: number;
+}
+
+/** A timeline being played by the continuous microphone, and what it has played so far. */
+interface Playback {
+  t: Timeline;
+  off: number;
+  starts: Map<number, number>;
+  ends: Map<number, number>;
+  done: (segments: PlayedSegment[]) => void;
 }
 
 export interface PlayedSegment {
@@ -75,6 +100,12 @@ export class SimParticipant {
   readonly heard: HeardFrame[] = [];
   readonly hearingHistory: { at: number; report: HearingReport }[] = [];
   #source: AudioSource | undefined;
+  #echo: EchoOptions | undefined;
+  /** The agent's frames (samples) waiting to go back out through an echoing microphone. */
+  readonly #echoQueue: { at: number; samples: Int16Array }[] = [];
+  /** Timelines waiting for the continuous microphone, the first one playing. */
+  readonly #playing: Playback[] = [];
+  #pump: Promise<void> | undefined;
   readonly #listening: Promise<void>[] = [];
   readonly #readers: ReadableStreamDefaultReader<unknown>[] = [];
 
@@ -181,14 +212,46 @@ export class SimParticipant {
     return this.heard.filter((f) => f.at >= from && f.at < to && f.peak >= SOUND_PEAK).length * 10;
   }
 
-  /** Publishes a microphone track (silent until {@link speak}). */
-  async publishMicrophone(): Promise<void> {
+  /**
+   * The longest stretch (ms) in [from, to] with no sound frame, counted only if it lasts at
+   * least `minMs` (0 otherwise, and 0 if the agent kept sounding). A frame arriving at `at`
+   * covers [at - 10, at].
+   */
+  longestSilence(from: number, to: number, minMs = 60): number {
+    let prev = from;
+    let longest = 0;
+    for (const f of this.heard) {
+      if (f.at < from || f.peak < SOUND_PEAK) continue;
+      if (f.at - 10 > to) break;
+      longest = Math.max(longest, f.at - 10 - prev);
+      prev = f.at;
+    }
+    longest = Math.max(longest, to - prev);
+    return longest >= minMs ? longest : 0;
+  }
+
+  /**
+   * Publishes a microphone track (silent until {@link speak}). With `echo`, the microphone runs
+   * continuously: 10 ms frames keep flowing, carrying the agent's voice back (see EchoOptions)
+   * and whatever {@link speak} plays.
+   */
+  async publishMicrophone(opts: { echo?: EchoOptions } = {}): Promise<void> {
     this.#source = new AudioSource(TEST_SAMPLE_RATE, 1, 200);
     const track = LocalAudioTrack.createAudioTrack('microphone', this.#source);
     await this.room.localParticipant!.publishTrack(
       track,
       new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
     );
+    if (opts.echo) {
+      this.#echo = { ...opts.echo };
+      this.#pump = this.#runPump(this.#source);
+    }
+  }
+
+  /** Changes the echo path of a continuous microphone (e.g. a new delay per turn). */
+  setEcho(echo: EchoOptions): void {
+    if (!this.#echo) throw new Error('publishMicrophone({ echo }) first');
+    this.#echo = { ...echo };
   }
 
   /**
@@ -200,33 +263,74 @@ export class SimParticipant {
     if (!source) throw new Error('publishMicrophone() first');
     const starts = new Map<number, number>();
     const ends = new Map<number, number>();
+    if (this.#pump) {
+      return new Promise((done) => this.#playing.push({ t, off: 0, starts, ends, done }));
+    }
     for (let off = 0; off < t.samples.length; off += FRAME_SAMPLES) {
       const data = new Int16Array(FRAME_SAMPLES);
       data.set(t.samples.subarray(off, off + FRAME_SAMPLES));
       const queuedAhead = source.queuedDuration;
       await source.captureFrame(new AudioFrame(data, TEST_SAMPLE_RATE, 1, FRAME_SAMPLES));
-      const frameLeavesAt = Date.now() + queuedAhead;
-      t.segments.forEach((seg, i) => {
-        const msInto = (s: number) => ((s - off) * 1000) / TEST_SAMPLE_RATE;
-        if (seg.startSample >= off && seg.startSample < off + FRAME_SAMPLES) {
-          starts.set(i, frameLeavesAt + msInto(seg.startSample));
-        }
-        if (seg.endSample >= off && seg.endSample < off + FRAME_SAMPLES) {
-          ends.set(i, frameLeavesAt + msInto(seg.endSample));
-        }
-      });
+      markSegments(t, off, Date.now() + queuedAhead, starts, ends);
     }
     await source.waitForPlayout();
-    return t.segments.map((seg, i) => ({
-      text: seg.text,
-      startAt: starts.get(i)!,
-      endAt: ends.get(i)!,
-    }));
+    return playedSegments(t, starts, ends);
+  }
+
+  /**
+   * The continuous microphone: keeps about PUMP_AHEAD_MS queued, so each frame's content can be
+   * chosen for the moment it leaves (the echo of what arrived `delayMs` before that moment).
+   */
+  async #runPump(source: AudioSource): Promise<void> {
+    try {
+      for (let echoPath = this.#echo; echoPath; echoPath = this.#echo) {
+        const ahead = source.queuedDuration;
+        if (ahead > PUMP_AHEAD_MS) {
+          await new Promise((r) => setTimeout(r, ahead - PUMP_AHEAD_MS));
+          continue;
+        }
+        const leavesAt = Date.now() + ahead;
+        const data = new Int16Array(FRAME_SAMPLES);
+        const playing = this.#playing[0];
+        if (playing) data.set(playing.t.samples.subarray(playing.off, playing.off + FRAME_SAMPLES));
+        const echo = this.#takeEcho(leavesAt);
+        if (echo) {
+          const gain = 10 ** (echoPath.gainDb / 20);
+          for (let i = 0; i < FRAME_SAMPLES; i++) {
+            const v = data[i]! + gain * (echo[i] ?? 0);
+            data[i] = Math.max(-32768, Math.min(32767, Math.round(v)));
+          }
+        }
+        await source.captureFrame(new AudioFrame(data, TEST_SAMPLE_RATE, 1, FRAME_SAMPLES));
+        if (!playing) continue;
+        markSegments(playing.t, playing.off, Date.now() + ahead, playing.starts, playing.ends);
+        playing.off += FRAME_SAMPLES;
+        if (playing.off >= playing.t.samples.length) {
+          this.#playing.shift();
+          const segments = playedSegments(playing.t, playing.starts, playing.ends);
+          setTimeout(() => playing.done(segments), Math.max(0, source.queuedDuration));
+        }
+      }
+    } catch {
+      /* the source was closed: the participant left */
+    }
+  }
+
+  /** The next echo frame due by `leavesAt` (arrived at least delayMs before it), if any. */
+  #takeEcho(leavesAt: number): Int16Array | undefined {
+    const delayMs = this.#echo?.delayMs ?? 0;
+    const q = this.#echoQueue;
+    while (q.length && q[0]!.at + delayMs < leavesAt - ECHO_MAX_LAG_MS) q.shift();
+    if (q.length && q[0]!.at + delayMs <= leavesAt + 5) return q.shift()!.samples;
+    return undefined;
   }
 
   /** Leaves the room; bounded, since the room may already be gone (deleted by the server). */
   async leave(): Promise<void> {
     joined.delete(this);
+    this.#echo = undefined;
+    await this.#pump;
+    for (const p of this.#playing.splice(0)) p.done(playedSegments(p.t, p.starts, p.ends));
     for (const r of this.#readers) void r.cancel().catch(() => undefined);
     await this.#source?.close().catch(() => undefined);
     const bounded = (p: Promise<unknown>) =>
@@ -248,9 +352,45 @@ export class SimParticipant {
       if (done) return;
       let peak = 0;
       for (const s of frame.data) peak = Math.max(peak, Math.abs(s));
-      this.heard.push({ at: Date.now(), peak });
+      const at = Date.now();
+      this.heard.push({ at, peak });
+      if (this.#echo) {
+        this.#echoQueue.push({ at, samples: new Int16Array(frame.data) });
+        if (this.#echoQueue.length > 500) this.#echoQueue.shift();
+      }
     }
   }
+}
+
+/** Records when each segment's first/last sample is in the frame at `off` leaving at `leavesAt`. */
+function markSegments(
+  t: Timeline,
+  off: number,
+  leavesAt: number,
+  starts: Map<number, number>,
+  ends: Map<number, number>,
+): void {
+  t.segments.forEach((seg, i) => {
+    const msInto = (s: number) => ((s - off) * 1000) / TEST_SAMPLE_RATE;
+    if (seg.startSample >= off && seg.startSample < off + FRAME_SAMPLES) {
+      starts.set(i, leavesAt + msInto(seg.startSample));
+    }
+    if (seg.endSample >= off && seg.endSample < off + FRAME_SAMPLES) {
+      ends.set(i, leavesAt + msInto(seg.endSample));
+    }
+  });
+}
+
+function playedSegments(
+  t: Timeline,
+  starts: Map<number, number>,
+  ends: Map<number, number>,
+): PlayedSegment[] {
+  return t.segments.map((seg, i) => ({
+    text: seg.text,
+    startAt: starts.get(i)!,
+    endAt: ends.get(i)!,
+  }));
 }
 
 /**
@@ -275,4 +415,42 @@ export async function askAndHear(
     timeoutMs,
   );
   return { spoken, heardAt };
+}
+
+/** Waits until the agent has been silent at `sim` for `quietMs` (its reply is over). */
+export async function untilQuiet(
+  sim: SimParticipant,
+  since: number,
+  quietMs = 1_200,
+  timeoutMs = 40_000,
+): Promise<void> {
+  await sim.waitFor(
+    'the agent to fall silent',
+    () => {
+      const last = sim.soundSpans(STOP_GAP_MS, since).at(-1)?.endAt ?? since;
+      return Date.now() - last > quietMs || undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/**
+ * One person with a microphone who also listens, greeted before the scenario starts: joins,
+ * waits for the agent's greeting and for it to end.
+ */
+export async function joinPerson(
+  room: string,
+  name: string,
+  opts: { echo?: EchoOptions; identity?: string } = {},
+): Promise<SimParticipant> {
+  const sim = await SimParticipant.join(
+    room,
+    opts.identity ?? `${name.toLowerCase()}-${room}`,
+    name,
+  );
+  await sim.publishMicrophone(opts.echo ? { echo: opts.echo } : {});
+  const joinedAt = Date.now();
+  await sim.waitFor('the greeting', () => sim.firstSoundAfter(joinedAt), 30_000);
+  await untilQuiet(sim, joinedAt);
+  return sim;
 }

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeWav, parseWav } from '@voice-agent/common/wav';
 import { CACHE_DIR } from './paths.js';
+import { seededRandom } from './stats.js';
 
 /** Rate of every test signal: what WebRTC carries (Opus at 48 kHz). */
 export const TEST_SAMPLE_RATE = 48_000;
@@ -36,7 +37,11 @@ export function utterance(text: string, voice = 'en-us'): Int16Array {
   return wav.samples;
 }
 
-export type Part = { silenceMs: number } | { say: string };
+/**
+ * A stretch of silence, or an utterance. `trim` cuts espeak-ng's leading and trailing silence,
+ * so the silences around it are exactly the pauses a listener hears between words.
+ */
+export type Part = { silenceMs: number } | { say: string; voice?: string; trim?: boolean };
 
 export interface Segment {
   text: string;
@@ -62,12 +67,15 @@ export function timeline(parts: Part[]): Timeline {
       chunks.push(new Int16Array(n));
       at += n;
     } else {
-      const s = utterance(part.say);
+      const full = utterance(part.say, part.voice);
       let first = 0;
-      while (first < s.length && Math.abs(s[first]!) < SPEECH_FLOOR) first++;
-      let last = s.length - 1;
-      while (last > first && Math.abs(s[last]!) < SPEECH_FLOOR) last--;
-      segments.push({ text: part.say, startSample: at + first, endSample: at + last });
+      while (first < full.length && Math.abs(full[first]!) < SPEECH_FLOOR) first++;
+      let last = full.length - 1;
+      while (last > first && Math.abs(full[last]!) < SPEECH_FLOOR) last--;
+      const s = part.trim ? full.subarray(first, last + 1) : full;
+      const lead = part.trim ? 0 : first;
+      const end = lead + (last - first);
+      segments.push({ text: part.say, startSample: at + lead, endSample: at + end });
       chunks.push(s);
       at += s.length;
     }
@@ -85,4 +93,56 @@ export function timeline(parts: Part[]): Timeline {
 export function writeTimelineWav(t: Timeline, path: string): string {
   writeFileSync(path, encodeWav({ samples: t.samples, sampleRate: TEST_SAMPLE_RATE, channels: 1 }));
   return path;
+}
+
+/** One labelled noise event with 100 ms of silence either side. */
+function burst(label: string, samples: Int16Array): Timeline {
+  const lead = Math.round(TEST_SAMPLE_RATE * 0.1);
+  const out = new Int16Array(lead + samples.length + lead);
+  out.set(samples, lead);
+  return {
+    samples: out,
+    segments: [{ text: label, startSample: lead, endSample: lead + samples.length - 1 }],
+    durationMs: (out.length * 1000) / TEST_SAMPLE_RATE,
+  };
+}
+
+const clip = (v: number) => Math.max(-32768, Math.min(32767, Math.round(v)));
+
+/** A cough-like burst: 300 ms of noise with a fast attack and a decay, about -12 dBFS peak. */
+export function cough(seed = 7): Timeline {
+  const rand = seededRandom(seed);
+  const n = Math.round(TEST_SAMPLE_RATE * 0.3);
+  const samples = new Int16Array(n);
+  let lp = 0;
+  for (let i = 0; i < n; i++) {
+    const env =
+      Math.min(1, i / (TEST_SAMPLE_RATE * 0.01)) * Math.exp(-i / (TEST_SAMPLE_RATE * 0.1));
+    lp = 0.7 * lp + 0.3 * (rand() * 2 - 1); // a little low-passed, like breath
+    samples[i] = clip(lp * env * 8_000 * 2.5);
+  }
+  return burst('cough', samples);
+}
+
+/**
+ * A door slamming: a sharp broadband click (5 ms of white noise near full scale, decaying
+ * within ~2 ms) and then 200 ms of low rumble (heavily low-passed noise, decaying).
+ */
+export function doorSlam(seed = 11): Timeline {
+  const rand = seededRandom(seed);
+  const click = Math.round(TEST_SAMPLE_RATE * 0.005);
+  const rumble = Math.round(TEST_SAMPLE_RATE * 0.2);
+  const samples = new Int16Array(click + rumble);
+  for (let i = 0; i < click; i++) {
+    samples[i] = clip((rand() * 2 - 1) * 28_000 * Math.exp(-i / (TEST_SAMPLE_RATE * 0.002)));
+  }
+  let lp = 0;
+  let lp2 = 0;
+  for (let i = 0; i < rumble; i++) {
+    lp = 0.97 * lp + 0.03 * (rand() * 2 - 1);
+    lp2 = 0.97 * lp2 + 0.03 * lp;
+    const env = Math.exp(-i / (TEST_SAMPLE_RATE * 0.06));
+    samples[click + i] = clip(lp2 * env * 150_000);
+  }
+  return burst('door', samples);
 }

@@ -1,0 +1,288 @@
+/**
+ * `npm run bench:turn-taking`: turn-taking rates of our agent, measured from what simulated
+ * participants hear, through the real livekit-server in a private network namespace, against
+ * the OpenAI-compatible fixture at the benchmarks' fixed latencies (BENCH_FIXTURE).
+ *
+ *   pauses        a sentence said in two parts with a 600-900 ms pause after an incomplete first
+ *                 part: false cut-offs, answered as one turn; complete questions: v2v vs floor
+ *   backchannels  "mm-hmm" etc. 1-4 s into a long story: ignored rate, resume gap
+ *   interruptions "wait", "stop" or a new question 1-4 s into the story: stopped rate, latency
+ *   noise         a cough or a door slam 1-4 s into the story: not-stopped rate
+ *   echo          a microphone that carries the agent's voice back: self-interruptions; every
+ *                 5th turn a real "wait"
+ *   group         Ana and Ben with the agent (Sam, reply policy addressed): reply decisions
+ *
+ *   npm run bench:turn-taking [-- --quick] [--scenarios pauses,backchannels,...] [--pauses N]
+ *     [--questions N] [--backchannels N] [--interruptions N] [--noise N] [--echo-turns N]
+ *     [--group-rounds N] [--group-turns N] [--seed N]
+ *
+ * Prints progress to stderr, then a table of rates (each with its sample size) and one JSON
+ * line per scenario to stdout. Exits non-zero only if the run itself broke (a scenario could not
+ * run, or the agent answered nothing in it), never because a target was missed.
+ */
+import { parseArgs } from 'node:util';
+import { startOpenAiFixture } from '@voice-agent/fixtures';
+import type { OpenAiFixture } from '@voice-agent/fixtures';
+import { startLivekit } from '../../e2e/src/stack.js';
+import { BENCH_FIXTURE } from '../../e2e/src/script.js';
+import { seededRandom, table } from '../../e2e/src/stats.js';
+import { teardown } from '../../e2e/src/teardown.js';
+import { startSystem, type RunningSystem } from './systems.js';
+import { errorText, type ScenarioContext, type ScenarioResult } from './turn_taking/context.js';
+import { runEcho } from './turn_taking/echo.js';
+import { runGroup } from './turn_taking/group.js';
+import { FLOOR_FORMULA, runPauses } from './turn_taking/pauses.js';
+import {
+  groupPhrases,
+  loadGroupScript,
+  oneToOnePhrases,
+  turnTakingReply,
+  type GroupScript,
+} from './turn_taking/script.js';
+import { runBackchannels, runInterruptions, runNoise } from './turn_taking/story.js';
+
+// --- options -----------------------------------------------------------------------------------
+const SCENARIOS = ['pauses', 'backchannels', 'interruptions', 'noise', 'echo', 'group'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    scenarios: { type: 'string' },
+    pauses: { type: 'string' },
+    questions: { type: 'string' },
+    backchannels: { type: 'string' },
+    interruptions: { type: 'string' },
+    noise: { type: 'string' },
+    'echo-turns': { type: 'string' },
+    'group-rounds': { type: 'string' },
+    'group-turns': { type: 'string' },
+    seed: { type: 'string' },
+  },
+});
+const whole = (flag: keyof typeof args, full: number, quick: number): number => {
+  const v = args[flag];
+  if (v === undefined || typeof v === 'boolean') return args.quick ? quick : full;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag}: expected a whole number`);
+  return n;
+};
+const COUNTS = {
+  pauses: whole('pauses', 20, 2),
+  questions: whole('questions', 20, 2),
+  backchannels: whole('backchannels', 20, 2),
+  interruptions: whole('interruptions', 50, 3),
+  noise: whole('noise', 20, 2),
+  echoTurns: whole('echo-turns', 50, 5),
+  groupRounds: whole('group-rounds', 1, 1),
+  groupTurns: whole('group-turns', Infinity, 8),
+};
+const SEED = whole('seed', 1, 1);
+const ROUNDS: Record<Scenario, number> = {
+  pauses: COUNTS.pauses + COUNTS.questions,
+  backchannels: COUNTS.backchannels,
+  interruptions: COUNTS.interruptions,
+  noise: COUNTS.noise,
+  echo: COUNTS.echoTurns,
+  group: COUNTS.groupRounds * COUNTS.groupTurns,
+};
+/** The scenarios asked for (--scenarios, default all), less those given 0 rounds. */
+const SELECTED: Scenario[] = (args.scenarios ?? SCENARIOS.join(','))
+  .split(',')
+  .filter(Boolean)
+  .map((name) => {
+    if (!(SCENARIOS as readonly string[]).includes(name))
+      throw new Error(`--scenarios: unknown "${name}" (${SCENARIOS.join(', ')})`);
+    return name as Scenario;
+  })
+  .filter((name) => ROUNDS[name] > 0);
+
+/** The agent as every scenario runs it: its name, and a short greeting (rooms are many). */
+const AGENT_ENV = { AGENT_DISPLAY_NAME: 'Sam', AGENT_GREETING: 'Hi {name}.' };
+/** The group scenario's agent: the reply policy only it gets (the others keep the default). */
+const GROUP_AGENT_ENV = { ...AGENT_ENV, AGENT_REPLY_POLICY: 'addressed' };
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+// --- main --------------------------------------------------------------------------------------
+const fixtures: OpenAiFixture[] = [];
+
+/** An OpenAI-compatible fixture at BENCH_FIXTURE's latencies that recognises `phrases`. */
+async function startFixture(phrases: string[], group: GroupScript): Promise<OpenAiFixture> {
+  const fx = await startOpenAiFixture({
+    phrases,
+    apiKey: 'bench-key',
+    script: {
+      chat: { ...BENCH_FIXTURE.chat, reply: turnTakingReply(group) },
+      realtime: BENCH_FIXTURE.realtime,
+      speech: BENCH_FIXTURE.speech,
+    },
+  });
+  fixtures.push(fx);
+  if (fx.warnings.length) progress(`fixture: ${fx.warnings.join('; ')}`);
+  return fx;
+}
+
+function context(fx: OpenAiFixture, scenario: Scenario): ScenarioContext {
+  let rooms = 0;
+  return {
+    fixture: fx,
+    rand: seededRandom(SEED * 1_000 + SCENARIOS.indexOf(scenario)),
+    room: (tag) => `tt-${tag}-${++rooms}-${Date.now()}`,
+    progress,
+  };
+}
+
+async function withAgent<T>(
+  name: string,
+  env: Record<string, string>,
+  fx: OpenAiFixture,
+  run: () => Promise<T>,
+): Promise<T> {
+  const settings = Object.entries(env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  let sys: RunningSystem | undefined;
+  try {
+    sys = await startSystem(
+      { name, kind: 'ours', settings, env },
+      { OPENAI_BASE_URL: fx.baseUrl, OPENAI_API_KEY: 'bench-key' },
+    );
+    return await run();
+  } finally {
+    await sys?.stop();
+  }
+}
+
+async function runScenario(
+  scenario: Scenario,
+  fx: OpenAiFixture,
+  run: (ctx: ScenarioContext) => Promise<ScenarioResult>,
+): Promise<ScenarioResult> {
+  progress(`\n[${scenario}]`);
+  const started = Date.now();
+  try {
+    const result = await run(context(fx, scenario));
+    result.json.wallS = Math.round((Date.now() - started) / 1000);
+    return result;
+  } catch (err) {
+    progress(`  ${scenario} could not run: ${errorText(err)}`);
+    return { scenario, rows: [], json: {}, broken: `could not run: ${errorText(err)}` };
+  }
+}
+
+async function main(): Promise<ScenarioResult[]> {
+  const started = Date.now();
+  const group = loadGroupScript();
+  await startLivekit();
+  const results: ScenarioResult[] = [];
+  const oneToOne = SELECTED.filter((s) => s !== 'group');
+  if (oneToOne.length) {
+    const fx = await startFixture(oneToOnePhrases(), group);
+    await withAgent('ours', AGENT_ENV, fx, async () => {
+      for (const scenario of oneToOne) {
+        results.push(
+          await runScenario(scenario, fx, (ctx) => {
+            switch (scenario) {
+              case 'pauses':
+                return runPauses(ctx, { pauses: COUNTS.pauses, questions: COUNTS.questions });
+              case 'backchannels':
+                return runBackchannels(ctx, COUNTS.backchannels);
+              case 'interruptions':
+                return runInterruptions(ctx, COUNTS.interruptions);
+              case 'noise':
+                return runNoise(ctx, COUNTS.noise);
+              default:
+                return runEcho(ctx, COUNTS.echoTurns);
+            }
+          }),
+        );
+      }
+    }).catch((err: unknown) => {
+      // The agent did not start (or stop): every scenario not yet run could not run.
+      for (const scenario of oneToOne.filter((sc) => !results.some((r) => r.scenario === sc))) {
+        results.push({ scenario, rows: [], json: {}, broken: `could not run: ${errorText(err)}` });
+      }
+    });
+  }
+  if (SELECTED.includes('group')) {
+    // A separate agent process: its reply policy must not reach the other scenarios' agent,
+    // and with two workers registered a room would go to either. Its own fixture, too (see
+    // oneToOnePhrases).
+    const fx = await startFixture(groupPhrases(group), group);
+    const result = await withAgent('ours-group', GROUP_AGENT_ENV, fx, () =>
+      runScenario('group', fx, (ctx) =>
+        runGroup(ctx, group, COUNTS.groupRounds, COUNTS.groupTurns),
+      ),
+    ).catch((err: unknown): ScenarioResult => ({
+      scenario: 'group',
+      rows: [],
+      json: {},
+      broken: `could not run: ${errorText(err)}`,
+    }));
+    results.push(result);
+  }
+  report(results, Math.round((Date.now() - started) / 1000));
+  return results;
+}
+
+function report(results: ScenarioResult[], wallS: number): void {
+  const { realtime, chat, speech } = BENCH_FIXTURE;
+  console.log(
+    `\nours (${Object.entries(AGENT_ENV)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}; group: AGENT_REPLY_POLICY=addressed) against the fixture: ` +
+      `STT final ${realtime.finalDelayMs} ms, LLM TTFT ${chat.ttftMs} ms ` +
+      `(${chat.tokenIntervalMs} ms/token), TTS TTFB ${speech.ttfbMs} ms, speech in real time`,
+  );
+  console.log(FLOOR_FORMULA);
+  console.log(`wall time ${wallS} s${args.quick ? ' (--quick)' : ''}\n`);
+  const yesNo = (met: boolean | undefined) => (met === undefined ? '' : met ? 'yes' : 'NO');
+  console.log(
+    table(
+      ['scenario', 'metric', 'value', 'n', 'target', 'met'],
+      results.flatMap((r) =>
+        r.rows.length
+          ? r.rows.map((row) => [
+              r.scenario,
+              row.metric,
+              row.value,
+              row.n,
+              row.target,
+              yesNo(row.met),
+            ])
+          : [[r.scenario, r.broken ?? '-', '-', 0, '', '']],
+      ),
+    ),
+  );
+  for (const r of results) {
+    console.log(
+      JSON.stringify({
+        scenario: r.scenario,
+        ...(r.broken ? { broken: r.broken } : {}),
+        seed: SEED,
+        ...r.json,
+      }),
+    );
+  }
+}
+
+process.once('SIGINT', () => {
+  progress('interrupted: tearing down');
+  void teardown().finally(() => process.exit(130));
+});
+try {
+  const results = await main();
+  const broken = results.filter((r) => r.broken).map((r) => `${r.scenario}: ${r.broken}`);
+  if (broken.length) {
+    console.error(`bench:turn-taking: the run broke: ${broken.join('; ')}`);
+    process.exitCode = 1;
+  }
+} catch (err) {
+  console.error(`bench:turn-taking failed: ${(err as Error).stack ?? err}`);
+  process.exitCode = 1;
+} finally {
+  await teardown();
+  await Promise.all(fixtures.map((fx) => fx.close()));
+}
+setTimeout(() => process.exit(), 10_000).unref();
