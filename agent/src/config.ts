@@ -168,6 +168,12 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       .min(-100, 'expected a level between -100 and 0 dBFS')
       .max(0, 'expected a level between -100 and 0 dBFS')
       .default(-45),
+    /**
+     * `on`: rtc-node's events reach each Room only if they are room events (room/ffi_dispatch.ts),
+     * so one process serves many rooms; `off`: rtc-node's own delivery (every event to every
+     * listener), for comparison or if a future rtc-node changes its internals.
+     */
+    AGENT_FFI_EVENT_ROUTING: z.enum(['on', 'off']).default('on'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   }),
 ).superRefine((cfg, ctx) => {

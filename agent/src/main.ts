@@ -8,6 +8,7 @@ import { createLogger } from './log.js';
 import type { Logger } from './log.js';
 import { registry } from './metrics/registry.js';
 import { createProviders } from './providers/index.js';
+import { installFfiDispatch } from './room/ffi_dispatch.js';
 import { AgentWorker, errorFields } from './worker/worker.js';
 
 function readConfig(): AgentConfig {
@@ -61,6 +62,7 @@ function serveStatus(config: AgentConfig, worker: AgentWorker, log: Logger) {
 async function main(): Promise<void> {
   const config = readConfig();
   const log = createLogger(config.LOG_LEVEL);
+  if (config.AGENT_FFI_EVENT_ROUTING === 'on') installFfiDispatch();
   const stages = stagesOf(config);
   const providers = createProviders(stages, log);
   const [vad] = await Promise.all([SileroVad.load(), providers.tts.warmUp?.()]);

@@ -87,6 +87,14 @@ const CHART = args.chart ?? join(REPO_ROOT, 'bench', 'results', 'latency.png');
 
 const ALL_SYSTEMS: Record<string, SystemSpec> = {
   ours: { name: 'ours', kind: 'ours', settings: 'defaults', env: {} },
+  // The same agent with rtc-node's own event delivery (every event to every listener), to show
+  // what room/ffi_dispatch.ts changes; run it with --systems ours,ours-broadcast.
+  'ours-broadcast': {
+    name: 'ours-broadcast',
+    kind: 'ours',
+    settings: 'AGENT_FFI_EVENT_ROUTING=off',
+    env: { AGENT_FFI_EVENT_ROUTING: 'off' },
+  },
   peer: {
     name: 'peer',
     kind: 'peer',

@@ -23,6 +23,11 @@ import type { HearingReport, TurnMetrics } from '@voice-agent/common';
 import { LIVEKIT_URL, participantToken } from './stack.js';
 import { TEST_SAMPLE_RATE, timeline } from './speech.js';
 import type { Timeline } from './speech.js';
+import { installFfiDispatch } from '../../agent/src/room/ffi_dispatch.js';
+
+// The simulated people are many rooms in one process too: the same event routing as the agent's
+// (agent/src/room/ffi_dispatch.ts) keeps the load generator's CPU from growing with k squared.
+installFfiDispatch();
 
 const FRAME_SAMPLES = TEST_SAMPLE_RATE / 100; // 10 ms
 /** Peak above which a received 10 ms frame counts as sound (about -50 dBFS). */

@@ -109,7 +109,12 @@ export class AgentProcess {
     const proc = new ManagedProcess(
       name,
       process.execPath,
-      ['--disable-warning=ExperimentalWarning', join(REPO_ROOT, 'agent', 'dist', 'main.js')],
+      [
+        '--disable-warning=ExperimentalWarning',
+        // Extra node flags for profiling, e.g. VA_AGENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p"
+        ...(process.env.VA_AGENT_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        join(REPO_ROOT, 'agent', 'dist', 'main.js'),
+      ],
       {
         cwd: join(REPO_ROOT, 'agent'),
         env: {
