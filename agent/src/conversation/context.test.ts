@@ -73,3 +73,33 @@ describe('ChatContext: a draft turn', () => {
     );
   });
 });
+
+describe('ChatContext: a reply being spoken', () => {
+  it('keeps its place: a turn said over it comes after it, and it is recorded as heard', () => {
+    const ctx = new ChatContext({ instructions: 'Be brief.', maxMessages: 10 });
+    ctx.addUser('Ana', 'Tell me a story.');
+    const heard = ctx.startAgent();
+    assert.deepEqual(
+      ctx.messages().map((m) => m.role),
+      ['system', 'user'],
+      'not in a request while it is spoken',
+    );
+    ctx.addUser('Ana', 'wait');
+    heard('Once upon a time,');
+    assert.deepEqual(
+      ctx.messages().map((m) => m.content),
+      ['Be brief.', 'Ana: Tell me a story.', 'Once upon a time,', 'Ana: wait'],
+    );
+  });
+
+  it('leaves no trace when nothing of it was heard', () => {
+    const ctx = new ChatContext({ instructions: 'Be brief.', maxMessages: 10 });
+    ctx.addUser('Ana', 'Hi.');
+    ctx.startAgent()('  ');
+    ctx.addUser('Ana', 'Hello?');
+    assert.deepEqual(
+      ctx.messages().map((m) => m.content),
+      ['Be brief.', 'Ana: Hi. Hello?'],
+    );
+  });
+});

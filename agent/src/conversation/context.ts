@@ -28,10 +28,25 @@ export class ChatContext {
 
   /** What the agent said, as far as it was heard; nothing is recorded for an empty text. */
   addAgent(text: string): void {
-    const content = text.trim();
-    if (!content) return;
-    this.#messages.push({ role: 'assistant', content });
-    this.#trim();
+    this.startAgent()(text);
+  }
+
+  /**
+   * The agent starts speaking: its reply takes its place in the conversation now (turns that
+   * come while it speaks, such as an interruption, come after it), and is recorded, as far as
+   * it was heard, by calling the function returned. Until then it is not in messages().
+   */
+  startAgent(): (heard: string) => void {
+    const message: ChatMessage = { role: 'assistant', content: '' };
+    this.#messages.push(message);
+    return (heard) => {
+      message.content = heard.trim();
+      if (!message.content) {
+        const at = this.#messages.indexOf(message);
+        if (at >= 0) this.#messages.splice(at, 1);
+      }
+      this.#trim();
+    };
   }
 
   /**
@@ -41,7 +56,8 @@ export class ChatContext {
   messages(draft?: { speaker: string; text: string }): ChatMessage[] {
     const messages: ChatMessage[] = [
       { role: 'system', content: this.#opts.instructions },
-      ...this.#messages.map((m) => ({ ...m })),
+      // (A reply still being spoken has no content yet: it is not part of any request.)
+      ...this.#messages.filter((m) => m.content).map((m) => ({ ...m })),
     ];
     if (draft) appendUser(messages, draft.speaker, draft.text);
     return messages;

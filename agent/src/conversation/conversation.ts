@@ -193,11 +193,15 @@ export class Conversation {
     const confirmed = new Promise<UserTurn>((resolve) => (confirm = resolve));
     const draft: Draft = { identity, text, abort: new AbortController(), turn: undefined, confirm };
     this.#draft = draft;
-    const messages = this.#context.messages({ speaker: name, text });
     void this.#take(
       'reply',
       async (signal) => {
         try {
+          // Read when the floor is ours: a reply still ending adds what it played first (and a
+          // turn confirmed meanwhile is in the context already).
+          const messages = draft.turn
+            ? this.#context.messages()
+            : this.#context.messages({ speaker: name, text });
           await this.#reply(messages, () => draft.turn, signal, confirmed);
         } finally {
           if (this.#draft === draft) this.#draft = undefined;
@@ -340,12 +344,16 @@ export class Conversation {
     gate?: Promise<boolean>,
   ): Promise<ReplyResult> {
     const speaker = this.#speaker;
-    const output: SpeechOutput = gate
-      ? {
-          speak: async (segments, opts) =>
-            (await gate) ? speaker.speak(segments, opts) : NOTHING_PLAYED,
-        }
-      : speaker;
+    // The reply's place in the context is taken when it may start playing (a prepared reply's,
+    // once its turn is confirmed): an interruption said over it comes after it.
+    let record: ((heard: string) => void) | undefined;
+    const output: SpeechOutput = {
+      speak: async (segments, opts) => {
+        if (gate && !(await gate)) return NOTHING_PLAYED;
+        record = this.#context.startAgent();
+        return speaker.speak(segments, opts);
+      },
+    };
     const transcript = this.#room.agentTranscript();
     const result = await runReply(messages, {
       llm,
@@ -355,7 +363,7 @@ export class Conversation {
       onFirstAudio: () => this.#room.setState('speaking'),
       onWord: (word) => transcript.write(word),
     }).finally(() => void transcript.close()); // not awaited: see AgentRoom.setState
-    this.#context.addAgent(result.playedText);
+    record?.(result.playedText);
     return result;
   }
 

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SpeakOptions, Speaker, SpeechReport, SpokenSegment } from '../audio/speaker.js';
+import { createLogger } from '../log.js';
+import type { ChatMessage, Llm, SpeechSynthesizer } from '../providers/types.js';
+import type { AgentRoom } from '../room/agent_room.js';
+import { Conversation } from './conversation.js';
+import type { UserTurn } from './conversation.js';
+
+/** A voice that "plays" each segment for `msPerSegment`, honouring aborts; records what played. */
+class FakeSpeaker {
+  readonly heard: string[] = [];
+  constructor(readonly msPerSegment = 30) {}
+  async speak(segments: AsyncIterable<SpokenSegment>, opts: SpeakOptions): Promise<SpeechReport> {
+    const played: string[] = [];
+    let firstAudioAt: number | undefined;
+    for await (const seg of segments) {
+      if (opts.signal.aborted) break;
+      for await (const chunk of seg.audio) void chunk;
+      firstAudioAt ??= performance.now();
+      if (played.length === 0) opts.onFirstAudio?.();
+      await sleep(this.msPerSegment);
+      if (opts.signal.aborted) break;
+      played.push(seg.text);
+      this.heard.push(seg.text);
+    }
+    const text = played.join(' ');
+    return {
+      playedText: text,
+      fullText: text,
+      playedMs: 0,
+      interrupted: opts.signal.aborted,
+      firstAudioAt,
+    };
+  }
+  pause = () => false;
+  resume = () => {};
+}
+
+/** An LLM that answers the last user message with "re: <its text>" and records every request. */
+function echoLlm(ttftMs = 10) {
+  const requests: ChatMessage[][] = [];
+  const llm: Llm = {
+    label: 'fake',
+    async *stream(messages, { signal }) {
+      requests.push([...messages]);
+      await sleep(ttftMs);
+      if (signal.aborted) return;
+      yield `re: ${messages.at(-1)!.content}. `;
+      yield 'That is all.';
+    },
+    close: async () => {},
+  };
+  return { llm, requests };
+}
+
+const tts: SpeechSynthesizer = {
+  label: 'fake',
+  async *synthesize() {
+    yield new Int16Array(160);
+  },
+  close: async () => {},
+};
+
+function setup() {
+  const speaker = new FakeSpeaker();
+  const { llm, requests } = echoLlm();
+  const room = {
+    setState: () => {},
+    agentTranscript: () => ({ write: () => {}, close: async () => {} }),
+    sendMetrics: async () => {},
+  };
+  const conversation = new Conversation({
+    room: room as unknown as AgentRoom,
+    speaker: speaker as unknown as Speaker,
+    llm,
+    tts,
+    fallbackTts: tts,
+    log: createLogger('silent'),
+    signal: new AbortController().signal,
+    options: { instructions: 'Be brief.', maxMessages: 20, apology: 'Sorry.' },
+  });
+  return { conversation, speaker, requests };
+}
+
+const turn = (text: string, identity = 'ana'): UserTurn => ({
+  identity,
+  name: identity === 'ana' ? 'Ana' : 'Ben',
+  text,
+  speechEndAt: performance.now(),
+  endedAt: performance.now(),
+  sttFinalMs: 100,
+});
+
+describe('Conversation: a reply prepared during the hold', () => {
+  it('is heard once the turn is confirmed with the same words, with one LLM request', async () => {
+    const { conversation, speaker, requests } = setup();
+    conversation.draftTurn('ana', 'Ana', 'How much is a ticket?');
+    await sleep(50);
+    assert.deepEqual(speaker.heard, [], 'nothing is heard before the turn is over');
+    assert.equal(requests.length, 1, 'but the LLM was already asked');
+    conversation.userTurn(turn('How much is a ticket?'));
+    await sleep(80);
+    assert.deepEqual(speaker.heard, ['re: Ana: How much is a ticket?.', 'That is all.']);
+    assert.equal(requests.length, 1);
+  });
+
+  it('is dropped, unheard, when the person goes on; the longer turn is answered instead', async () => {
+    const { conversation, speaker, requests } = setup();
+    conversation.draftTurn('ana', 'Ana', 'I would like to book a table for');
+    await sleep(30);
+    conversation.speechStarted();
+    conversation.userTurn(turn('I would like to book a table for four people.'));
+    await sleep(100);
+    assert.deepEqual(speaker.heard, [
+      're: Ana: I would like to book a table for four people..',
+      'That is all.',
+    ]);
+    assert.equal(requests.length, 2);
+  });
+
+  it('is prepared against the context as it is when the previous reply has ended', async () => {
+    const { conversation, speaker, requests } = setup();
+    conversation.userTurn(turn('Tell me a story.'));
+    await sleep(50); // the story's first sentence has been heard
+    conversation.interrupt('speech', 'ana');
+    // "wait" arrives in the same tick as the stop, before the story's end is recorded.
+    conversation.draftTurn('ana', 'Ana', 'wait');
+    conversation.userTurn(turn('wait'));
+    await sleep(100);
+    const last = requests.at(-1)!;
+    assert.equal(last.at(-1)!.content, 'Ana: wait', 'a message of its own, not merged');
+    assert.deepEqual(speaker.heard, [
+      're: Ana: Tell me a story..',
+      're: Ana: wait.',
+      'That is all.',
+    ]);
+  });
+});
