@@ -8,6 +8,7 @@ import {
   MODELS_ATTRIBUTE,
 } from '@voice-agent/common';
 import type { ModelsReport } from '@voice-agent/common';
+import { EchoGate, EchoReference } from './audio/echo.js';
 import { DEFAULT_ACTIVITY } from './audio/level.js';
 import { Speaker } from './audio/speaker.js';
 import type { SileroVad } from './audio/vad.js';
@@ -79,9 +80,11 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     const hearing = new HearingReporter((json) =>
       room.setAttributes({ [HEARING_ATTRIBUTE]: json }),
     );
+    // What the agent plays, for telling its own voice in people's microphones from theirs.
+    const echoReference = new EchoReference();
     const conversation = new Conversation({
       room,
-      speaker: new Speaker(room.source),
+      speaker: new Speaker(room.source, echoReference),
       llm: deps.llm,
       tts: deps.tts,
       fallbackTts: deps.fallbackTts,
@@ -186,6 +189,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           interruptMinSpeechMs: config.AGENT_BACKCHANNEL_MAX_MS,
           agentSpeaking: () => conversation.speaking,
           quickSilenceMs: Math.min(QUICK_SILENCE_MS, config.AGENT_VAD_SILENCE_MS),
+          echo: new EchoGate(echoReference),
           activity: { thresholdDbfs: config.AGENT_INPUT_ACTIVE_DBFS, ...DEFAULT_ACTIVITY },
           signal: job.signal,
         },

@@ -1,6 +1,7 @@
 import { AudioFrame } from '@livekit/rtc-node';
 import type { AudioSource } from '@livekit/rtc-node';
 import {
+  FRAME_MS,
   PIPELINE_CHANNELS,
   PIPELINE_SAMPLE_RATE,
   SAMPLES_PER_FRAME,
@@ -60,13 +61,23 @@ interface Placed {
  * queue, exactly how much has been played: so an abort stops the voice at once (the queue is
  * cleared) and the text that was heard is reported word by word, paced to playout.
  */
+/** Told what is played and when it is heard (the echo gate's reference: audio/echo.ts). */
+export interface PlayoutMonitor {
+  /** A frame handed to the source, heard at `at` (performance.now() time). */
+  played(frame: Int16Array, at: number): void;
+  /** Frames queued to be heard from `at` on were taken back: they will not be heard then. */
+  discardFrom(at: number): void;
+}
+
 export class Speaker {
   readonly #source: AudioSource;
+  readonly #monitor: PlayoutMonitor | undefined;
   /** Pauses and resumes the reply being played, if any. */
   #playing: { pause(): boolean; resume(): void } | undefined;
 
-  constructor(source: AudioSource) {
+  constructor(source: AudioSource, monitor?: PlayoutMonitor) {
     this.#source = source;
+    this.#monitor = monitor;
   }
 
   /**
@@ -113,9 +124,11 @@ export class Speaker {
       }
     };
     /** Takes back what the source has queued but not played; the playout position stays. */
+    const monitor = this.#monitor;
     const takeBack = (): Int16Array[] => {
       const n = Math.min(recent.length, Math.ceil(queuedSamples() / SAMPLES_PER_FRAME));
       source.clearQueue();
+      monitor?.discardFrom(performance.now());
       pushed -= n * SAMPLES_PER_FRAME;
       return recent.splice(recent.length - n, n);
     };
@@ -141,6 +154,8 @@ export class Speaker {
         new AudioFrame(data, PIPELINE_SAMPLE_RATE, PIPELINE_CHANNELS, SAMPLES_PER_FRAME),
       );
       pushed += SAMPLES_PER_FRAME;
+      // Heard once the frames queued ahead of it have played.
+      monitor?.played(data, performance.now() + Math.max(0, source.queuedDuration - FRAME_MS));
       recent.push(data);
       if (recent.length > RECENT_FRAMES) recent.shift();
       // Paused while this frame waited for room in the queue: take it back too.
@@ -219,6 +234,7 @@ export class Speaker {
       if (signal.aborted) {
         playedAtAbort = played();
         source.clearQueue();
+        monitor?.discardFrom(performance.now());
       }
     }
 

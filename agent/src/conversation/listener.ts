@@ -1,6 +1,7 @@
 import { AudioStream } from '@livekit/rtc-node';
 import type { Track } from '@livekit/rtc-node';
 import { FRAME_MS, PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
+import type { EchoGate } from '../audio/echo.js';
 import { ActivityDetector, rmsDbfs } from '../audio/level.js';
 import type { ActivityChange, ActivityOptions } from '../audio/level.js';
 import type { SileroVad, VadOptions } from '../audio/vad.js';
@@ -23,6 +24,11 @@ export interface ListenerOptions {
    */
   agentSpeaking?: () => boolean;
   quickSilenceMs?: number;
+  /**
+   * Takes the agent's own voice, leaking back through this person's microphone, out of what
+   * VAD hears (audio/echo.ts); STT still gets the microphone as it is.
+   */
+  echo?: EchoGate;
   activity: ActivityOptions;
   signal: AbortSignal;
 }
@@ -100,7 +106,9 @@ export async function listen(
       if (opts.agentSpeaking && opts.quickSilenceMs !== undefined) {
         vad.minSilenceMs = opts.agentSpeaking() ? opts.quickSilenceMs : normalSilenceMs;
       }
-      const vadEvents = await vad.push(samples);
+      const vadEvents = await vad.push(
+        opts.echo ? opts.echo.gate(samples, performance.now()) : samples,
+      );
       if (signal.aborted) break;
       if (level.active || change) {
         sound ??= { startMs: vad.timeMs, maxProbability: 0, speech: false };
