@@ -123,7 +123,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       [...people.entries()].some(([id, p]) => id !== except && (p.speaking || p.detector.pending));
 
     const greeting = config.AGENT_GREETING + (deps.llm ? '' : NO_MODEL_NOTE);
-    const greeter = new Greeter(greeting, (text) => conversation.say(text));
+    const greeter = new Greeter(greeting, (text, heard) => conversation.say(text, heard));
     /** The greeting is synthesised while the agent waits for the person to hear its voice. */
     const greetWhenReady = (p: RemoteParticipant) => {
       greeter.arrived(p.identity);
@@ -160,6 +160,8 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           {
             onTurn: (turn) => conversation.userTurn({ ...turn, identity, name: person.name }),
             onDraft: (text) => conversation.draftTurn(identity, person.name, text),
+            // A hold that ended in no turn (only noise) may free the floor for waiting turns.
+            onSettled: () => conversation.maybeReply(),
           },
         ),
       };
@@ -243,6 +245,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
             const lost = person.detector.pending;
             person.detector.reset();
             bargeIn.forget(identity);
+            conversation.forget(identity);
             if (lost && deps.llm) void conversation.apologize('transcription failed', identity);
             conversation.maybeReply();
           },
@@ -256,6 +259,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           people.get(identity)?.detector.reset();
           people.delete(identity);
           bargeIn.forget(identity);
+          conversation.forget(identity);
           conversation.maybeReply();
         });
       inputs.add(task);

@@ -83,4 +83,26 @@ describe('Speaker: pause and resume', () => {
     assert.equal(report.playedText, 'a b c d');
     assert.equal(speaker.pause(), false, 'nothing is playing any more');
   });
+
+  it('a pause right after a resume the playout has not picked up yet still holds', async () => {
+    const source = new AudioSource(PIPELINE_SAMPLE_RATE, 1, QUEUE_MS);
+    const speaker = new Speaker(source);
+    // The first audio comes late (the TTS is still working): playout waits for it.
+    async function* late(): AsyncGenerator<SpokenSegment> {
+      await sleep(200);
+      yield { text: 'one two three', audio: tone(300) };
+    }
+    const started = performance.now();
+    const done = speaker.speak(late(), { signal: new AbortController().signal });
+    await sleep(20);
+    assert.equal(speaker.pause(), true, 'a cough');
+    speaker.resume(); // its words were none
+    assert.equal(speaker.pause(), true, 'someone interrupts before the first audio');
+    await sleep(400);
+    assert.equal(source.queuedDuration, 0, 'held: nothing played');
+    speaker.resume();
+    const report = await done;
+    assert.ok(Math.abs(report.playedMs - 300) <= 10, `played ${report.playedMs} ms`);
+    assert.ok(performance.now() - started >= 700, 'played only after the second resume');
+  });
 });

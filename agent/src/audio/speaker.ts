@@ -107,6 +107,8 @@ export class Speaker {
     /** While paused: the frames taken back, and how to wake the playout loop. */
     let paused: Paused | undefined;
     let resumeRequested = false;
+    /** A frame is being handed to the source: counted in its queue, not yet in `recent`. */
+    let inFlight = false;
 
     const queuedSamples = () => Math.round((source.queuedDuration * PIPELINE_SAMPLE_RATE) / 1000);
     const played = () => Math.max(0, pushed - queuedSamples());
@@ -126,17 +128,21 @@ export class Speaker {
     /** Takes back what the source has queued but not played; the playout position stays. */
     const monitor = this.#monitor;
     const takeBack = (): Int16Array[] => {
-      const n = Math.min(recent.length, Math.ceil(queuedSamples() / SAMPLES_PER_FRAME));
+      const queuedFrames = Math.ceil(queuedSamples() / SAMPLES_PER_FRAME) - (inFlight ? 1 : 0);
+      const n = Math.max(0, Math.min(recent.length, queuedFrames));
       source.clearQueue();
       monitor?.discardFrom(performance.now());
       pushed -= n * SAMPLES_PER_FRAME;
       return recent.splice(recent.length - n, n);
     };
     const pause = (): boolean => {
-      if (paused || signal.aborted) return false;
+      if (signal.aborted || (paused && !resumeRequested)) return false;
       let wake = () => {};
       const resumed = new Promise<void>((resolve) => (wake = resolve));
-      paused = { frames: takeBack(), wake, resumed };
+      // Resumed, but the playout loop has not replayed what the last pause took back yet: those
+      // frames stay first in line.
+      const held = paused?.frames ?? [];
+      paused = { frames: [...held, ...takeBack()], wake, resumed };
       resumeRequested = false;
       return true;
     };
@@ -150,16 +156,26 @@ export class Speaker {
     this.#playing = { pause, resume };
 
     const captureOne = async (data: Int16Array) => {
-      await source.captureFrame(
-        new AudioFrame(data, PIPELINE_SAMPLE_RATE, PIPELINE_CHANNELS, SAMPLES_PER_FRAME),
-      );
+      inFlight = true;
+      try {
+        await source.captureFrame(
+          new AudioFrame(data, PIPELINE_SAMPLE_RATE, PIPELINE_CHANNELS, SAMPLES_PER_FRAME),
+        );
+      } finally {
+        inFlight = false;
+      }
+      if (paused && !resumeRequested) {
+        // Paused while this frame was being handed over: it may sit in the queue the pause
+        // cleared; clear it again and keep the frame for the resume.
+        source.clearQueue();
+        paused.frames.push(data);
+        return;
+      }
       pushed += SAMPLES_PER_FRAME;
       // Heard once the frames queued ahead of it have played.
       monitor?.played(data, performance.now() + Math.max(0, source.queuedDuration - FRAME_MS));
       recent.push(data);
       if (recent.length > RECENT_FRAMES) recent.shift();
-      // Paused while this frame waited for room in the queue: take it back too.
-      if (paused && !resumeRequested) paused.frames.push(...takeBack());
     };
     /** Waits out a pause, then replays what it took back. False if aborted meanwhile. */
     const whilePaused = async (): Promise<boolean> => {
@@ -193,7 +209,8 @@ export class Speaker {
         const seg: Placed = {
           text: segment.text,
           wordEnds: wordEnds(segment.text, placed.length > 0),
-          startSample: pushed,
+          // After the frames a pause holds back, which play first.
+          startSample: pushed + (paused?.frames.length ?? 0) * SAMPLES_PER_FRAME,
           samples: 0,
           done: false,
           wordsSent: 0,

@@ -128,4 +128,42 @@ describe('BargeIn', () => {
     barge.forget('ana');
     assert.deepEqual(events, ['pause by ana', 'resume']);
   });
+
+  it('"mm-hmm… wait": the backchannel\'s words do not resume a reply its speaker is still holding', () => {
+    const { events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.speechEnded('ana'); // "mm-hmm", then 120 ms of silence
+    barge.speechStarted('ana'); // "… wait, stop"
+    assert.equal(barge.final('ana', 'mm-hmm'), 'backchannel');
+    assert.deepEqual(events, ['pause by ana'], 'still paused: she is speaking');
+    barge.speechEnded('ana');
+    assert.equal(barge.final('ana', 'wait, stop'), 'interruption');
+    assert.deepEqual(events, ['pause by ana', 'stop by ana']);
+  });
+
+  it('a backchannel whose words come after the timeout is still no turn; a late "wait" still stops', () => {
+    const { clock, events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.speechEnded('ana');
+    clock.advance(1500);
+    assert.deepEqual(events, ['pause by ana', 'resume']);
+    assert.equal(barge.final('ana', 'mm-hmm'), 'backchannel', 'judged, so its words are dropped');
+    barge.speechStarted('ana');
+    barge.speechEnded('ana');
+    clock.advance(1500);
+    assert.equal(barge.final('ana', 'wait'), 'interruption');
+    assert.deepEqual(events, ['pause by ana', 'resume', 'pause by ana', 'resume', 'stop by ana']);
+    assert.equal(barge.final('ana', 'so anyway'), undefined, 'then ordinary turns again');
+  });
+
+  it("when one person stops the reply, another's backchannel over it is still no turn", () => {
+    const { events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.speechStarted('ben');
+    barge.speechEnded('ana');
+    barge.final('ana', 'wait');
+    assert.deepEqual(events, ['pause by ana', 'stop by ana']);
+    barge.speechEnded('ben');
+    assert.equal(barge.final('ben', 'yeah'), 'backchannel');
+  });
 });

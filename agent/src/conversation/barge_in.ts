@@ -47,7 +47,11 @@ export function classify(text: string): Verdict {
 }
 
 interface Pauser {
-  /** Speech ended; waiting for its words. */
+  /** Speaking right now. */
+  speaking: boolean;
+  /** Their utterances since the pause whose final words have not come yet. */
+  open: number;
+  /** Their speech ended; waiting for its words (the timeout). */
   timer: unknown;
 }
 
@@ -58,6 +62,12 @@ export class BargeIn {
   readonly #onDecision: (who: string, verdict: Verdict, how: string) => void;
   /** The people whose speech holds the reply paused. */
   readonly #pausers = new Map<string, Pauser>();
+  /**
+   * Finals still to come from utterances that stopped holding the reply before their words
+   * came (released by the timeout, or the reply stopped by someone else): still judged, so a
+   * late "mm-hmm" is not a turn and a late "wait" still stops.
+   */
+  readonly #unjudged = new Map<string, number>();
 
   constructor(
     opts: BargeInOptions,
@@ -80,11 +90,13 @@ export class BargeIn {
   speechStarted(who: string): void {
     const pauser = this.#pausers.get(who);
     if (pauser) {
-      this.#cancel(pauser); // they went on: wait for this utterance's words too
+      this.#cancel(pauser); // they went on: this utterance's words decide too
+      pauser.speaking = true;
+      pauser.open++;
       return;
     }
     if (this.#pausers.size > 0 || this.#floor.pause(who))
-      this.#pausers.set(who, { timer: undefined });
+      this.#pausers.set(who, { speaking: true, open: 1, timer: undefined });
   }
 
   /** `who` has been speaking for `speechMs` without a pause. */
@@ -104,10 +116,11 @@ export class BargeIn {
     const pauser = this.#pausers.get(who);
     if (!pauser) return;
     this.#cancel(pauser);
-    pauser.timer = this.#clock.setTimeout(
-      () => this.#release(who, 'noise', 'no words in time'),
-      this.#opts.wordsTimeoutMs,
-    );
+    pauser.speaking = false;
+    pauser.timer = this.#clock.setTimeout(() => {
+      this.#unjudged.set(who, (this.#unjudged.get(who) ?? 0) + pauser.open);
+      this.#release(who, 'noise', 'no words in time');
+    }, this.#opts.wordsTimeoutMs);
   }
 
   /**
@@ -115,15 +128,25 @@ export class BargeIn {
    * the reply: a backchannel or noise is not a turn (the caller drops its words).
    */
   final(who: string, text: string): Verdict | undefined {
-    if (!this.#pausers.has(who)) return undefined;
+    const pauser = this.#pausers.get(who);
+    const late = this.#unjudged.get(who) ?? 0;
+    if (!pauser && late === 0) return undefined;
     const verdict = classify(text);
+    if (!pauser) {
+      this.#unjudged.set(who, late - 1);
+      if (verdict === 'interruption') this.#stop(who, 'late final words');
+      return verdict;
+    }
+    pauser.open = Math.max(0, pauser.open - 1);
     if (verdict === 'interruption') this.#stop(who, 'final words');
-    else this.#release(who, verdict, 'final words');
+    // Still speaking, or more of their words to come: those decide too.
+    else if (!pauser.speaking && pauser.open === 0) this.#release(who, verdict, 'final words');
     return verdict;
   }
 
   /** `who` left, or their transcription failed: their speech no longer holds the reply. */
   forget(who: string): void {
+    this.#unjudged.delete(who);
     if (this.#pausers.has(who)) this.#release(who, 'noise', 'forgotten');
   }
 
@@ -137,7 +160,10 @@ export class BargeIn {
   }
 
   #stop(who: string, how: string): void {
-    for (const p of this.#pausers.values()) this.#cancel(p);
+    for (const [id, p] of this.#pausers) {
+      this.#cancel(p);
+      if (id !== who && p.open > 0) this.#unjudged.set(id, (this.#unjudged.get(id) ?? 0) + p.open);
+    }
     this.#pausers.clear();
     this.#onDecision(who, 'interruption', how);
     this.#floor.stop(who);

@@ -84,6 +84,13 @@ function setup() {
   return { conversation, speaker, requests };
 }
 
+/** Waits (up to 2 s) until `check` holds. */
+async function until(check: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 2_000; !check(); await sleep(2)) {
+    if (Date.now() > deadline) assert.fail('timed out');
+  }
+}
+
 const turn = (text: string, identity = 'ana'): UserTurn => ({
   identity,
   name: identity === 'ana' ? 'Ana' : 'Ben',
@@ -101,7 +108,7 @@ describe('Conversation: a reply prepared during the hold', () => {
     assert.deepEqual(speaker.heard, [], 'nothing is heard before the turn is over');
     assert.equal(requests.length, 1, 'but the LLM was already asked');
     conversation.userTurn(turn('How much is a ticket?'));
-    await sleep(80);
+    await until(() => speaker.heard.length >= 2);
     assert.deepEqual(speaker.heard, ['re: Ana: How much is a ticket?.', 'That is all.']);
     assert.equal(requests.length, 1);
   });
@@ -112,7 +119,7 @@ describe('Conversation: a reply prepared during the hold', () => {
     await sleep(30);
     conversation.speechStarted();
     conversation.userTurn(turn('I would like to book a table for four people.'));
-    await sleep(100);
+    await until(() => speaker.heard.length >= 2);
     assert.deepEqual(speaker.heard, [
       're: Ana: I would like to book a table for four people..',
       'That is all.',
@@ -123,12 +130,12 @@ describe('Conversation: a reply prepared during the hold', () => {
   it('is prepared against the context as it is when the previous reply has ended', async () => {
     const { conversation, speaker, requests } = setup();
     conversation.userTurn(turn('Tell me a story.'));
-    await sleep(50); // the story's first sentence has been heard
+    await until(() => speaker.heard.length === 1); // the story's first sentence was heard
     conversation.interrupt('speech', 'ana');
     // "wait" arrives in the same tick as the stop, before the story's end is recorded.
     conversation.draftTurn('ana', 'Ana', 'wait');
     conversation.userTurn(turn('wait'));
-    await sleep(100);
+    await until(() => speaker.heard.length >= 3);
     const last = requests.at(-1)!;
     assert.equal(last.at(-1)!.content, 'Ana: wait', 'a message of its own, not merged');
     assert.deepEqual(speaker.heard, [
@@ -136,5 +143,27 @@ describe('Conversation: a reply prepared during the hold', () => {
       're: Ana: wait.',
       'That is all.',
     ]);
+  });
+
+  it('is dropped when its person leaves in the hold, so the floor is free for others', async () => {
+    const { conversation, speaker } = setup();
+    conversation.draftTurn('ana', 'Ana', 'Thanks, bye.');
+    await sleep(20);
+    conversation.forget('ana');
+    conversation.userTurn(turn('Is there a cafe?', 'ben'));
+    await until(() => speaker.heard.length >= 2);
+    assert.deepEqual(speaker.heard, ['re: Ben: Is there a cafe?.', 'That is all.']);
+  });
+
+  it('turns that end while a greeting plays get one reply, not one each', async () => {
+    const { conversation, speaker, requests } = setup();
+    void conversation.say('Hello Ana.');
+    await sleep(5); // the greeting is playing
+    conversation.userTurn(turn('Hi.'));
+    conversation.userTurn(turn('Is there a cafe?', 'ben'));
+    await until(() => speaker.heard.length >= 3);
+    await sleep(100); // time for a second reply, if one were queued
+    assert.equal(requests.length, 1);
+    assert.deepEqual(speaker.heard, ['Hello Ana.', 're: Ben: Is there a cafe?.', 'That is all.']);
   });
 });

@@ -211,6 +211,11 @@ export class Conversation {
     );
   }
 
+  /** `identity` left or their transcription failed: a reply prepared for their draft goes. */
+  forget(identity: string): void {
+    if (this.#draft?.identity === identity) this.#cancelDraft('turn abandoned');
+  }
+
   /** Someone started speaking: a reply prepared for a draft turn is no longer wanted. */
   speechStarted(): void {
     this.#cancelDraft('speech resumed');
@@ -255,10 +260,13 @@ export class Conversation {
     if (!this.#llm || this.#waiting.length === 0 || this.#current?.kind === 'reply') return;
     if (this.#draft) return; // its turn is still open: the draft is confirmed or dropped first
     if (this.#busy()) return;
-    const turns = this.#waiting.splice(0);
-    void this.#take('reply', (signal) =>
-      this.#reply(this.#context.messages(), () => turns.at(-1), signal),
-    );
+    // The turns are taken when the reply runs: turns that come while the floor is busy (a
+    // greeting playing) are answered by that one reply, not by one reply each.
+    void this.#take('reply', async (signal) => {
+      const turns = this.#waiting.splice(0);
+      if (turns.length === 0) return;
+      await this.#reply(this.#context.messages(), () => turns.at(-1), signal);
+    });
   }
 
   /**

@@ -141,4 +141,36 @@ describe('TurnDetector', () => {
     clock.advance(2000);
     assert.deepEqual(drafts, ['and then the']);
   });
+
+  it('says when a hold ends in no turn, so turns waiting for this person can be answered', () => {
+    const clock = new FakeClock();
+    let settled = 0;
+    const detector = new TurnDetector(
+      { completeHoldMs: 300, incompleteHoldMs: 300 },
+      { onTurn: () => assert.fail('noise is no turn'), onSettled: () => settled++ },
+      clock,
+    );
+    detector.speechStarted();
+    clock.advance(200);
+    detector.speechEnded(clock.now());
+    detector.final('', 50); // a cough: the final comes before the hold ends
+    assert.equal(settled, 0);
+    assert.equal(detector.pending, true);
+    clock.advance(300);
+    assert.equal(settled, 1);
+    assert.equal(detector.pending, false);
+  });
+
+  it('offers the same draft again after speech that dropped it', () => {
+    const { clock, drafts, detector } = setup(200, 2000);
+    detector.speechStarted();
+    clock.advance(500);
+    detector.speechEnded(clock.now());
+    detector.final('and then the', 50);
+    detector.speechStarted(); // a cough in the hold
+    clock.advance(100);
+    detector.speechEnded(clock.now());
+    detector.final('', 20);
+    assert.deepEqual(drafts, ['and then the', 'and then the']);
+  });
 });

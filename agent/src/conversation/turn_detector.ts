@@ -40,6 +40,7 @@ export class TurnDetector {
   readonly #clock: Clock;
   readonly #onTurn: (turn: CompletedTurn) => void;
   readonly #onDraft: ((text: string) => void) | undefined;
+  readonly #onSettled: (() => void) | undefined;
   #speaking = false;
   #awaitingFinals = 0;
   #parts: string[] = [];
@@ -52,12 +53,18 @@ export class TurnDetector {
 
   constructor(
     opts: TurnDetectorOptions,
-    events: { onTurn: (turn: CompletedTurn) => void; onDraft?: (text: string) => void },
+    events: {
+      onTurn: (turn: CompletedTurn) => void;
+      onDraft?: (text: string) => void;
+      /** The hold ended without a turn (the speech was only noise): the person is not busy. */
+      onSettled?: () => void;
+    },
     clock = realClock,
   ) {
     this.#opts = opts;
     this.#onTurn = events.onTurn;
     this.#onDraft = events.onDraft;
+    this.#onSettled = events.onSettled;
     this.#clock = clock;
   }
 
@@ -68,6 +75,7 @@ export class TurnDetector {
 
   speechStarted(): void {
     this.#speaking = true;
+    this.#drafted = undefined; // a draft dropped for this speech may be offered again
     this.#holdOver = false;
     this.#cancelTimer();
   }
@@ -103,7 +111,10 @@ export class TurnDetector {
   #maybeEnd(): void {
     if (this.#speaking || this.#awaitingFinals > 0) return;
     const text = this.#parts.join(' ');
-    if (!text) return; // only noise: no turn
+    if (!text) {
+      if (this.#holdOver) this.#onSettled?.(); // only noise: no turn
+      return;
+    }
     const until = this.#speechEndAt + holdFor(text, this.#opts);
     if (this.#clock.now() < until) {
       this.#holdUntil(until);
