@@ -42,6 +42,9 @@ describe('the voice loop in headless Chromium', () => {
       AGENT_STT: 'openai-realtime',
       AGENT_LLM: 'openai',
       AGENT_TTS: 'openai',
+      // Eva asks and Lee listens: two people make `auto` mean `addressed`, and Eva does not
+      // name the agent. This test is about the page, so the agent answers every turn.
+      AGENT_REPLY_POLICY: 'always',
     };
     [, { url: webUrl }] = await Promise.all([AgentProcess.start(env), startWeb()]);
     browser = await launchChromium(writeTimelineWav(MIC, join(LOG_DIR, 'fake-mic-question.wav')));
