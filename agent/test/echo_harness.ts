@@ -12,6 +12,7 @@
  * packet) a few ms late at random; the agent records what it plays 200 ms ahead of its being
  * heard (its AudioSource queue).
  */
+import { seededRandom } from '@voice-agent/common';
 import { speech } from './vad_audio.js';
 import { EchoGate, EchoReference } from '../src/audio/echo.js';
 import type { EchoDecision } from '../src/audio/echo.js';
@@ -57,17 +58,8 @@ const T0 = 50_000;
 
 const msToSamples = (ms: number) => Math.round((ms * PIPELINE_SAMPLE_RATE) / 1000);
 
-/** Deterministic uniform random in [0, 1) (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform random in [0, 1). */
+export const seeded = seededRandom;
 
 /** Roughly Gaussian, unit variance. */
 const gaussian = (rand: () => number) =>

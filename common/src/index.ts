@@ -1,2 +1,3 @@
 export * from './config.js';
 export * from './conventions.js';
+export * from './random.js';
