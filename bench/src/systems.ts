@@ -52,7 +52,7 @@ export async function startSystem(
         AGENT_STT: 'openai-realtime',
         AGENT_LLM: 'openai',
         AGENT_TTS: 'openai',
-        LOG_LEVEL: 'info',
+        LOG_LEVEL: process.env.BENCH_AGENT_LOG_LEVEL ?? 'info',
         ...spec.env,
       },
       `agent-${spec.name}`,

@@ -37,6 +37,8 @@ export function roomTurnPolicy(opts: {
         { participant: turn.identity, policy: mode, reply: d.reply, reason: d.reason },
         'reply decision',
       );
+      // The words behind it only at debug: transcripts do not belong in production logs.
+      opts.log.debug({ participant: turn.identity, text: turn.text }, 'reply decision words');
       return d.reply;
     },
     replied: (to) => tracker.agentReplied(to, performance.now()),
