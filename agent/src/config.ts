@@ -111,6 +111,11 @@ export const agentConfigSchema = refuseDevKeysInProduction(
      */
     AGENT_REPLY_POLICY: z.enum(['auto', 'always', 'addressed']).default('auto'),
     /**
+     * The agent's own voice in people's microphones: `cancel` (the level gate until an echo path
+     * is measured, then WebRTC's echo canceller); `gate` (the level gate only); `off`.
+     */
+    AGENT_ECHO: z.enum(['cancel', 'gate', 'off']).default('cancel'),
+    /**
      * Empty: automatic dispatch (the agent joins every new room). A name: explicit dispatch only
      * (the agent joins rooms that ask for it by name, via token room configuration or the
      * AgentDispatch API).

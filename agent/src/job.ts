@@ -8,7 +8,9 @@ import {
   MODELS_ATTRIBUTE,
 } from '@voice-agent/common';
 import type { ModelsReport } from '@voice-agent/common';
-import { EchoGate, EchoReference } from './audio/echo.js';
+import { EchoReference } from './audio/echo.js';
+import { EchoCanceller } from './audio/echo_canceller.js';
+import { PIPELINE_SAMPLE_RATE } from './audio/format.js';
 import { DEFAULT_ACTIVITY } from './audio/level.js';
 import { Speaker } from './audio/speaker.js';
 import type { SileroVad } from './audio/vad.js';
@@ -191,7 +193,22 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           interruptMinSpeechMs: config.AGENT_BACKCHANNEL_MAX_MS,
           agentSpeaking: () => conversation.speaking,
           quickSilenceMs: Math.min(QUICK_SILENCE_MS, config.AGENT_VAD_SILENCE_MS),
-          echo: new EchoGate(echoReference),
+          echo:
+            config.AGENT_ECHO === 'off'
+              ? undefined
+              : new EchoCanceller(echoReference, {
+                  sampleRate: PIPELINE_SAMPLE_RATE,
+                  native: config.AGENT_ECHO === 'cancel',
+                  onEngaged: ({ estimate, error }) =>
+                    error
+                      ? log.warn({ participant: identity, error }, 'echo canceller unavailable')
+                      : log.info(
+                          { participant: identity, ...estimate },
+                          'echo in microphone: canceller engaged',
+                        ),
+                  onStats: (stats) =>
+                    log.debug({ participant: identity, ...stats }, 'echo canceller'),
+                }),
           activity: { thresholdDbfs: config.AGENT_INPUT_ACTIVE_DBFS, ...DEFAULT_ACTIVITY },
           signal: job.signal,
         },
@@ -223,6 +240,8 @@ export function createJobEntry(deps: JobDeps): JobEntry {
               return;
             }
             if (event.text.trim()) void transcript(event.text, true);
+            // Words only at debug: transcripts do not belong in production logs.
+            log.debug({ participant: identity, text: event.text }, 'heard');
             person.utterance++;
             // Words that only paused the agent (a backchannel, a cough) are not a turn.
             const verdict = bargeIn.final(identity, event.text);

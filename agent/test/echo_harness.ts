@@ -17,7 +17,8 @@ import { speech } from './vad_audio.js';
 import { EchoGate, EchoReference } from '../src/audio/echo.js';
 import type { EchoDecision } from '../src/audio/echo.js';
 import { FRAME_MS, PIPELINE_SAMPLE_RATE, SAMPLES_PER_FRAME } from '../src/audio/format.js';
-import { rmsDbfs } from '../src/audio/level.js';
+import { SILENCE_DBFS, rmsDbfs } from '../src/audio/level.js';
+import type { EchoCanceller } from '../src/audio/echo_canceller.js';
 
 /** What the agent says in the tests: about 13 s of espeak-ng speech. */
 export const AGENT_TEXT = [
@@ -188,6 +189,41 @@ export function run(
   reference = new EchoReference(),
   gate = new EchoGate(reference),
 ): FrameResult[] {
+  return simulate(s, reference, (frame, at) => gate.push(frame, at));
+}
+
+export interface CancelledFrame extends FrameResult {
+  /** What VAD hears of the frame after the canceller, dBFS. */
+  outDb: number;
+  /** Whether the native canceller processed the frame. */
+  cancelling: boolean;
+}
+
+/** Plays a scenario through a reference and an {@link EchoCanceller}, frame by frame. */
+export function runCanceller(
+  s: Scenario,
+  reference: EchoReference,
+  canceller: EchoCanceller,
+): CancelledFrame[] {
+  return simulate(s, reference, (frame, at) => {
+    const { vad } = canceller.process(frame, at);
+    const micDb = rmsDbfs(frame);
+    return {
+      echo: false,
+      micDb,
+      predictedEchoDb: SILENCE_DBFS,
+      slot: NaN,
+      outDb: rmsDbfs(vad),
+      cancelling: canceller.cancelling,
+    };
+  });
+}
+
+function simulate<T extends EchoDecision>(
+  s: Scenario,
+  reference: EchoReference,
+  process: (frame: Int16Array, at: number) => T,
+): (T & FrameResult)[] {
   const rand = seeded(s.seed ?? 1);
   const t0 = s.clockMs ?? T0;
   const echo = echoAtMic(s, rand);
@@ -197,7 +233,7 @@ export function run(
 
   const frames = Math.floor(s.agent.length / SAMPLES_PER_FRAME);
   const framesPerPacket = PACKET_MS / FRAME_MS;
-  const results: FrameResult[] = [];
+  const results: (T & FrameResult)[] = [];
   let played = 0;
   let arrival = 0;
   for (let j = 0; j < frames; j++) {
@@ -216,7 +252,7 @@ export function run(
     const to = from + SAMPLES_PER_FRAME;
     const frame = toInt16(mic, from, to);
     results.push({
-      ...gate.push(frame, arrival),
+      ...process(frame, arrival),
       mic: frame,
       ms,
       echoDb: rmsDbfs(toInt16(echo, from, to)),

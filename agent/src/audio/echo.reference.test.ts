@@ -30,6 +30,30 @@ describe('EchoReference', () => {
     assert.equal(reference.levelAt(2000), -100);
   });
 
+  it('gives frames played one after another consecutive slots, whatever the jitter of their times', () => {
+    const reference = new EchoReference();
+    const frames = Array.from({ length: 6 }, (_, i) => tone(1000 * (i + 1)));
+    // Heard-at times as the Speaker reports them: 10 ms apart on average, +-15 ms of jitter.
+    const jitter = [0, 14, -12, 9, -15, 3];
+    frames.forEach((f, i) => reference.played(f, 1000 + i * FRAME_MS + jitter[i]!));
+    frames.forEach((f, i) => assert.equal(reference.frameAt(100 + i), f, `slot ${100 + i}`));
+    // A frame far from where the next one was due starts a new run (a pause, a resumed reply).
+    const late = tone(500);
+    reference.played(late, 1300);
+    assert.equal(reference.frameAt(130), late);
+    assert.equal(reference.frameAt(106), undefined);
+  });
+
+  it('forgets the samples of frames taken back', () => {
+    const reference = new EchoReference();
+    const frame = tone(2000);
+    reference.played(frame, 1000);
+    reference.played(tone(3000), 1010);
+    reference.discardFrom(1010);
+    assert.equal(reference.frameAt(100), frame);
+    assert.equal(reference.frameAt(101), undefined);
+  });
+
   it('forgets frames after about 2.6 s', () => {
     const reference = new EchoReference();
     reference.played(LOUD, 1000);

@@ -157,6 +157,11 @@ const MIC_RESYNC_MS = 100;
  * room/agent_room.ts, plus margin): the reference keeps room for it.
  */
 const MAX_LEAD_MS = 500;
+/**
+ * A played frame whose slot is within this many slots of the one after the previous frame's
+ * is taken to follow it: `at` jitters with the event loop and the source's queue accounting.
+ */
+const SLOT_JITTER = 2;
 
 const MAX_LAG = MAX_ECHO_DELAY_MS / FRAME_MS;
 const WINDOW_FRAMES = CORRELATION_WINDOW_MS / FRAME_MS;
@@ -183,16 +188,25 @@ export class EchoReference {
   readonly #power = new Float64Array(REFERENCE_SLOTS);
   /** Which slot each ring entry holds (NaN: none). */
   readonly #slots = new Float64Array(REFERENCE_SLOTS).fill(NaN);
+  /** The samples of each slot, for an echo canceller (audio/echo_canceller.ts). */
+  readonly #samples: (Int16Array | undefined)[] = new Array(REFERENCE_SLOTS);
+  /** Slot of the last frame played: the next one follows it unless a gap or jump says not. */
+  #lastSlot = NaN;
 
   /**
    * Records one frame the agent plays. `at`: when it is heard (performance.now() ms), i.e. the
-   * time it is handed to the AudioSource plus what is queued ahead of it.
+   * time it is handed to the AudioSource plus what is queued ahead of it. Frames played one
+   * after another get consecutive slots whatever the jitter of `at`: a canceller needs the
+   * waveform without gaps or repeats.
    */
   played(frame: Int16Array, at: number): void {
-    const slot = slotOf(at);
+    let slot = slotOf(at);
+    if (Math.abs(slot - (this.#lastSlot + 1)) <= SLOT_JITTER) slot = this.#lastSlot + 1;
+    this.#lastSlot = slot;
     const i = ringIndex(slot);
     this.#slots[i] = slot;
     this.#power[i] = 10 ** (rmsDbfs(frame) / 10);
+    this.#samples[i] = frame;
   }
 
   /**
@@ -205,8 +219,10 @@ export class EchoReference {
       if (this.#slots[i]! >= from) {
         this.#slots[i] = NaN;
         this.#power[i] = 0;
+        this.#samples[i] = undefined;
       }
     }
+    this.#lastSlot = NaN;
   }
 
   /** Level played at time `at` (ms), dBFS: -100 if nothing was, or if it is no longer kept. */
@@ -219,6 +235,12 @@ export class EchoReference {
     const i = ringIndex(slot);
     return this.#slots[i] === slot ? this.#power[i]! : 0;
   }
+
+  /** The frame played in slot `slot`, if one was and it is still kept. */
+  frameAt(slot: number): Int16Array | undefined {
+    const i = ringIndex(slot);
+    return this.#slots[i] === slot ? this.#samples[i] : undefined;
+  }
 }
 
 export interface EchoDecision {
@@ -228,6 +250,8 @@ export interface EchoDecision {
   micDb: number;
   /** Level the agent's echo is predicted to have in this frame, dBFS (-100: none). */
   predictedEchoDb: number;
+  /** The 10 ms slot the frame was heard in, on the mic's jitter-free clock. */
+  slot: number;
 }
 
 /** The echo path as last estimated, for logs and metrics. */
@@ -304,7 +328,7 @@ export class EchoGate {
     const echo =
       predictedEchoDb > INAUDIBLE_ECHO_DBFS &&
       (micDb < MIC_FLOOR_DBFS || micDb <= predictedEchoDb + MARGIN_DB);
-    return { echo, micDb, predictedEchoDb };
+    return { echo, micDb, predictedEchoDb, slot };
   }
 
   /** {@link push}, then the frame itself, or silence of the same length if it is echo. */

@@ -1,7 +1,7 @@
 import { AudioStream } from '@livekit/rtc-node';
 import type { Track } from '@livekit/rtc-node';
 import { FRAME_MS, PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
-import type { EchoGate } from '../audio/echo.js';
+import type { EchoCanceller } from '../audio/echo_canceller.js';
 import { ActivityDetector, rmsDbfs } from '../audio/level.js';
 import type { ActivityChange, ActivityOptions } from '../audio/level.js';
 import type { SileroVad, VadOptions } from '../audio/vad.js';
@@ -26,9 +26,9 @@ export interface ListenerOptions {
   quickSilenceMs?: number;
   /**
    * Takes the agent's own voice, leaking back through this person's microphone, out of what
-   * VAD hears (audio/echo.ts); STT still gets the microphone as it is.
+   * VAD and STT hear (audio/echo_canceller.ts). Closed when listening ends.
    */
-  echo?: EchoGate;
+  echo?: EchoCanceller | undefined;
   activity: ActivityOptions;
   signal: AbortSignal;
 }
@@ -99,16 +99,15 @@ export async function listen(
     while (!signal.aborted) {
       const { done, value: frame } = await reader.read();
       if (done || signal.aborted) break;
-      const samples = frame.data;
+      const heard = opts.echo?.process(frame.data, performance.now());
+      const samples = heard?.stt ?? frame.data;
       const change = level.push(rmsDbfs(samples), FRAME_MS);
       if (change) events.onLevel(change);
 
       if (opts.agentSpeaking && opts.quickSilenceMs !== undefined) {
         vad.minSilenceMs = opts.agentSpeaking() ? opts.quickSilenceMs : normalSilenceMs;
       }
-      const vadEvents = await vad.push(
-        opts.echo ? opts.echo.gate(samples, performance.now()) : samples,
-      );
+      const vadEvents = await vad.push(heard?.vad ?? samples);
       if (signal.aborted) break;
       if (level.active || change) {
         sound ??= { startMs: vad.timeMs, maxProbability: 0, speech: false };
@@ -164,6 +163,7 @@ export async function listen(
     reader.releaseLock();
     if (level.active) events.onLevel({ active: false, dbfs: -100 });
     vad.close();
+    opts.echo?.close();
     await stt?.close();
   }
 }

@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import {
+  AGENT_TEXT,
+  PERSON_TEXT,
+  echoAudible,
+  pct,
+  runCanceller,
+  spoken,
+  voiced,
+} from '../../test/echo_harness.js';
+import type { CancelledFrame, DelayStep } from '../../test/echo_harness.js';
+import { EchoReference } from './echo.js';
+import { EchoCanceller } from './echo_canceller.js';
+import { PIPELINE_SAMPLE_RATE } from './format.js';
+import { SileroVad } from './vad.js';
+
+/**
+ * The echo canceller (the level gate, then WebRTC's AEC3 from rtc-node once an echo path is
+ * measured) in front of Silero VAD, on the simulated participant of test/echo_harness.ts:
+ * the agent talks for 9 s, its echo comes back at -10 dB (coded twice, reverberated), and the
+ * person says something over it from 5 s on.
+ */
+const agent = spoken(AGENT_TEXT, { totalMs: 10_000, speakMs: 9_000 });
+const PERSON_AT_MS = 5_000;
+const person = spoken([PERSON_TEXT], { totalMs: 10_000, atMs: PERSON_AT_MS });
+/** After this, the canceller must have taken over and converged. */
+const CONVERGED_MS = 3_000;
+
+let vad: SileroVad;
+before(async () => {
+  vad = await SileroVad.load();
+});
+
+async function vadSegments(frames: CancelledFrame[], out: Int16Array[]) {
+  const stream = vad.stream();
+  const found: [number, number][] = [];
+  let start = 0;
+  for (const vadFrame of out) {
+    for (const e of await stream.push(vadFrame)) {
+      if (e.type === 'start') start = e.speechStartMs;
+      else found.push([start, e.speechEndMs]);
+    }
+  }
+  if (stream.speaking) found.push([start, stream.timeMs]);
+  stream.close();
+  assert.equal(out.length, frames.length);
+  return found;
+}
+
+/** Runs one scenario; returns the frames, what VAD got, and VAD's segments. */
+async function scenario(
+  echoGainDb: number,
+  echoDelayMs: number,
+  withPerson: boolean,
+  native = true,
+  step?: DelayStep,
+) {
+  const reference = new EchoReference();
+  const out: Int16Array[] = [];
+  const canceller = new EchoCanceller(reference, { sampleRate: PIPELINE_SAMPLE_RATE, native });
+  const process = canceller.process.bind(canceller);
+  canceller.process = (frame, at) => {
+    const result = process(frame, at);
+    out.push(result.vad);
+    return result;
+  };
+  try {
+    const frames = runCanceller(
+      {
+        agent,
+        echoGainDb,
+        echoDelayMs,
+        ...(withPerson ? { person } : {}),
+        ...(step ? { step } : {}),
+      },
+      reference,
+      canceller,
+    );
+    return { frames, out, segments: await vadSegments(frames, out), canceller };
+  } finally {
+    canceller.close();
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+/** How VAD heard the person: its start after their onset, the voiced frames it covers. */
+function heardOfPerson({ frames, segments }: Awaited<ReturnType<typeof scenario>>) {
+  const spokenFrames = frames.filter(voiced);
+  const onset = spokenFrames[0]!.ms;
+  const inSpeech = (f: CancelledFrame) => segments.some(([a, b]) => f.ms + 5 >= a && f.ms + 5 <= b);
+  const first = segments.find(([, end]) => end >= onset);
+  return {
+    segments,
+    startMs: first ? Math.round(first[0] - onset) : Infinity,
+    covered: spokenFrames.filter(inSpeech).length / spokenFrames.length,
+    keptDb: median(spokenFrames.map((f) => f.outDb - f.personDb)),
+  };
+}
+
+const show = (segs: [number, number][]) =>
+  segs.map(([a, b]) => `${Math.round(a)}-${Math.round(b)}`).join(' ') || 'none';
+
+describe('echo canceller in front of VAD', () => {
+  for (const echoDelayMs of [150, 400, 650]) {
+    it(`takes over and removes echo at -10 dB, ${echoDelayMs} ms late`, async (t) => {
+      const { frames, segments } = await scenario(-10, echoDelayMs, false);
+      const engagedAt = frames.find((f) => f.cancelling)?.ms;
+      const late = frames.filter((f) => f.ms >= CONVERGED_MS && echoAudible(f));
+      const removedDb = median(late.map((f) => f.echoDb - f.outDb));
+      t.diagnostic(
+        `engaged at ${engagedAt} ms; echo removed by ${removedDb.toFixed(1)} dB (median of ${late.length} frames after ${CONVERGED_MS} ms); VAD: ${show(segments)}`,
+      );
+      assert.ok(engagedAt !== undefined && engagedAt <= 2_000, 'the canceller took over');
+      assert.ok(removedDb >= 20, `echo removed by only ${removedDb.toFixed(1)} dB`);
+      assert.deepEqual(
+        segments.filter(([, end]) => end >= CONVERGED_MS),
+        [],
+        'VAD heard the echo as speech',
+      );
+    });
+
+    it(`lets VAD hear the person over echo at -10 dB, ${echoDelayMs} ms late`, async (t) => {
+      const withEcho = heardOfPerson(await scenario(-10, echoDelayMs, true));
+      const alone = heardOfPerson(await scenario(-120, echoDelayMs, true));
+      const gated = heardOfPerson(await scenario(-10, echoDelayMs, true, false));
+      t.diagnostic(
+        `over echo: VAD ${show(withEcho.segments)}, start ${withEcho.startMs} ms after the onset, covers ${pct(withEcho.covered)}, voice kept at ${withEcho.keptDb.toFixed(1)} dB; ` +
+          `without echo: start ${alone.startMs} ms, covers ${pct(alone.covered)}; ` +
+          `the gate alone: start ${gated.startMs} ms, covers ${pct(gated.covered)}`,
+      );
+      // Double talk costs AEC3 its first few tens of ms (its suppressor), and some coverage:
+      // measured 23-55 ms later and 80-91% against 96% without echo.
+      assert.ok(
+        withEcho.startMs <= alone.startMs + 80,
+        'VAD started 80 ms later than without echo',
+      );
+      assert.ok(withEcho.covered >= alone.covered - 0.2, 'VAD heard 20 points less of the person');
+      assert.ok(withEcho.keptDb >= -6, 'the voice lost more than 6 dB');
+    });
+  }
+
+  it('hears the person, and not the echo, right after the echo path changed', async (t) => {
+    // The path grows by 100 ms (a jitter buffer, or another device) 1 s before the person talks.
+    const step = { atMs: PERSON_AT_MS - 1_000, deltaMs: 100 };
+    const echoOnly = await scenario(-10, 150, false, true, step);
+    const gateOnly = await scenario(-10, 150, false, false, step);
+    const withEcho = heardOfPerson(await scenario(-10, 150, true, true, step));
+    const gated = heardOfPerson(await scenario(-10, 150, true, false, step));
+    const alone = heardOfPerson(await scenario(-120, 150, true));
+    t.diagnostic(
+      `echo alone: VAD ${show(echoOnly.segments)} (the gate alone: ${show(gateOnly.segments)}); ` +
+        `over echo: VAD ${show(withEcho.segments)}, start ${withEcho.startMs} ms, covers ${pct(withEcho.covered)}; ` +
+        `the gate alone: start ${gated.startMs} ms, covers ${pct(gated.covered)}; without echo: start ${alone.startMs} ms, covers ${pct(alone.covered)}`,
+    );
+    assert.deepEqual(
+      echoOnly.segments.filter(([, end]) => end >= CONVERGED_MS),
+      [],
+      'VAD heard the echo as speech',
+    );
+    // While it re-converges, the gate decides on what the canceller leaves, whose suppressor
+    // still takes from the person: measured 71% of their voiced frames, against 96% without
+    // echo and 91% for the gate alone (which also heard 600 ms of echo as speech).
+    assert.ok(withEcho.startMs <= alone.startMs + 80, 'VAD started 80 ms later than without echo');
+    assert.ok(withEcho.covered >= 0.65, `VAD heard only ${pct(withEcho.covered)} of the person`);
+  });
+
+  it('leaves a microphone without echo alone: the canceller never takes over', async (t) => {
+    const { frames, out, segments } = await scenario(-120, 400, true);
+    const changed = frames.filter((f, i) => out[i] !== f.mic && out[i]!.some((x) => x !== 0));
+    t.diagnostic(`frames changed: ${changed.length} of ${frames.length}; VAD: ${show(segments)}`);
+    assert.equal(
+      frames.some((f) => f.cancelling),
+      false,
+    );
+    assert.equal(changed.length, 0);
+  });
+
+  it('with the native canceller turned off, only gates', async () => {
+    const reference = new EchoReference();
+    const canceller = new EchoCanceller(reference, {
+      sampleRate: PIPELINE_SAMPLE_RATE,
+      native: false,
+    });
+    const frames = runCanceller({ agent, echoGainDb: -10, echoDelayMs: 400 }, reference, canceller);
+    assert.ok(canceller.estimate, 'the gate measured the path');
+    assert.equal(
+      frames.some((f) => f.cancelling),
+      false,
+    );
+  });
+
+  it('falls back to the gate, and says so, when the native canceller cannot be made', () => {
+    const reference = new EchoReference();
+    const told: string[] = [];
+    const canceller = new EchoCanceller(reference, {
+      sampleRate: PIPELINE_SAMPLE_RATE,
+      createNative: () => {
+        throw new Error('no native library');
+      },
+      onEngaged: ({ error }) => told.push(error ?? 'engaged'),
+    });
+    const frames = runCanceller({ agent, echoGainDb: -10, echoDelayMs: 400 }, reference, canceller);
+    assert.deepEqual(told, ['no native library']);
+    assert.equal(
+      frames.some((f) => f.cancelling),
+      false,
+    );
+  });
+});
