@@ -43,6 +43,7 @@ const BAD: [string, string][] = [
   ['AGENT_BACKCHANNEL_MAX_MS', 'fast'],
   ['AGENT_TURN_HOLD_INCOMPLETE_MS', '50'],
   ['AGENT_REPLY_POLICY', 'sometimes'],
+  ['AGENT_ECHO', 'aec3'],
 ];
 
 describe('agent config: each bad value names its variable', () => {

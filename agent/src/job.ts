@@ -17,6 +17,7 @@ import type { SileroVad } from './audio/vad.js';
 import type { AgentConfig } from './config.js';
 import { BargeIn } from './conversation/barge_in.js';
 import { Conversation } from './conversation/conversation.js';
+import { SpokenWords } from './conversation/spoken_words.js';
 import { Greeter } from './conversation/greeter.js';
 import { listen } from './conversation/listener.js';
 import { TurnDetector } from './conversation/turn_detector.js';
@@ -57,6 +58,8 @@ interface Person {
   detector: TurnDetector;
   /** Numbers the person's utterances, for transcript segment ids. */
   utterance: number;
+  /** Keeps the agent's own voice out of what is heard from them (AGENT_ECHO). */
+  echo: EchoCanceller | undefined;
 }
 
 /**
@@ -84,6 +87,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     );
     // What the agent plays, for telling its own voice in people's microphones from theirs.
     const echoReference = new EchoReference();
+    const spokenWords = new SpokenWords();
     const conversation = new Conversation({
       room,
       speaker: new Speaker(room.source, echoReference),
@@ -96,6 +100,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
         instructions: config.AGENT_INSTRUCTIONS,
         maxMessages: 40,
         apology: config.AGENT_APOLOGY,
+        onWordPlayed: (word) => spokenWords.played(word, performance.now()),
       },
       policy: roomTurnPolicy({
         setting: config.AGENT_REPLY_POLICY,
@@ -109,6 +114,11 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       {
         maxBackchannelMs: config.AGENT_BACKCHANNEL_MAX_MS,
         wordsTimeoutMs: BARGE_IN_WORDS_TIMEOUT_MS,
+        // Only for a microphone known to carry the agent's echo: anyone else repeating the
+        // agent's words ("nine?") means them.
+        isEcho: (who, text) =>
+          people.get(who)?.echo?.estimate !== undefined &&
+          spokenWords.echoes(text, performance.now()),
       },
       {
         pause: (by) => conversation.pause(by),
@@ -154,6 +164,22 @@ export function createJobEntry(deps: JobDeps): JobEntry {
         name: p.name || identity,
         speaking: false,
         utterance: 1,
+        echo:
+          config.AGENT_ECHO === 'off'
+            ? undefined
+            : new EchoCanceller(echoReference, {
+                sampleRate: PIPELINE_SAMPLE_RATE,
+                native: config.AGENT_ECHO === 'cancel',
+                onEngaged: ({ estimate, error }) =>
+                  error
+                    ? log.warn({ participant: identity, error }, 'echo canceller unavailable')
+                    : log.info(
+                        { participant: identity, ...estimate },
+                        'echo in microphone: canceller engaged',
+                      ),
+                onStats: (stats) =>
+                  log.debug({ participant: identity, ...stats }, 'echo canceller'),
+              }),
         detector: new TurnDetector(
           {
             completeHoldMs: config.AGENT_TURN_HOLD_MS,
@@ -193,22 +219,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           interruptMinSpeechMs: config.AGENT_BACKCHANNEL_MAX_MS,
           agentSpeaking: () => conversation.speaking,
           quickSilenceMs: Math.min(QUICK_SILENCE_MS, config.AGENT_VAD_SILENCE_MS),
-          echo:
-            config.AGENT_ECHO === 'off'
-              ? undefined
-              : new EchoCanceller(echoReference, {
-                  sampleRate: PIPELINE_SAMPLE_RATE,
-                  native: config.AGENT_ECHO === 'cancel',
-                  onEngaged: ({ estimate, error }) =>
-                    error
-                      ? log.warn({ participant: identity, error }, 'echo canceller unavailable')
-                      : log.info(
-                          { participant: identity, ...estimate },
-                          'echo in microphone: canceller engaged',
-                        ),
-                  onStats: (stats) =>
-                    log.debug({ participant: identity, ...stats }, 'echo canceller'),
-                }),
+          echo: person.echo,
           activity: { thresholdDbfs: config.AGENT_INPUT_ACTIVE_DBFS, ...DEFAULT_ACTIVITY },
           signal: job.signal,
         },

@@ -149,8 +149,15 @@ describe('echo canceller in front of VAD', () => {
     const withEcho = heardOfPerson(await scenario(-10, 150, true, true, step));
     const gated = heardOfPerson(await scenario(-10, 150, true, false, step));
     const alone = heardOfPerson(await scenario(-120, 150, true));
+    const removed = (from: number, to: number) =>
+      median(
+        echoOnly.frames
+          .filter((f) => f.ms >= from && f.ms < to && echoAudible(f))
+          .map((f) => f.echoDb - f.outDb),
+      ).toFixed(1);
     t.diagnostic(
-      `echo alone: VAD ${show(echoOnly.segments)} (the gate alone: ${show(gateOnly.segments)}); ` +
+      `echo removed: before the change ${removed(step.atMs - 1_000, step.atMs)} dB, in the first second after it ${removed(step.atMs, step.atMs + 1_000)} dB, the second ${removed(step.atMs + 1_000, step.atMs + 2_000)} dB; ` +
+        `echo alone: VAD ${show(echoOnly.segments)} (the gate alone: ${show(gateOnly.segments)}); ` +
         `over echo: VAD ${show(withEcho.segments)}, start ${withEcho.startMs} ms, covers ${pct(withEcho.covered)}; ` +
         `the gate alone: start ${gated.startMs} ms, covers ${pct(gated.covered)}; without echo: start ${alone.startMs} ms, covers ${pct(alone.covered)}`,
     );

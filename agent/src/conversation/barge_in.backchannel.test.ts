@@ -4,7 +4,7 @@ import { BargeIn, classify } from './barge_in.js';
 import { FakeClock } from './fake_clock.js';
 
 /** A reply that records what barge-in did to it, in order. */
-function setup(playing = true) {
+function setup(playing = true, isEcho?: (who: string, text: string) => boolean) {
   const clock = new FakeClock();
   const events: string[] = [];
   let paused = false;
@@ -25,7 +25,7 @@ function setup(playing = true) {
     },
   };
   const barge = new BargeIn(
-    { maxBackchannelMs: 700, wordsTimeoutMs: 1500 },
+    { maxBackchannelMs: 700, wordsTimeoutMs: 1500, ...(isEcho ? { isEcho } : {}) },
     floor,
     () => {},
     clock,
@@ -43,6 +43,21 @@ describe('classify', () => {
 });
 
 describe('BargeIn', () => {
+  it("the agent's own words in an echoing microphone are noise: the reply plays on", () => {
+    const echo = (who: string, text: string) => who === 'ben' && text === 'tell me';
+    const { clock, events, barge } = setup(true, echo);
+    barge.speechStarted('ben');
+    barge.interim('ben', 'tell me');
+    clock.advance(400);
+    barge.speechEnded('ben');
+    assert.equal(barge.final('ben', 'tell me'), 'noise', 'not a turn either');
+    assert.deepEqual(events, ['pause by ben', 'resume']);
+    // The same words from someone else, or other words from Ben, still stop it.
+    barge.speechStarted('ben');
+    barge.interim('ben', 'wait');
+    assert.deepEqual(events, ['pause by ben', 'resume', 'pause by ben', 'stop by ben']);
+  });
+
   it('a backchannel pauses the reply at its onset and resumes it on its words', () => {
     const { clock, events, barge } = setup();
     barge.speechStarted('ana');

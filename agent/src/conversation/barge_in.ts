@@ -2,11 +2,13 @@
  * What to do when someone makes a sound while the agent is replying. The voice pauses at the
  * speech onset (so a real interruption is silent at once), and then the utterance decides:
  * - words that are only a backchannel ("mm-hmm", "yeah", "right") or no words at all (a cough,
- *   a door, the agent's own echo): release, and the reply plays on from where it paused;
+ *   a door, the agent's own echo, or its own words recognised in that echo): release, and the
+ *   reply plays on from where it paused;
  * - any other words ("wait", "stop", a new question), or speech too long to be a backchannel:
  *   stop, and only what was heard before the pause is remembered.
  * A paused reply whose words never come (the transcription failed) plays on after a timeout.
  */
+import { wordsOf } from './spoken_words.js';
 import type { Clock } from './turn_detector.js';
 import { realClock } from './turn_detector.js';
 
@@ -15,6 +17,11 @@ export interface BargeInOptions {
   maxBackchannelMs: number;
   /** After a paused utterance ends, how long its words may take before the reply resumes (ms). */
   wordsTimeoutMs: number;
+  /**
+   * Whether `who`'s words could be the agent's own voice coming back through their
+   * microphone: such words judge like no words at all (noise).
+   */
+  isEcho?: (who: string, text: string) => boolean;
 }
 
 /** What barge-in does to the agent's reply (the Conversation). */
@@ -38,11 +45,8 @@ const BACKCHANNEL = new Set(
 
 /** An utterance's words, judged: none (noise), only acknowledgements, or anything else. */
 export function classify(text: string): Verdict {
-  const words = text
-    .toLowerCase()
-    .replace(/[\u2018\u2019]/g, "'")
-    .match(/[a-z']+/g);
-  if (!words?.length) return 'noise';
+  const words = wordsOf(text);
+  if (!words.length) return 'noise';
   return words.every((w) => BACKCHANNEL.has(w)) ? 'backchannel' : 'interruption';
 }
 
@@ -107,7 +111,7 @@ export class BargeIn {
 
   /** Words of an utterance still in progress: a real interruption is stopped on them. */
   interim(who: string, text: string): void {
-    if (this.#pausers.has(who) && classify(text) === 'interruption')
+    if (this.#pausers.has(who) && this.#classify(who, text) === 'interruption')
       this.#stop(who, 'interim words');
   }
 
@@ -131,7 +135,7 @@ export class BargeIn {
     const pauser = this.#pausers.get(who);
     const late = this.#unjudged.get(who) ?? 0;
     if (!pauser && late === 0) return undefined;
-    const verdict = classify(text);
+    const verdict = this.#classify(who, text);
     if (!pauser) {
       this.#unjudged.set(who, late - 1);
       if (verdict === 'interruption') this.#stop(who, 'late final words');
@@ -148,6 +152,11 @@ export class BargeIn {
   forget(who: string): void {
     this.#unjudged.delete(who);
     if (this.#pausers.has(who)) this.#release(who, 'noise', 'forgotten');
+  }
+
+  #classify(who: string, text: string): Verdict {
+    const verdict = classify(text);
+    return verdict === 'interruption' && this.#opts.isEcho?.(who, text) ? 'noise' : verdict;
   }
 
   #release(who: string, verdict: Verdict, how: string): void {

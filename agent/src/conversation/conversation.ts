@@ -27,6 +27,8 @@ export interface ConversationOptions {
   maxMessages: number;
   /** Said when a turn cannot be answered because a provider is down. */
   apology: string;
+  /** Told each word of a reply as it is heard. */
+  onWordPlayed?: (word: string) => void;
 }
 
 /** A finished user turn, waiting for (or getting) its reply. */
@@ -73,6 +75,7 @@ export class Conversation {
   readonly #tts: SpeechSynthesizer;
   readonly #fallbackTts: SpeechSynthesizer;
   readonly #apology: string;
+  readonly #onWordPlayed: ((word: string) => void) | undefined;
   readonly #log: Logger;
   readonly #signal: AbortSignal;
   readonly #context: ChatContext;
@@ -104,6 +107,7 @@ export class Conversation {
     this.#tts = deps.tts;
     this.#fallbackTts = deps.fallbackTts;
     this.#apology = deps.options.apology;
+    this.#onWordPlayed = deps.options.onWordPlayed;
     this.#log = deps.log;
     this.#signal = deps.signal;
     this.#context = new ChatContext(deps.options);
@@ -369,7 +373,10 @@ export class Conversation {
       output,
       signal,
       onFirstAudio: () => this.#room.setState('speaking'),
-      onWord: (word) => transcript.write(word),
+      onWord: (word) => {
+        transcript.write(word);
+        this.#onWordPlayed?.(word);
+      },
     }).finally(() => void transcript.close()); // not awaited: see AgentRoom.setState
     record?.(result.playedText);
     return result;
