@@ -48,11 +48,6 @@ export const CANCELLER_SEARCH_MS = 300;
 const REALIGN_MS = 50;
 const REALIGN_AFTER = 3;
 /**
- * For this long after it takes over, the canceller's filter is still converging (the echo
- * came through it for about 300 ms in the tests): the gate still decides what VAD hears.
- */
-const CONVERGE_MS = 1_000;
-/**
  * Drift, in frames, between the far-end reading and the mic clock before the reading restarts
  * from the clock: more than the clock's jitter, less than what AEC3 absorbs itself.
  */
@@ -126,7 +121,10 @@ export class EchoCanceller {
   #candidate = { frames: 0, estimates: 0, from: undefined as EchoPathEstimate | undefined };
   /** Frames processed since the canceller took over. */
   #cancelled = 0;
-  /** How much the canceller removes from frames the gate finds to be echo alone, dB, smoothed. */
+  /**
+   * How much the canceller removes from frames the gate finds to be echo alone, dB, smoothed;
+   * from 0 when it takes over, so it earns trust from about 20 such frames on.
+   */
   #removedDb = 0;
   /** The reference slot the next far-end frame is read from. */
   #cursor: number | undefined;
@@ -174,9 +172,8 @@ export class EchoCanceller {
     native.farEnd(played ? played.slice() : this.#silence.slice(), this.#opts.sampleRate);
     const cleaned = frame.slice();
     native.nearEnd(cleaned, this.#opts.sampleRate);
-    const converging = this.#cancelled++ * FRAME_MS < CONVERGE_MS;
+    this.#cancelled++;
     if (this.#opts.onStats) this.#stats(frame, cleaned, estimate);
-    if (converging && decision.echo) return { vad: this.#silence, stt: cleaned };
     // Double talk: AEC3's suppressor takes 5-15 dB from a person talking over the echo, most
     // at their first syllable, and more while its filter re-converges after the path changed
     // (a "wait" came out of it at VAD probability 0.23 through the SFU). A frame both stages
@@ -189,8 +186,8 @@ export class EchoCanceller {
       this.#removedDb += (removedDb - this.#removedDb) * ERLE_SMOOTHING;
     }
     if (this.#removedDb < DOUBLE_TALK_REMOVED_DB) {
-      // The canceller is not removing the echo (its path changed, it is re-converging): the
-      // gate decides, on what the canceller leaves.
+      // The canceller is not removing the echo yet (it has just taken over, or the path
+      // changed and it is re-converging): the gate decides, on what the canceller leaves.
       return { vad: decision.echo ? this.#silence : cleaned, stt: cleaned };
     }
     const doubleTalk = !decision.echo && removedDb < DOUBLE_TALK_REMOVED_DB;
