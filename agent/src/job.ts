@@ -9,7 +9,7 @@ import {
 } from '@voice-agent/common';
 import type { ModelsReport } from '@voice-agent/common';
 import { EchoReference } from './audio/echo.js';
-import { EchoCanceller } from './audio/echo_canceller.js';
+import { EchoCanceller, type EchoCancellerStats } from './audio/echo_canceller.js';
 import { PIPELINE_SAMPLE_RATE } from './audio/format.js';
 import { DEFAULT_ACTIVITY } from './audio/level.js';
 import { Speaker } from './audio/speaker.js';
@@ -177,8 +177,13 @@ export function createJobEntry(deps: JobDeps): JobEntry {
                         { participant: identity, ...estimate },
                         'echo in microphone: canceller engaged',
                       ),
-                onStats: (stats) =>
-                  log.debug({ participant: identity, ...stats }, 'echo canceller'),
+                // Measured per frame only when the debug log would show it.
+                ...(log.isLevelEnabled('debug')
+                  ? {
+                      onStats: (stats: EchoCancellerStats) =>
+                        log.debug({ participant: identity, ...stats }, 'echo canceller'),
+                    }
+                  : {}),
               }),
         detector: new TurnDetector(
           {

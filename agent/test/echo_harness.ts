@@ -17,7 +17,8 @@ import { speech } from './vad_audio.js';
 import { EchoGate, EchoReference } from '../src/audio/echo.js';
 import type { EchoDecision } from '../src/audio/echo.js';
 import { FRAME_MS, PIPELINE_SAMPLE_RATE, SAMPLES_PER_FRAME } from '../src/audio/format.js';
-import { SILENCE_DBFS, rmsDbfs } from '../src/audio/level.js';
+import { rmsDbfs } from '../src/audio/level.js';
+import type { SileroVad } from '../src/audio/vad.js';
 import type { EchoCanceller } from '../src/audio/echo_canceller.js';
 
 /** What the agent says in the tests: about 13 s of espeak-ng speech. */
@@ -148,7 +149,8 @@ export interface Scenario {
   clockMs?: number;
 }
 
-export interface FrameResult extends EchoDecision {
+/** One simulated mic frame, whatever processed it. */
+export interface FrameSample {
   /** Mic time of the frame, ms from the simulation's start. */
   ms: number;
   /** Levels of the frame's parts, dBFS: the echo alone, the person alone. */
@@ -157,6 +159,9 @@ export interface FrameResult extends EchoDecision {
   /** The mic frame itself. */
   mic: Int16Array;
 }
+
+/** A mic frame and the gate's decision on it. */
+export interface FrameResult extends EchoDecision, FrameSample {}
 
 const toInt16 = (x: Float64Array, from: number, to: number) => {
   const out = new Int16Array(to - from);
@@ -192,8 +197,10 @@ export function run(
   return simulate(s, reference, (frame, at) => gate.push(frame, at));
 }
 
-export interface CancelledFrame extends FrameResult {
-  /** What VAD hears of the frame after the canceller, dBFS. */
+/** A mic frame and what the canceller made of it. */
+export interface CancelledFrame extends FrameSample {
+  /** What VAD hears of the frame after the canceller, and its level (dBFS). */
+  vad: Int16Array;
   outDb: number;
   /** Whether the native canceller processed the frame. */
   cancelling: boolean;
@@ -207,23 +214,34 @@ export function runCanceller(
 ): CancelledFrame[] {
   return simulate(s, reference, (frame, at) => {
     const { vad } = canceller.process(frame, at);
-    const micDb = rmsDbfs(frame);
-    return {
-      echo: false,
-      micDb,
-      predictedEchoDb: SILENCE_DBFS,
-      slot: NaN,
-      outDb: rmsDbfs(vad),
-      cancelling: canceller.cancelling,
-    };
+    return { vad, outDb: rmsDbfs(vad), cancelling: canceller.cancelling };
   });
 }
 
-function simulate<T extends EchoDecision>(
+/** VAD's speech segments (stream ms, start and end) over a run of frames. */
+export async function speechSegments(
+  vad: SileroVad,
+  frames: Iterable<Int16Array>,
+): Promise<[number, number][]> {
+  const stream = vad.stream();
+  const found: [number, number][] = [];
+  let start = 0;
+  for (const frame of frames) {
+    for (const e of await stream.push(frame)) {
+      if (e.type === 'start') start = e.speechStartMs;
+      else found.push([start, e.speechEndMs]);
+    }
+  }
+  if (stream.speaking) found.push([start, stream.timeMs]);
+  stream.close();
+  return found;
+}
+
+function simulate<T>(
   s: Scenario,
   reference: EchoReference,
   process: (frame: Int16Array, at: number) => T,
-): (T & FrameResult)[] {
+): (T & FrameSample)[] {
   const rand = seeded(s.seed ?? 1);
   const t0 = s.clockMs ?? T0;
   const echo = echoAtMic(s, rand);
@@ -233,7 +251,7 @@ function simulate<T extends EchoDecision>(
 
   const frames = Math.floor(s.agent.length / SAMPLES_PER_FRAME);
   const framesPerPacket = PACKET_MS / FRAME_MS;
-  const results: (T & FrameResult)[] = [];
+  const results: (T & FrameSample)[] = [];
   let played = 0;
   let arrival = 0;
   for (let j = 0; j < frames; j++) {
@@ -263,12 +281,12 @@ function simulate<T extends EchoDecision>(
 }
 
 /** The echo is audible in the frame: 6 dB above the mic's noise. */
-export const echoAudible = (f: FrameResult) => f.echoDb > NOISE_DB + 6;
+export const echoAudible = (f: FrameSample) => f.echoDb > NOISE_DB + 6;
 /** The mic holds more than noise. */
 export const sound = (f: FrameResult) => f.micDb > NOISE_DB + 6;
 /** The person is voicing: the level of speech that VAD hears as speech, not breath or fades. */
 export const VOICED_DBFS = -40;
-export const voiced = (f: FrameResult) => f.personDb > VOICED_DBFS;
+export const voiced = (f: FrameSample) => f.personDb > VOICED_DBFS;
 
 /** Share of `frames` passing `test` (0 if there are none). */
 export function share(frames: FrameResult[], test: (f: FrameResult) => boolean): number {

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { AGENT_TEXT, PERSON_TEXT, pct, run, spoken, voiced } from '../../test/echo_harness.js';
+import {
+  AGENT_TEXT,
+  PERSON_TEXT,
+  pct,
+  run,
+  speechSegments,
+  spoken,
+  voiced,
+} from '../../test/echo_harness.js';
 import { settleMs } from '../../test/echo_harness.js';
 import type { FrameResult } from '../../test/echo_harness.js';
 import { SileroVad } from './vad.js';
@@ -18,21 +26,11 @@ before(async () => {
 });
 
 /** VAD's speech segments (stream ms) over the frames, gated or not. */
-async function segments(frames: FrameResult[], gated: boolean): Promise<[number, number][]> {
-  const stream = vad.stream();
-  const found: [number, number][] = [];
-  let start = 0;
-  for (const f of frames) {
-    const input = gated && f.echo ? new Int16Array(f.mic.length) : f.mic;
-    for (const e of await stream.push(input)) {
-      if (e.type === 'start') start = e.speechStartMs;
-      else found.push([start, e.speechEndMs]);
-    }
-  }
-  if (stream.speaking) found.push([start, stream.timeMs]);
-  stream.close();
-  return found;
-}
+const segments = (frames: FrameResult[], gated: boolean) =>
+  speechSegments(
+    vad,
+    frames.map((f) => (gated && f.echo ? new Int16Array(f.mic.length) : f.mic)),
+  );
 
 const show = (segs: [number, number][]) =>
   segs.map(([a, b]) => `${Math.round(a)}-${Math.round(b)}`).join(' ') || 'none';
