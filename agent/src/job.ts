@@ -15,10 +15,13 @@ import { DEFAULT_ACTIVITY } from './audio/level.js';
 import { Speaker } from './audio/speaker.js';
 import type { SileroVad } from './audio/vad.js';
 import type { AgentConfig } from './config.js';
+import type { Logger } from './log.js';
 import { BargeIn } from './conversation/barge_in.js';
 import { Conversation } from './conversation/conversation.js';
 import { SpokenWords } from './conversation/spoken_words.js';
+import { chunksOf } from './conversation/chunker.js';
 import { Greeter } from './conversation/greeter.js';
+import { PreparedVoice } from './conversation/prepared_voice.js';
 import { listen } from './conversation/listener.js';
 import { TurnDetector } from './conversation/turn_detector.js';
 import { roomTurnPolicy } from './conversation/turn_policy.js';
@@ -49,6 +52,11 @@ export interface JobDeps {
   fallbackTts: SpeechSynthesizer;
   models: ModelsReport;
   vad: SileroVad;
+  /**
+   * The people in a room, asked of the server before the agent has joined it: their greetings
+   * are synthesised while it joins. Without it, each greeting is synthesised once they are seen.
+   */
+  peopleIn?: (room: string) => Promise<{ identity: string; name: string }[]>;
 }
 
 /** What the agent tracks of each person whose microphone it hears. */
@@ -71,7 +79,16 @@ export function createJobEntry(deps: JobDeps): JobEntry {
   const { config } = deps;
   return async (ctx: JobContext) => {
     const { log } = ctx;
-    const room = await AgentRoom.join(ctx.url, ctx.token);
+    const voice = new PreparedVoice(deps.tts);
+    const greeting = config.AGENT_GREETING + (deps.llm ? '' : NO_MODEL_NOTE);
+    const greeter = new Greeter(greeting, (text, heard) => conversation.say(text, heard));
+    const roomName = ctx.job.room?.name;
+    if (deps.peopleIn && roomName)
+      void prepareGreetings(deps.peopleIn(roomName), greeter, voice, log);
+    const room = await AgentRoom.join(ctx.url, ctx.token).catch((err: unknown) => {
+      voice.clear();
+      throw err;
+    });
     const job = new AbortController();
     const end = (reason: string) => {
       if (!job.signal.aborted) log.info({ reason }, 'leaving room');
@@ -92,8 +109,9 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       room,
       speaker: new Speaker(room.source, echoReference),
       llm: deps.llm,
-      tts: deps.tts,
-      fallbackTts: deps.fallbackTts,
+      tts: voice,
+      // No other voice to fall back to: the same one, not a second try of it.
+      fallbackTts: deps.fallbackTts === deps.tts ? voice : deps.fallbackTts,
       log,
       signal: job.signal,
       options: {
@@ -134,8 +152,6 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     conversation.humansBusy = (except) =>
       [...people.entries()].some(([id, p]) => id !== except && (p.speaking || p.detector.pending));
 
-    const greeting = config.AGENT_GREETING + (deps.llm ? '' : NO_MODEL_NOTE);
-    const greeter = new Greeter(greeting, (text, heard) => conversation.say(text, heard));
     /** The greeting is synthesised while the agent waits for the person to hear its voice. */
     const greetWhenReady = (p: RemoteParticipant) => {
       greeter.arrived(p.identity);
@@ -356,7 +372,39 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       else job.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     hearing.close();
+    voice.clear();
     await Promise.allSettled([...inputs]);
     await room.leave();
   };
+}
+
+/** Longest a greeting synthesised ahead waits to be asked for before it is dropped. */
+const PREPARED_GREETING_KEEP_MS = 10_000;
+/** Greetings synthesised ahead at most: the first ones greeted; the rest wait their turn anyway. */
+const PREPARED_GREETINGS = 3;
+
+/**
+ * Synthesises the first words of each greeting for the people already in the room while the
+ * agent joins it (join and synthesis each take 120-250 ms; one after the other before).
+ */
+async function prepareGreetings(
+  people: Promise<{ identity: string; name: string }[]>,
+  greeter: Greeter,
+  voice: PreparedVoice,
+  log: Logger,
+): Promise<void> {
+  const askedAt = performance.now();
+  try {
+    const present = (await people).slice(0, PREPARED_GREETINGS);
+    for (const p of present) {
+      const first = chunksOf(greeter.textFor(p.name || p.identity))[0];
+      if (first) voice.prepare(first, PREPARED_GREETING_KEEP_MS);
+    }
+    log.debug(
+      { people: present.length, lookupMs: Math.round(performance.now() - askedAt) },
+      'greetings prepared while joining',
+    );
+  } catch (err) {
+    log.debug({ err: errorFields(err) }, 'people in the room unknown before joining');
+  }
 }

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { ConfigError } from '@voice-agent/common';
+import { RoomServiceClient } from 'livekit-server-sdk';
 import { SileroVad } from './audio/vad.js';
 import { loadAgentConfig, stagesOf } from './config.js';
 import type { AgentConfig } from './config.js';
@@ -8,6 +9,7 @@ import { createLogger } from './log.js';
 import type { Logger } from './log.js';
 import { registry } from './metrics/registry.js';
 import { createProviders } from './providers/index.js';
+import { humansIn } from './room/agent_room.js';
 import { installFfiDispatch } from './room/ffi_dispatch.js';
 import { AgentWorker, errorFields } from './worker/worker.js';
 
@@ -84,6 +86,13 @@ async function main(): Promise<void> {
       fallbackTts: providers.fallbackTts,
       models: providers.labels,
       vad,
+      peopleIn: humansIn(
+        new RoomServiceClient(
+          config.LIVEKIT_URL,
+          config.LIVEKIT_API_KEY,
+          config.LIVEKIT_API_SECRET,
+        ),
+      ),
     }),
     log,
   });

@@ -21,6 +21,12 @@ export const DEFAULT_CHUNKER: ChunkerOptions = {
 const SENTENCE_END = /[.!?…]["')\]]*\s/g;
 const CLAUSE_END = /[,;:—–]\s/g;
 
+/** The chunks a whole text is cut into, as the reply path cuts it when it comes as one delta. */
+export function chunksOf(text: string, opts: Partial<ChunkerOptions> = {}): string[] {
+  const chunker = new ClauseChunker(opts);
+  return [...chunker.push(text), ...chunker.flush()];
+}
+
 export class ClauseChunker {
   readonly #opts: ChunkerOptions;
   #buffer = '';

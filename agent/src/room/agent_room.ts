@@ -8,6 +8,8 @@ import {
   TrackSource,
 } from '@livekit/rtc-node';
 import type { RemoteParticipant } from '@livekit/rtc-node';
+import { ParticipantInfo_Kind } from '@livekit/protocol';
+import type { RoomServiceClient } from 'livekit-server-sdk';
 import {
   AGENT_STATE_ATTRIBUTE,
   AGENT_TRACK_NAME,
@@ -169,4 +171,14 @@ export class AgentRoom {
 
 export function isHuman(p: RemoteParticipant): boolean {
   return p.kind !== ParticipantKind.AGENT;
+}
+
+/** The humans in a room, as the server lists them (for a job that has not joined it yet). */
+export function humansIn(
+  rooms: Pick<RoomServiceClient, 'listParticipants'>,
+): (room: string) => Promise<{ identity: string; name: string }[]> {
+  return async (room) =>
+    (await rooms.listParticipants(room))
+      .filter((p) => p.kind !== ParticipantInfo_Kind.AGENT)
+      .map((p) => ({ identity: p.identity, name: p.name }));
 }
