@@ -26,8 +26,7 @@
  * failed at 550 ms and more), while a room's echo through the SFU can take 700.
  *
  * The gate goes on measuring the path (on the microphone as it arrives) while the canceller
- * runs; the reference follows a new delay once three estimates in a row agree on it. A reply
- * that starts after a quiet second gets a new canceller ({@link FRESH_AFTER_QUIET_MS}).
+ * runs; the reference follows a new delay once three estimates in a row agree on it.
  */
 import { FRAME_MS } from './format.js';
 import { rmsDbfs } from './level.js';
@@ -69,17 +68,6 @@ const AUDIBLE_ECHO_DBFS = -50;
 /** Weight of each echo frame in the smoothed removal: about the last 20 such frames count. */
 const ERLE_SMOOTHING = 0.05;
 
-/**
- * A reply that starts after this long with nothing played gets a new canceller: the path may
- * have moved in between (another device, a jitter buffer grown or drained), and AEC3 finds a
- * new path from scratch in about 250 ms, but takes 1.5-2 s to move an adapted filter to it
- * (measured offline, a 100 ms step at 24 kHz: 25-35 dB removed 250 ms after a fresh start,
- * 1-10 dB for 1.5-2 s from the adapted one). Longer than a pause inside a reply, or a backchannel.
- */
-export const FRESH_AFTER_QUIET_MS = 1_000;
-/** A far-end frame below this is nothing played. */
-const QUIET_FAR_END_DBFS = -60;
-
 /** Frames between two stats reports: one second. */
 const STATS_FRAMES = 100;
 
@@ -118,8 +106,6 @@ export interface EchoCancellerOptions {
   onStats?(stats: EchoCancellerStats): void;
   /** Makes the native canceller; a test can count or fail it. */
   createNative?: () => NativeEchoCanceller;
-  /** Quiet before a reply that starts a new canceller (ms). Default {@link FRESH_AFTER_QUIET_MS}. */
-  freshAfterQuietMs?: number;
 }
 
 export class EchoCanceller {
@@ -142,8 +128,6 @@ export class EchoCanceller {
   #removedDb = 0;
   /** The reference slot the next far-end frame is read from. */
   #cursor: number | undefined;
-  /** Far-end frames in a row with nothing played. */
-  #quietFrames = 0;
   /** Mean-square power in and out over the frames since the last stats. */
   #powerIn = 0;
   #powerOut = 0;
@@ -170,7 +154,8 @@ export class EchoCanceller {
   process(frame: Int16Array, at: number): EchoOutput {
     const decision = this.#gate.push(frame, at);
     const estimate = this.#gate.estimate;
-    if (!estimate || !this.#engage(estimate)) {
+    const native = estimate ? this.#engage(estimate) : undefined;
+    if (!native || !estimate) {
       return { vad: decision.echo ? this.#silence : frame, stt: frame };
     }
     this.#realign(estimate);
@@ -183,11 +168,6 @@ export class EchoCanceller {
       this.#cursor = due;
     }
     const played = this.#reference.frameAt(this.#cursor++);
-    const audible = played !== undefined && rmsDbfs(played) > QUIET_FAR_END_DBFS;
-    if (audible && this.#quietFrames * FRAME_MS >= this.#freshAfterQuietMs) this.#renew();
-    this.#quietFrames = audible ? 0 : this.#quietFrames + 1;
-    const native = this.#native;
-    if (!native) return { vad: decision.echo ? this.#silence : frame, stt: frame };
     // The native side may write to the far-end frame; the reference keeps its own.
     native.farEnd(played ? played.slice() : this.#silence.slice(), this.#opts.sampleRate);
     const cleaned = frame.slice();
@@ -249,20 +229,6 @@ export class EchoCanceller {
     this.#powerOut = 0;
   }
 
-  get #freshAfterQuietMs(): number {
-    return this.#opts.freshAfterQuietMs ?? FRESH_AFTER_QUIET_MS;
-  }
-
-  /**
-   * A new canceller for a reply after a quiet spell: it finds the path afresh, and earns the
-   * trust of VAD again as the first one did (the gate decides until it removes the echo).
-   */
-  #renew(): void {
-    this.#native?.close();
-    this.#removedDb = 0;
-    this.#native = this.#create();
-  }
-
   close(): void {
     this.#native?.close();
     this.#native = undefined;
@@ -270,22 +236,15 @@ export class EchoCanceller {
 
   #engage(estimate: EchoPathEstimate): NativeEchoCanceller | undefined {
     if (this.#native || this.#unavailable || this.#opts.native === false) return this.#native;
-    this.#native = this.#create((error) => this.#opts.onEngaged?.({ estimate, error }));
-    if (!this.#native) return undefined;
-    this.#leadFrames = leadFrames(estimate);
-    this.#candidate.from = estimate;
-    this.#opts.onEngaged?.({ estimate });
-    return this.#native;
-  }
-
-  /** A native canceller; if none can be made, the gate alone is in charge from then on. */
-  #create(failed?: (error: string) => void): NativeEchoCanceller | undefined {
     try {
-      return (this.#opts.createNative ?? (() => new NativeEchoCanceller()))();
+      this.#native = (this.#opts.createNative ?? (() => new NativeEchoCanceller()))();
+      this.#leadFrames = leadFrames(estimate);
+      this.#candidate.from = estimate;
+      this.#opts.onEngaged?.({ estimate });
     } catch (err) {
       this.#unavailable = true;
-      failed?.(err instanceof Error ? err.message : String(err));
-      return undefined;
+      this.#opts.onEngaged?.({ estimate, error: err instanceof Error ? err.message : String(err) });
     }
+    return this.#native;
   }
 }
