@@ -84,6 +84,16 @@ describe('prepared voice: speech synthesised before it is asked for', () => {
     assert.equal(calls.length, 2, 'a dropped greeting was handed over');
   });
 
+  it('keeps synthesising what was handed over past the time it was kept for', async () => {
+    const { voice, calls } = scriptedVoice({ chunks: 8, firstMs: 5, chunkMs: 15 });
+    const prepared = new PreparedVoice(voice);
+    prepared.prepare('Hello Ana,', 40);
+    await sleep(10);
+    const { chunks } = await collect(prepared.synthesize('Hello Ana,', { signal: signal() }));
+    assert.deepEqual(chunks, [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.equal(calls[0]!.finished, true);
+  });
+
   it('stops the synthesis when the request is aborted', async () => {
     const { voice, calls } = scriptedVoice({ chunks: 50, firstMs: 5, chunkMs: 10 });
     const prepared = new PreparedVoice(voice);

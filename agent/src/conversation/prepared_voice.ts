@@ -8,6 +8,8 @@ import type { SpeechSynthesizer } from '../providers/types.js';
 /** One text being (or done being) synthesised ahead of its request. */
 class Prepared {
   readonly abort = new AbortController();
+  /** Drops it if nobody asks for it in time; cleared when someone does. */
+  dropTimer: NodeJS.Timeout | undefined;
   readonly #chunks: Int16Array[] = [];
   #done = false;
   #error: unknown;
@@ -79,15 +81,15 @@ export class PreparedVoice implements SpeechSynthesizer {
     if (this.#prepared.has(text)) return;
     const prepared = new Prepared(this.#voice, text);
     this.#prepared.set(text, prepared);
-    const timer = setTimeout(() => this.#drop(text, prepared), keepMs);
-    timer.unref();
-    prepared.abort.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    prepared.dropTimer = setTimeout(() => this.#drop(text, prepared), keepMs);
+    prepared.dropTimer.unref();
   }
 
   synthesize(text: string, opts: { signal: AbortSignal }): AsyncIterable<Int16Array> {
     const prepared = this.#prepared.get(text);
     if (!prepared) return this.#voice.synthesize(text, opts);
     this.#prepared.delete(text);
+    clearTimeout(prepared.dropTimer);
     return prepared.play(opts.signal);
   }
 
@@ -107,7 +109,8 @@ export class PreparedVoice implements SpeechSynthesizer {
   }
 
   #drop(text: string, prepared: Prepared): void {
-    if (this.#prepared.get(text) === prepared) this.#prepared.delete(text);
+    this.#prepared.delete(text);
+    clearTimeout(prepared.dropTimer);
     prepared.abort.abort();
   }
 }
