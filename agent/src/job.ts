@@ -27,7 +27,8 @@ import { TurnDetector } from './conversation/turn_detector.js';
 import { roomTurnPolicy } from './conversation/turn_policy.js';
 import { turnMetrics } from './metrics/turns.js';
 import type { Llm, SpeechSynthesizer, Stt } from './providers/types.js';
-import { AgentRoom, isHuman } from './room/agent_room.js';
+import { AgentRoom, isHuman, nameOf } from './room/agent_room.js';
+import type { RoomPerson } from './room/agent_room.js';
 import { HearingReporter } from './room/hearing.js';
 import type { JobContext, JobEntry } from './worker/worker.js';
 import { errorFields } from './worker/worker.js';
@@ -56,7 +57,7 @@ export interface JobDeps {
    * The people in a room, asked of the server before the agent has joined it: their greetings
    * are synthesised while it joins. Without it, each greeting is synthesised once they are seen.
    */
-  peopleIn?: (room: string) => Promise<{ identity: string; name: string }[]>;
+  peopleIn?: (room: string) => Promise<RoomPerson[]>;
 }
 
 /** What the agent tracks of each person whose microphone it hears. */
@@ -123,8 +124,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       policy: roomTurnPolicy({
         setting: config.AGENT_REPLY_POLICY,
         agentName: config.AGENT_DISPLAY_NAME,
-        humans: () =>
-          room.humans().map((p) => ({ identity: p.identity, name: p.name || p.identity })),
+        humans: () => room.humans().map((p) => ({ identity: p.identity, name: nameOf(p) })),
         log,
       }),
     });
@@ -164,7 +164,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
             'agent voice has a listener',
           ),
         );
-      void greeter.greet(p.identity, p.name || p.identity, heard);
+      void greeter.greet(p.identity, nameOf(p), heard);
     };
 
     const inputs = new Set<Promise<void>>();
@@ -177,7 +177,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       log.info({ participant: identity, trackSid }, 'listening to microphone');
       hearing.set(identity, { active: false, dbfs: -100 });
       const person: Person = {
-        name: p.name || identity,
+        name: nameOf(p),
         speaking: false,
         utterance: 1,
         echo:
@@ -346,7 +346,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
         conversation.interrupt('typed message', identity);
         conversation.userTurn({
           identity,
-          name: sender.name || identity,
+          name: nameOf(sender),
           text,
           speechEndAt: now,
           endedAt: now,
@@ -388,7 +388,7 @@ const PREPARED_GREETINGS = 3;
  * agent joins it (join and synthesis each take 120-250 ms; one after the other before).
  */
 async function prepareGreetings(
-  people: Promise<{ identity: string; name: string }[]>,
+  people: Promise<RoomPerson[]>,
   greeter: Greeter,
   voice: PreparedVoice,
   log: Logger,
@@ -397,7 +397,7 @@ async function prepareGreetings(
   try {
     const present = (await people).slice(0, PREPARED_GREETINGS);
     for (const p of present) {
-      const first = chunksOf(greeter.textFor(p.name || p.identity))[0];
+      const first = chunksOf(greeter.textFor(nameOf(p)))[0];
       if (first) voice.prepare(first, PREPARED_GREETING_KEEP_MS);
     }
     log.debug(

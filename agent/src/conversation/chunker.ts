@@ -22,8 +22,8 @@ const SENTENCE_END = /[.!?…]["')\]]*\s/g;
 const CLAUSE_END = /[,;:—–]\s/g;
 
 /** The chunks a whole text is cut into, as the reply path cuts it when it comes as one delta. */
-export function chunksOf(text: string, opts: Partial<ChunkerOptions> = {}): string[] {
-  const chunker = new ClauseChunker(opts);
+export function chunksOf(text: string): string[] {
+  const chunker = new ClauseChunker();
   return [...chunker.push(text), ...chunker.flush()];
 }
 

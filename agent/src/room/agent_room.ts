@@ -173,10 +173,21 @@ export function isHuman(p: RemoteParticipant): boolean {
   return p.kind !== ParticipantKind.AGENT;
 }
 
+/** Someone in a room: their identity and their display name ('' if they gave none). */
+export interface RoomPerson {
+  identity: string;
+  name: string;
+}
+
+/** What to call someone: their display name, or their identity if they gave none. */
+export function nameOf(p: { identity: string; name?: string | undefined }): string {
+  return p.name || p.identity;
+}
+
 /** The humans in a room, as the server lists them (for a job that has not joined it yet). */
 export function humansIn(
   rooms: Pick<RoomServiceClient, 'listParticipants'>,
-): (room: string) => Promise<{ identity: string; name: string }[]> {
+): (room: string) => Promise<RoomPerson[]> {
   return async (room) =>
     (await rooms.listParticipants(room))
       .filter((p) => p.kind !== ParticipantInfo_Kind.AGENT)
