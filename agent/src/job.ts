@@ -87,7 +87,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     if (deps.peopleIn && roomName)
       void prepareGreetings(deps.peopleIn(roomName), greeter, voice, log);
     const room = await AgentRoom.join(ctx.url, ctx.token).catch((err: unknown) => {
-      voice.clear();
+      void voice.close();
       throw err;
     });
     const job = new AbortController();
@@ -372,7 +372,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       else job.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     hearing.close();
-    voice.clear();
+    void voice.close();
     await Promise.allSettled([...inputs]);
     await room.leave();
   };

@@ -130,11 +130,20 @@ describe('prepared voice: speech synthesised before it is asked for', () => {
     prepared.prepare('Hello Ana,', 10_000);
     prepared.prepare('Hello Ben,', 10_000);
     await sleep(20);
-    prepared.clear();
+    await prepared.close();
     await sleep(20);
     assert.deepEqual(
       calls.map((c) => c.aborted),
       [true, true],
     );
+  });
+
+  it('prepares nothing once the job has ended (a lookup that answered late)', async () => {
+    const { voice, calls } = scriptedVoice({ chunks: 2, firstMs: 5, chunkMs: 5 });
+    const prepared = new PreparedVoice(voice);
+    await prepared.close();
+    prepared.prepare('Hello Ana,', 10_000);
+    await sleep(20);
+    assert.equal(calls.length, 0);
   });
 });

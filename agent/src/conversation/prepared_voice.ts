@@ -64,6 +64,7 @@ class Prepared {
 export class PreparedVoice implements SpeechSynthesizer {
   readonly #voice: SpeechSynthesizer;
   readonly #prepared = new Map<string, Prepared>();
+  #closed = false;
 
   constructor(voice: SpeechSynthesizer) {
     this.#voice = voice;
@@ -75,10 +76,11 @@ export class PreparedVoice implements SpeechSynthesizer {
 
   /**
    * Starts synthesising `text` now. The speech is kept for the first request of the same text
-   * within `keepMs`, then dropped (its synthesis stopped); preparing a text again is a no-op.
+   * within `keepMs`, then dropped (its synthesis stopped); preparing a text again, or after
+   * {@link close}, is a no-op.
    */
   prepare(text: string, keepMs: number): void {
-    if (this.#prepared.has(text)) return;
+    if (this.#closed || this.#prepared.has(text)) return;
     const prepared = new Prepared(this.#voice, text);
     this.#prepared.set(text, prepared);
     prepared.dropTimer = setTimeout(() => this.#drop(text, prepared), keepMs);
@@ -93,18 +95,17 @@ export class PreparedVoice implements SpeechSynthesizer {
     return prepared.play(opts.signal);
   }
 
-  /** Drops everything prepared and not asked for. */
-  clear(): void {
-    for (const [text, prepared] of this.#prepared) this.#drop(text, prepared);
-  }
-
   warmUp(): Promise<void> {
     return this.#voice.warmUp?.() ?? Promise.resolve();
   }
 
-  /** Stops what was prepared; the voice itself belongs to its owner. */
+  /**
+   * Drops everything prepared and not asked for, and prepares nothing more (a lookup that
+   * answers after the job ended); the voice itself belongs to its owner and goes on.
+   */
   close(): Promise<void> {
-    this.clear();
+    this.#closed = true;
+    for (const [text, prepared] of this.#prepared) this.#drop(text, prepared);
     return Promise.resolve();
   }
 
