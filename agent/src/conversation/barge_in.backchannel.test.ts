@@ -91,9 +91,7 @@ describe('BargeIn', () => {
   it('interim words that are not a backchannel stop it at once', () => {
     const { events, barge } = setup();
     barge.speechStarted('ana');
-    barge.interim('ana', 'yeah');
-    assert.deepEqual(events, ['pause by ana']);
-    barge.interim('ana', 'yeah but');
+    barge.interim('ana', 'but');
     assert.deepEqual(events, ['pause by ana', 'stop by ana']);
   });
 
@@ -180,5 +178,80 @@ describe('BargeIn', () => {
     assert.deepEqual(events, ['pause by ana', 'stop by ana']);
     barge.speechEnded('ben');
     assert.equal(barge.final('ben', 'yeah'), 'backchannel');
+  });
+});
+
+describe('BargeIn with words while the person speaks (a streaming STT)', () => {
+  it('a backchannel in interim words resumes the reply before the person has finished', () => {
+    const { clock, events, barge } = setup();
+    barge.speechStarted('ana');
+    clock.advance(250);
+    barge.interim('ana', 'mm');
+    assert.deepEqual(events, ['pause by ana', 'resume'], 'resumed while still speaking');
+    assert.equal(barge.holding, false);
+    clock.advance(200);
+    barge.speechEnded('ana');
+    assert.equal(barge.final('ana', 'Mm-hmm.'), 'backchannel', 'its final is still not a turn');
+    assert.deepEqual(events, ['pause by ana', 'resume']);
+  });
+
+  it('"yeah... wait": the reply resumed on "yeah" stops on the words that follow', () => {
+    const { clock, events, barge } = setup();
+    barge.speechStarted('ana');
+    clock.advance(250);
+    barge.interim('ana', 'yeah');
+    clock.advance(300);
+    barge.interim('ana', 'yeah wait');
+    assert.deepEqual(events, ['pause by ana', 'resume', 'stop by ana']);
+  });
+
+  it('a reply resumed on "yeah" stops if the speech goes on too long for a backchannel', () => {
+    const { events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.interim('ana', 'yeah');
+    barge.speechLasting('ana', 700);
+    assert.deepEqual(events, ['pause by ana', 'resume', 'stop by ana']);
+  });
+
+  it('a final that turns "yeah" into more words stops the resumed reply', () => {
+    const { clock, events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.interim('ana', 'yeah');
+    clock.advance(300);
+    barge.speechEnded('ana');
+    assert.equal(barge.final('ana', 'yeah, no'), 'interruption');
+    assert.deepEqual(events, ['pause by ana', 'resume', 'stop by ana']);
+  });
+
+  it('interim words after the utterance ended do not release: the final decides', () => {
+    const { clock, events, barge } = setup();
+    barge.speechStarted('ana');
+    clock.advance(300);
+    barge.speechEnded('ana');
+    barge.interim('ana', 'okay');
+    assert.deepEqual(events, ['pause by ana'], 'still paused');
+    assert.equal(barge.final('ana', 'okay'), 'backchannel');
+    assert.deepEqual(events, ['pause by ana', 'resume']);
+  });
+
+  it("once that utterance is over, the person's next words are an ordinary turn", () => {
+    const { clock, events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.interim('ana', 'right');
+    clock.advance(300);
+    barge.speechEnded('ana');
+    assert.equal(barge.final('ana', 'right'), 'backchannel');
+    barge.interim('ana', 'what time is it');
+    barge.speechLasting('ana', 900);
+    assert.deepEqual(events, ['pause by ana', 'resume'], 'no stop without a new onset');
+  });
+
+  it("someone else's pause still holds the reply when one person's backchannel releases", () => {
+    const { events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.speechStarted('ben');
+    barge.interim('ana', 'mm-hmm');
+    assert.deepEqual(events, ['pause by ana'], 'Ben still holds it');
+    assert.equal(barge.holding, true);
   });
 });

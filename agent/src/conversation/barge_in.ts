@@ -3,7 +3,9 @@
  * speech onset (so a real interruption is silent at once), and then the utterance decides:
  * - words that are only a backchannel ("mm-hmm", "yeah", "right") or no words at all (a cough,
  *   a door, the agent's own echo, or its own words recognised in that echo): release, and the
- *   reply plays on from where it paused;
+ *   reply plays on from where it paused. A backchannel heard in interim words releases at once,
+ *   while the person is still speaking (a streaming STT gives them within a few hundred ms);
+ *   the rest of that utterance still decides, so "yeah... wait" stops the reply after all;
  * - any other words ("wait", "stop", a new question), or speech too long to be a backchannel:
  *   stop, and only what was heard before the pause is remembered.
  * A paused reply whose words never come (the transcription failed) plays on after a timeout.
@@ -72,6 +74,11 @@ export class BargeIn {
    * late "mm-hmm" is not a turn and a late "wait" still stops.
    */
   readonly #unjudged = new Map<string, number>();
+  /**
+   * People whose utterance in progress released the reply on backchannel interim words: it may
+   * still go on into an interruption (more words, or speech too long for a backchannel).
+   */
+  readonly #releasedEarly = new Set<string>();
 
   constructor(
     opts: BargeInOptions,
@@ -105,18 +112,32 @@ export class BargeIn {
 
   /** `who` has been speaking for `speechMs` without a pause. */
   speechLasting(who: string, speechMs: number): void {
-    if (this.#pausers.has(who) && speechMs >= this.#opts.maxBackchannelMs)
+    const watched = this.#pausers.has(who) || this.#releasedEarly.has(who);
+    if (watched && speechMs >= this.#opts.maxBackchannelMs)
       this.#stop(who, `speech lasted ${Math.round(speechMs)} ms`);
   }
 
-  /** Words of an utterance still in progress: a real interruption is stopped on them. */
+  /**
+   * Words of an utterance still in progress: a real interruption is stopped on them, and a
+   * backchannel releases the reply without waiting for the utterance to end.
+   */
   interim(who: string, text: string): void {
-    if (this.#pausers.has(who) && this.#classify(who, text) === 'interruption')
-      this.#stop(who, 'interim words');
+    const pauser = this.#pausers.get(who);
+    if (!pauser && !this.#releasedEarly.has(who)) return;
+    const verdict = this.#classify(who, text);
+    if (verdict === 'interruption') {
+      this.#stop(who, pauser ? 'interim words' : 'interim words after a backchannel');
+    } else if (pauser && verdict === 'backchannel' && pauser.speaking) {
+      // Its final (and any of their later utterances' since the pause) is judged when it comes.
+      this.#unjudged.set(who, (this.#unjudged.get(who) ?? 0) + pauser.open);
+      this.#releasedEarly.add(who);
+      this.#release(who, verdict, 'interim words');
+    }
   }
 
   /** `who` stopped speaking: their words decide; without words in time, the reply plays on. */
   speechEnded(who: string): void {
+    this.#releasedEarly.delete(who);
     const pauser = this.#pausers.get(who);
     if (!pauser) return;
     this.#cancel(pauser);
@@ -151,6 +172,7 @@ export class BargeIn {
   /** `who` left, or their transcription failed: their speech no longer holds the reply. */
   forget(who: string): void {
     this.#unjudged.delete(who);
+    this.#releasedEarly.delete(who);
     if (this.#pausers.has(who)) this.#release(who, 'noise', 'forgotten');
   }
 
@@ -174,6 +196,7 @@ export class BargeIn {
       if (id !== who && p.open > 0) this.#unjudged.set(id, (this.#unjudged.get(id) ?? 0) + p.open);
     }
     this.#pausers.clear();
+    this.#releasedEarly.clear();
     this.#onDecision(who, 'interruption', how);
     this.#floor.stop(who);
   }
