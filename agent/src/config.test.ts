@@ -175,6 +175,44 @@ describe('agent config: which provider serves each stage', () => {
     assert.equal(stages.tts.baseURL, 'http://127.0.0.1:8000/v1');
   });
 
+  it('DEEPGRAM_API_KEY: Deepgram hears, OpenAI does the rest; its own model default', () => {
+    const stages = stagesOf(
+      loadAgentConfig({ OPENAI_API_KEY: 'sk-test', DEEPGRAM_API_KEY: 'dg-test' }),
+    );
+    assert.deepEqual(
+      [stages.stt.provider, stages.stt.baseURL, stages.stt.apiKey, stages.stt.model],
+      ['deepgram', 'wss://api.deepgram.com', 'dg-test', 'nova-3'],
+    );
+    assert.equal(stages.llm.apiKey, 'sk-test');
+    const chosen = stagesOf(
+      loadAgentConfig({
+        OPENAI_API_KEY: 'sk-test',
+        DEEPGRAM_API_KEY: 'dg-test',
+        AGENT_STT: 'openai-realtime',
+      }),
+    );
+    assert.deepEqual(
+      [chosen.stt.provider, chosen.stt.model],
+      ['openai-realtime', 'gpt-4o-mini-transcribe'],
+    );
+  });
+
+  it('a self-hosted Deepgram: its URL (trailing slash dropped); no key is refused', () => {
+    const stages = stagesOf(
+      loadAgentConfig({
+        AGENT_STT: 'deepgram',
+        DEEPGRAM_API_KEY: 'dg-test',
+        DEEPGRAM_BASE_URL: 'ws://10.0.0.5:8080/',
+        STT_MODEL: 'nova-2',
+      }),
+    );
+    assert.deepEqual([stages.stt.baseURL, stages.stt.model], ['ws://10.0.0.5:8080', 'nova-2']);
+    const missing = configError({ AGENT_STT: 'deepgram' });
+    assert.deepEqual(namedVariables(missing), ['DEEPGRAM_API_KEY']);
+    const badUrl = configError({ DEEPGRAM_API_KEY: 'dg', DEEPGRAM_BASE_URL: 'api.deepgram.com' });
+    assert.deepEqual(namedVariables(badUrl), ['DEEPGRAM_BASE_URL']);
+  });
+
   it('a VAD silence longer than the turn hold is refused, naming the VAD setting', () => {
     const err = configError({ AGENT_TURN_HOLD_MS: '300', AGENT_VAD_SILENCE_MS: '400' });
     assert.deepEqual(namedVariables(err), ['AGENT_VAD_SILENCE_MS']);

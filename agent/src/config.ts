@@ -40,15 +40,28 @@ export const agentConfigSchema = refuseDevKeysInProduction(
     /** Base URL of an OpenAI-compatible server (Groq, xAI, Ollama, vLLM...). */
     OPENAI_BASE_URL: optionalUrl,
     /**
-     * Speech to text: `openai-realtime` (streaming WebSocket), `openai-batch`
-     * (/v1/audio/transcriptions per utterance, for servers without streaming) or `none`.
-     * Default: openai-realtime when OPENAI_API_KEY or OPENAI_BASE_URL is set, else none.
+     * Speech to text: `deepgram` (live WebSocket, words while the person speaks),
+     * `openai-realtime` (streaming WebSocket), `openai-batch` (/v1/audio/transcriptions per
+     * utterance, for servers without streaming) or `none`. Default: deepgram when
+     * DEEPGRAM_API_KEY is set, else openai-realtime when OPENAI_API_KEY or OPENAI_BASE_URL is
+     * set, else none.
      */
-    AGENT_STT: z.enum(['openai-realtime', 'openai-batch', 'none']).optional(),
-    STT_MODEL: z.string().trim().min(1).default('gpt-4o-mini-transcribe'),
+    AGENT_STT: z.enum(['deepgram', 'openai-realtime', 'openai-batch', 'none']).optional(),
+    /** Default: nova-3 for Deepgram, gpt-4o-mini-transcribe otherwise. */
+    STT_MODEL: z.string().trim().min(1).optional(),
     STT_LANGUAGE: z.string().trim().min(2).max(8).default('en'),
     STT_BASE_URL: optionalUrl,
     STT_API_KEY: z.string().trim().min(1).optional(),
+    DEEPGRAM_API_KEY: z.string().trim().min(1).optional(),
+    /** Deepgram's address (a self-hosted Deepgram); `/v1/listen` is appended. */
+    DEEPGRAM_BASE_URL: z
+      .string()
+      .trim()
+      .refine((v) => /^(wss?|https?):\/\/[^\s/]+/.test(v) && URL.canParse(v), {
+        message: 'expected a ws(s) or http(s) URL such as wss://api.deepgram.com',
+      })
+      .transform((v) => v.replace(/\/+$/, ''))
+      .optional(),
     /** Language model: `openai` (chat completions, any compatible server) or `none`. */
     AGENT_LLM: z.enum(['openai', 'none']).optional(),
     LLM_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
@@ -182,6 +195,13 @@ export const agentConfigSchema = refuseDevKeysInProduction(
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   }),
 ).superRefine((cfg, ctx) => {
+  if (cfg.AGENT_STT === 'deepgram' && cfg.DEEPGRAM_API_KEY === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['DEEPGRAM_API_KEY'],
+      message: 'expected a Deepgram API key: AGENT_STT is deepgram',
+    });
+  }
   if (cfg.AGENT_VAD_SILENCE_MS > cfg.AGENT_TURN_HOLD_MS) {
     ctx.addIssue({
       code: 'custom',
@@ -213,12 +233,7 @@ export function stagesOf(cfg: AgentConfig) {
     apiKey: apiKey ?? cfg.OPENAI_API_KEY ?? 'no-key',
   });
   return {
-    stt: {
-      provider: cfg.AGENT_STT ?? (openai ? 'openai-realtime' : 'none'),
-      ...endpoint(cfg.STT_BASE_URL, cfg.STT_API_KEY),
-      model: cfg.STT_MODEL,
-      language: cfg.STT_LANGUAGE,
-    },
+    stt: sttStage(cfg, openai, endpoint),
     llm: {
       provider: cfg.AGENT_LLM ?? (openai ? 'openai' : 'none'),
       ...endpoint(cfg.LLM_BASE_URL, cfg.LLM_API_KEY),
@@ -231,6 +246,38 @@ export function stagesOf(cfg: AgentConfig) {
       voice: cfg.TTS_VOICE,
     },
   } as const;
+}
+
+function sttStage(
+  cfg: AgentConfig,
+  openai: boolean,
+  endpoint: (
+    baseUrl: string | undefined,
+    apiKey: string | undefined,
+  ) => {
+    baseURL: string;
+    apiKey: string;
+  },
+) {
+  const provider =
+    cfg.AGENT_STT ??
+    (cfg.DEEPGRAM_API_KEY !== undefined ? 'deepgram' : openai ? 'openai-realtime' : 'none');
+  const language = cfg.STT_LANGUAGE;
+  if (provider === 'deepgram') {
+    return {
+      provider,
+      baseURL: cfg.DEEPGRAM_BASE_URL ?? 'wss://api.deepgram.com',
+      apiKey: cfg.DEEPGRAM_API_KEY ?? '',
+      model: cfg.STT_MODEL ?? 'nova-3',
+      language,
+    };
+  }
+  return {
+    provider,
+    ...endpoint(cfg.STT_BASE_URL, cfg.STT_API_KEY),
+    model: cfg.STT_MODEL ?? 'gpt-4o-mini-transcribe',
+    language,
+  };
 }
 
 /** Reads the agent's configuration; throws a ConfigError naming every bad variable. */

@@ -15,6 +15,10 @@
  *   npm run bench:turn-taking [-- --quick] [--scenarios pauses,backchannels,...] [--pauses N]
  *     [--questions N] [--backchannels N] [--interruptions N] [--noise N] [--echo-turns N]
  *     [--group-rounds N] [--group-turns N] [--seed N]
+ *     [--stt openai-realtime|deepgram] [--interim-every-ms N]
+ *
+ * --stt picks the agent's STT (both served by the fixture; default openai-realtime);
+ * --interim-every-ms sets how often the Deepgram fixture sends interim words (default 1000).
  *
  * Prints progress to stderr, then a table of rates (each with its sample size) and one JSON
  * line per scenario to stdout. Exits non-zero only if the run itself broke (a scenario could not
@@ -58,6 +62,8 @@ const { values: args } = parseArgs({
     'group-rounds': { type: 'string' },
     'group-turns': { type: 'string' },
     seed: { type: 'string' },
+    stt: { type: 'string', default: 'openai-realtime' },
+    'interim-every-ms': { type: 'string' },
   },
 });
 const whole = (flag: keyof typeof args, full: number, quick: number): number => {
@@ -78,6 +84,16 @@ const COUNTS = {
   groupTurns: whole('group-turns', Infinity, 8),
 };
 const SEED = whole('seed', 1, 1);
+const STT = args.stt;
+if (STT !== 'openai-realtime' && STT !== 'deepgram')
+  throw new Error(`--stt: expected openai-realtime or deepgram, not "${STT}"`);
+const DEEPGRAM_SCRIPT = {
+  ...BENCH_FIXTURE.deepgram,
+  interimEveryMs:
+    args['interim-every-ms'] === undefined
+      ? BENCH_FIXTURE.deepgram.interimEveryMs
+      : Math.max(1, whole('interim-every-ms', 0, 0)),
+};
 const ROUNDS: Record<Scenario, number> = {
   pauses: COUNTS.pauses + COUNTS.questions,
   backchannels: COUNTS.backchannels,
@@ -115,6 +131,7 @@ async function startFixture(phrases: string[], group: GroupScript): Promise<Open
     script: {
       chat: { ...BENCH_FIXTURE.chat, reply: turnTakingReply(group) },
       realtime: BENCH_FIXTURE.realtime,
+      deepgram: DEEPGRAM_SCRIPT,
       speech: BENCH_FIXTURE.speech,
     },
   });
@@ -142,10 +159,18 @@ async function withAgent<T>(
   const settings = Object.entries(env)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
+  const stt =
+    STT === 'deepgram'
+      ? {
+          AGENT_STT: 'deepgram',
+          DEEPGRAM_API_KEY: 'bench-key',
+          DEEPGRAM_BASE_URL: fx.deepgramBaseUrl,
+        }
+      : { AGENT_STT: STT };
   let sys: RunningSystem | undefined;
   try {
     sys = await startSystem(
-      { name, kind: 'ours', settings, env },
+      { name, kind: 'ours', settings, env: { ...stt, ...env } },
       { OPENAI_BASE_URL: fx.baseUrl, OPENAI_API_KEY: 'bench-key' },
     );
     return await run();
@@ -232,7 +257,10 @@ function report(results: ScenarioResult[], wallS: number): void {
     `\nours (${Object.entries(AGENT_ENV)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}; group: AGENT_REPLY_POLICY=addressed) against the fixture: ` +
-      `STT final ${realtime.finalDelayMs} ms, LLM TTFT ${chat.ttftMs} ms ` +
+      (STT === 'deepgram'
+        ? `STT deepgram: final ${DEEPGRAM_SCRIPT.finalDelayMs} ms after Finalize, interim words every ${DEEPGRAM_SCRIPT.interimEveryMs} ms of audio, `
+        : `STT openai-realtime: final ${realtime.finalDelayMs} ms after commit, `) +
+      `LLM TTFT ${chat.ttftMs} ms ` +
       `(${chat.tokenIntervalMs} ms/token), TTS TTFB ${speech.ttfbMs} ms, speech in real time`,
   );
   console.log(FLOOR_FORMULA);
@@ -261,6 +289,7 @@ function report(results: ScenarioResult[], wallS: number): void {
         scenario: r.scenario,
         ...(r.broken ? { broken: r.broken } : {}),
         seed: SEED,
+        stt: STT === 'deepgram' ? { provider: STT, ...DEEPGRAM_SCRIPT } : { provider: STT },
         ...r.json,
       }),
     );

@@ -53,6 +53,11 @@ export const BENCH_REPLY = scriptedReply({
  */
 export const BENCH_FIXTURE = {
   realtime: { finalDelayMs: 150, deltaIntervalMs: 0 },
+  /**
+   * Deepgram live: the same 150 ms from Finalize to the final. Interim words every 1000 ms of
+   * audio, the cadence of Deepgram's own interim-results example (0-1.1 s, 0-2.1 s, ...).
+   */
+  deepgram: { finalDelayMs: 150, interimEveryMs: 1000, interimDelayMs: 0 },
   chat: { ttftMs: 250, tokenIntervalMs: 20 },
   speech: { ttfbMs: 120, chunkMs: 40, realtimeFactor: 1 },
 } as const;

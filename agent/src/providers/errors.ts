@@ -66,8 +66,10 @@ export function retryAfterFromHeaders(
 /** The message of an OpenAI-style error body `{ error: { message } }`, else the body's start. */
 export function errorBodyMessage(body: string): string {
   try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
+    const parsed = JSON.parse(body) as { error?: { message?: unknown }; err_msg?: unknown };
     if (typeof parsed.error?.message === 'string') return parsed.error.message;
+    // Deepgram's shape.
+    if (typeof parsed.err_msg === 'string') return parsed.err_msg;
   } catch {
     // not JSON
   }

@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
 import { OpenAiLlm } from './llm/openai.js';
+import { DeepgramStt } from './stt/deepgram.js';
 import { OpenAiBatchStt } from './stt/openai_batch.js';
 import { OpenAiRealtimeStt } from './stt/openai_realtime.js';
 import { FliteTts } from './tts/flite.js';
@@ -10,7 +11,7 @@ export type { ChatMessage, Llm, SpeechSynthesizer, Stt, SttEvent, SttStream } fr
 export { ProviderError } from './types.js';
 
 interface Endpoint {
-  /** OpenAI-compatible base URL, e.g. `https://api.openai.com/v1`. */
+  /** OpenAI-compatible base URL, e.g. `https://api.openai.com/v1` (Deepgram's for deepgram). */
   baseURL: string;
   apiKey: string;
   model: string;
@@ -19,7 +20,7 @@ interface Endpoint {
 /** Which provider serves each stage, and where (the lead maps config onto this). */
 export interface ProvidersConfig {
   stt: Endpoint & {
-    provider: 'openai-realtime' | 'openai-batch' | 'none';
+    provider: 'deepgram' | 'openai-realtime' | 'openai-batch' | 'none';
     language?: string | undefined;
   };
   llm: Endpoint & { provider: 'openai' | 'none'; temperature?: number | undefined };
@@ -83,6 +84,8 @@ function createStt(cfg: ProvidersConfig['stt'], log: Logger | undefined): Stt | 
     log,
   };
   switch (cfg.provider) {
+    case 'deepgram':
+      return new DeepgramStt(common);
     case 'openai-realtime':
       return new OpenAiRealtimeStt(common);
     case 'openai-batch':

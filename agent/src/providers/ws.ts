@@ -66,3 +66,16 @@ export function openWebSocket(url: string, opts: OpenWebSocketOptions): Promise<
     });
   });
 }
+
+/** Closes politely, then for sure: at most 1 s for the server's close frame. */
+export async function closeSocket(ws: WebSocket): Promise<void> {
+  if (ws.readyState === ws.CLOSED) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => ws.terminate(), 1_000);
+    ws.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.close(1000);
+  });
+}

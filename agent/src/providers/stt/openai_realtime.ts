@@ -7,7 +7,7 @@ import type { RetryPolicy } from '../base.js';
 import { concat, pcmToBytes } from '../pcm.js';
 import { ProviderError } from '../types.js';
 import type { Stt, SttStream, SttStreamOptions } from '../types.js';
-import { openWebSocket } from '../ws.js';
+import { closeSocket, openWebSocket } from '../ws.js';
 
 /** The realtime API takes 16-bit mono PCM at 24 kHz, our pipeline rate. */
 const INPUT_SAMPLE_RATE = 24_000;
@@ -525,17 +525,4 @@ class RealtimeSttStream implements SttStream {
     if (this.#watchdog) clearTimeout(this.#watchdog);
     this.#watchdog = undefined;
   }
-}
-
-/** Closes politely, then for sure: at most 1 s for the server's close frame. */
-async function closeSocket(ws: WebSocket): Promise<void> {
-  if (ws.readyState === ws.CLOSED) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => ws.terminate(), 1_000);
-    ws.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    ws.close(1000);
-  });
 }

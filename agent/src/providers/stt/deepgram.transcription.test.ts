@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { startOpenAiFixture } from '@voice-agent/fixtures';
+import type { DeepgramRecord, OpenAiFixture } from '@voice-agent/fixtures';
+import { SAMPLES_PER_FRAME } from '../../audio/format.js';
+import { speech } from '../../../test/vad_audio.js';
+import { pushFrames, STT_PHRASES, sttRecorder } from '../../../test/stt_session.js';
+import type { SttStream } from '../types.js';
+import { DeepgramStt, type DeepgramSttOptions } from './deepgram.js';
+
+describe('deepgram STT: live transcription against the Deepgram fixture', () => {
+  let fx: OpenAiFixture;
+  const utterances = STT_PHRASES.map((p) => speech(p));
+  const providers: DeepgramStt[] = [];
+  const streams: SttStream[] = [];
+  const open = (rec: ReturnType<typeof sttRecorder>, over: Partial<DeepgramSttOptions> = {}) => {
+    const stt = new DeepgramStt({
+      baseURL: fx.deepgramBaseUrl,
+      apiKey: 'dg-test',
+      model: 'nova-3',
+      language: 'en',
+      retry: { baseDelayMs: 20 },
+      ...over,
+    });
+    providers.push(stt);
+    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
+    streams.push(stream);
+    return stream;
+  };
+  const listens = () => fx.requests.filter((r) => r.endpoint === 'deepgram');
+
+  before(async () => {
+    fx = await startOpenAiFixture({ phrases: STT_PHRASES, apiKey: 'dg-test' });
+  });
+  beforeEach(() => {
+    Object.assign(fx.script.deepgram, { interimEveryMs: 250, finalDelayMs: 0, faults: [] });
+  });
+  afterEach(async () => {
+    await Promise.all(streams.splice(0).map((s) => s.close()));
+  });
+  after(async () => {
+    await Promise.all(providers.map((p) => p.close()));
+    await fx.close();
+  });
+
+  it('two utterances pushed before the socket opens: interims, then finals, in order', async () => {
+    const rec = sttRecorder();
+    const stream = open(rec);
+    pushFrames(stream, utterances[0]!);
+    stream.commit();
+    pushFrames(stream, utterances[1]!);
+    stream.commit();
+    const finals = await rec.waitForFinals(2);
+    assert.deepEqual(
+      finals.map((f) => f.text),
+      STT_PHRASES,
+    );
+    for (const e of rec.events.slice(0, rec.events.indexOf(finals[0]!))) {
+      assert.ok(STT_PHRASES[0]!.startsWith(e.text), `"${e.text}" leads the first phrase`);
+    }
+    await stream.close();
+
+    const record = listens().at(-1);
+    assert.equal(record?.headers.authorization, 'Token dg-test');
+    const body = record?.body as DeepgramRecord;
+    assert.deepEqual(
+      [
+        body.query.model,
+        body.query.encoding,
+        body.query.sample_rate,
+        body.query.interim_results,
+        body.query.endpointing,
+        body.query.language,
+      ],
+      ['nova-3', 'linear16', '24000', 'true', 'false', 'en'],
+    );
+    assert.equal(body.clientMessages.filter((m) => m === 'Finalize').length, 2);
+  });
+
+  it('audio at the pace of speech: words arrive before the utterance is committed', async (t) => {
+    const rec = sttRecorder();
+    const stream = open(rec);
+    const audio = utterances[0]!;
+    const startedAt = performance.now();
+    let firstInterimAtMs: number | undefined;
+    for (let at = 0; at < audio.length; at += SAMPLES_PER_FRAME * 5) {
+      pushFrames(stream, audio.subarray(at, at + SAMPLES_PER_FRAME * 5));
+      await new Promise((r) => setTimeout(r, 50));
+      if (firstInterimAtMs === undefined && rec.events.some((e) => e.type === 'interim'))
+        firstInterimAtMs = performance.now() - startedAt;
+    }
+    const speechMs = performance.now() - startedAt;
+    assert.ok(firstInterimAtMs !== undefined, 'an interim while the audio was still coming');
+    stream.commit();
+    const [final] = await rec.waitForFinals(1);
+    assert.equal(final?.text, STT_PHRASES[0]);
+    t.diagnostic(
+      `first words ${Math.round(firstInterimAtMs)} ms into ${Math.round(speechMs)} ms of speech; ` +
+        `commit -> final ${Math.round(final?.type === 'final' ? final.latencyMs : -1)} ms`,
+    );
+  });
+
+  it('a socket dropped before the final: reconnects, resends, the final comes once', async () => {
+    // No interims: the first message would be the final, and it is dropped instead.
+    fx.script.deepgram.interimEveryMs = 60_000;
+    fx.script.deepgram.faults.push({ kind: 'drop', afterChunks: 0 });
+    const before = listens().length;
+    const rec = sttRecorder();
+    const stream = open(rec);
+    pushFrames(stream, utterances[0]!);
+    stream.commit();
+    await rec.waitForFinals(1);
+    pushFrames(stream, utterances[1]!);
+    stream.commit();
+    const finals = await rec.waitForFinals(2);
+    assert.deepEqual(
+      finals.map((f) => f.text),
+      STT_PHRASES,
+    );
+    assert.equal(listens().length - before, 2, 'one reconnect');
+    assert.deepEqual(rec.errors, []);
+  });
+
+  it("a refused key fails the stream once, with the status and Deepgram's message", async () => {
+    const rec = sttRecorder();
+    open(rec, { apiKey: 'wrong' });
+    await rec.until(() => rec.errors.length > 0, 'the error');
+    const [error] = rec.errors;
+    assert.equal(error?.status, 401);
+    assert.equal(error?.retryable, false);
+    assert.match(error?.message ?? '', /Invalid credentials/);
+  });
+
+  it('an idle stream is kept open with KeepAlive and still transcribes after the pause', async () => {
+    fx.script.deepgram.idleTimeoutMs = 400;
+    try {
+      const before = listens().length;
+      const rec = sttRecorder();
+      const stream = open(rec, { keepAliveMs: 100 });
+      await rec.until(() => listens().length === before + 1, 'connected');
+      await new Promise((r) => setTimeout(r, 1_000));
+      pushFrames(stream, utterances[1]!);
+      stream.commit();
+      const [final] = await rec.waitForFinals(1);
+      assert.equal(final?.text, STT_PHRASES[1]);
+      assert.equal(listens().length, before + 1, 'no reconnect');
+      const body = listens().at(-1)?.body as DeepgramRecord;
+      assert.ok(body.clientMessages.includes('KeepAlive'));
+    } finally {
+      fx.script.deepgram.idleTimeoutMs = 10_000;
+    }
+  });
+
+  it('cleared audio gives no final; the next utterance is transcribed alone', async () => {
+    const rec = sttRecorder();
+    const stream = open(rec);
+    pushFrames(stream, utterances[0]!);
+    stream.clear();
+    pushFrames(stream, utterances[1]!);
+    stream.commit();
+    const [final] = await rec.waitForFinals(1);
+    assert.equal(final?.text, STT_PHRASES[1]);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(rec.finals().length, 1);
+  });
+
+  it('a server that goes silent with a final owed is dropped and asked again', async () => {
+    fx.script.deepgram.interimEveryMs = 60_000;
+    fx.script.deepgram.faults.push({ kind: 'stall', afterChunks: 0 });
+    const rec = sttRecorder();
+    const stream = open(rec, { stallTimeoutMs: 300 });
+    pushFrames(stream, utterances[0]!);
+    stream.commit();
+    const [final] = await rec.waitForFinals(1);
+    assert.equal(final?.text, STT_PHRASES[0]);
+    assert.ok(final?.type === 'final' && final.latencyMs >= 300, 'after the stall timeout');
+  });
+});
