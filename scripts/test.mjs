@@ -9,7 +9,8 @@
 //   4. build every workspace, typecheck, lint
 //   5. unit tests of common, agent, fixtures, web, bench; then the e2e tests inside a fresh network
 //      namespace; then short runs of the benchmark (npm run bench -- --quick) and of the
-//      turn-taking suite (npm run bench:turn-taking -- --quick)
+//      turn-taking suite (npm run bench:turn-taking -- --quick, and its barge-in scenarios again
+//      with the agent on Deepgram STT)
 //
 // Every step runs even if an earlier test step failed (set-up and build failures stop the run);
 // the summary at the end lists each step with its time, and the exit code is non-zero on failure.
@@ -150,6 +151,24 @@ step(
 step(
   'turn-taking smoke (--quick)',
   () => run('npm', ['run', 'bench:turn-taking', '-w', 'bench', '--', '--quick']) === 0,
+);
+// The same barge-in scenarios with the agent on Deepgram's live protocol (the fixture's), so
+// that STT is exercised through the SFU too.
+step(
+  'turn-taking smoke with Deepgram STT (--quick)',
+  () =>
+    run('npm', [
+      'run',
+      'bench:turn-taking',
+      '-w',
+      'bench',
+      '--',
+      '--quick',
+      '--stt',
+      'deepgram',
+      '--scenarios',
+      'backchannels,interruptions',
+    ]) === 0,
 );
 
 finish();

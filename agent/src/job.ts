@@ -268,6 +268,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           onTranscript: (event) => {
             if (event.type === 'interim') {
               void transcript(event.text, false);
+              log.debug({ participant: identity, text: event.text }, 'heard so far');
               bargeIn.interim(identity, event.text);
               return;
             }

@@ -54,6 +54,7 @@ describe('BargeIn', () => {
     assert.deepEqual(events, ['pause by ben', 'resume']);
     // The same words from someone else, or other words from Ben, still stop it.
     barge.speechStarted('ben');
+    barge.speechEnded('ben');
     barge.interim('ben', 'wait');
     assert.deepEqual(events, ['pause by ben', 'resume', 'pause by ben', 'stop by ben']);
   });
@@ -88,11 +89,22 @@ describe('BargeIn', () => {
     assert.deepEqual(events, ['pause by ana', 'stop by ana']);
   });
 
-  it('interim words that are not a backchannel stop it at once', () => {
+  it('words streamed after the utterance ended that are not a backchannel stop it at once', () => {
     const { events, barge } = setup();
     barge.speechStarted('ana');
+    barge.speechEnded('ana');
     barge.interim('ana', 'but');
     assert.deepEqual(events, ['pause by ana', 'stop by ana']);
+  });
+
+  it('a guess at other words while the person still speaks keeps it paused; the final decides', () => {
+    const { events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.interim('ana', 'tell me');
+    assert.deepEqual(events, ['pause by ana'], 'no stop on a guess');
+    barge.speechEnded('ana');
+    assert.equal(barge.final('ana', 'yeah'), 'backchannel');
+    assert.deepEqual(events, ['pause by ana', 'resume']);
   });
 
   it('a cough (no words) resumes the reply', () => {
@@ -195,14 +207,29 @@ describe('BargeIn with words while the person speaks (a streaming STT)', () => {
     assert.deepEqual(events, ['pause by ana', 'resume']);
   });
 
-  it('"yeah... wait": the reply resumed on "yeah" stops on the words that follow', () => {
+  it('"yeah... wait": the reply resumed on "yeah" pauses again, and its final stops it', () => {
     const { clock, events, barge } = setup();
     barge.speechStarted('ana');
     clock.advance(250);
     barge.interim('ana', 'yeah');
     clock.advance(300);
     barge.interim('ana', 'yeah wait');
-    assert.deepEqual(events, ['pause by ana', 'resume', 'stop by ana']);
+    assert.deepEqual(events, ['pause by ana', 'resume', 'pause by ana']);
+    assert.equal(barge.holding, true);
+    barge.speechEnded('ana');
+    assert.equal(barge.final('ana', 'yeah wait'), 'interruption');
+    assert.deepEqual(events, ['pause by ana', 'resume', 'pause by ana', 'stop by ana']);
+  });
+
+  it('"yeah... " guessed wrong: paused again, then released by its final', () => {
+    const { events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.interim('ana', 'yeah');
+    barge.interim('ana', 'yeah what');
+    barge.speechEnded('ana');
+    assert.equal(barge.final('ana', 'yeah yeah'), 'backchannel');
+    assert.deepEqual(events, ['pause by ana', 'resume', 'pause by ana', 'resume']);
+    assert.equal(barge.final('ana', 'later words'), undefined, 'nothing left to judge');
   });
 
   it('a reply resumed on "yeah" stops if the speech goes on too long for a backchannel', () => {

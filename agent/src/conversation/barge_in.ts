@@ -118,21 +118,36 @@ export class BargeIn {
   }
 
   /**
-   * Words of an utterance still in progress: a real interruption is stopped on them, and a
-   * backchannel releases the reply without waiting for the utterance to end.
+   * Words of an utterance not yet final. While the person still speaks they are a guess about
+   * the first few hundred ms of audio: a backchannel releases the reply at once, other words
+   * only keep (or put) it paused, and the final decides. Once the utterance has ended (words
+   * streamed after the commit), other words stop it.
    */
   interim(who: string, text: string): void {
     const pauser = this.#pausers.get(who);
-    if (!pauser && !this.#releasedEarly.has(who)) return;
+    if (!pauser) {
+      if (this.#releasedEarly.has(who) && this.#classify(who, text) === 'interruption')
+        this.#pauseAgain(who);
+      return;
+    }
     const verdict = this.#classify(who, text);
-    if (verdict === 'interruption') {
-      this.#stop(who, pauser ? 'interim words' : 'interim words after a backchannel');
-    } else if (pauser && verdict === 'backchannel' && pauser.speaking) {
+    if (!pauser.speaking) {
+      if (verdict === 'interruption') this.#stop(who, 'interim words');
+    } else if (verdict === 'backchannel') {
       // Its final (and any of their later utterances' since the pause) is judged when it comes.
       this.#unjudged.set(who, (this.#unjudged.get(who) ?? 0) + pauser.open);
       this.#releasedEarly.add(who);
       this.#release(who, verdict, 'interim words');
     }
+  }
+
+  /** "yeah... wait": the utterance that released the reply early holds it paused again. */
+  #pauseAgain(who: string): void {
+    this.#releasedEarly.delete(who);
+    if (this.#pausers.size === 0 && !this.#floor.pause(who)) return;
+    const open = this.#unjudged.get(who) ?? 0;
+    this.#unjudged.delete(who);
+    this.#pausers.set(who, { speaking: true, open: Math.max(1, open), timer: undefined });
   }
 
   /** `who` stopped speaking: their words decide; without words in time, the reply plays on. */
