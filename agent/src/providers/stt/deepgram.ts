@@ -1,44 +1,30 @@
-import type WebSocket from 'ws';
 import { PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
-import type { Logger } from '../../log.js';
 import { providerMetrics } from '../../metrics/providers.js';
-import { closeError, LinkedAbort, retry, timeoutError, toProviderError } from '../base.js';
-import type { RetryPolicy } from '../base.js';
+import { LinkedAbort } from '../base.js';
 import { concat, pcmToBytes } from '../pcm.js';
-import type { ProviderError, Stt, SttStream, SttStreamOptions } from '../types.js';
-import { closeSocket, openWebSocket } from '../ws.js';
+import type { SttStream, SttStreamOptions } from '../types.js';
+import { SocketStt, SttSocket, type SocketSttOptions } from './socket.js';
 
 /** Deepgram takes linear16 at any rate: the pipeline's, so nothing is resampled. */
 const SAMPLE_RATE = PIPELINE_SAMPLE_RATE;
-/** A connection that lived this long before dropping counts as having worked. */
-const HEALTHY_CONNECTION_MS = 10_000;
 /**
  * Results are matched to utterances by stream time; Deepgram's times are rounded, so an
  * utterance counts as covered this close to its end (s).
  */
 const TIME_SLACK_S = 0.02;
 
-export interface DeepgramSttOptions {
+/** Label default 'deepgram'. */
+export interface DeepgramSttOptions extends SocketSttOptions {
   /** `wss://api.deepgram.com` (or a self-hosted Deepgram); `/v1/listen` is appended. */
   baseURL: string;
   apiKey: string;
   /** e.g. `nova-3`. */
   model: string;
   language?: string | undefined;
-  /** Metrics/log label. Default 'deepgram'. */
-  label?: string | undefined;
   /** Audio per binary frame sent. Default 20. */
   frameMs?: number | undefined;
   /** Deepgram closes a socket after 10 s without audio: a KeepAlive goes out after this long. Default 4000. */
   keepAliveMs?: number | undefined;
-  /** Audio kept per utterance (buffered while reconnecting, resent after a drop). Default 15000. */
-  maxBufferedMs?: number | undefined;
-  /** Connect -> socket open, per attempt. Default 5000. */
-  connectTimeoutMs?: number | undefined;
-  /** With a transcript outstanding, the longest silence from the server. Default 5000. */
-  stallTimeoutMs?: number | undefined;
-  retry?: RetryPolicy | undefined;
-  log?: Logger | undefined;
 }
 
 /**
@@ -47,28 +33,13 @@ export interface DeepgramSttOptions {
  * before the utterance ends. Deepgram's own endpointing is off: the agent's VAD commits each
  * utterance, and a commit is a `Finalize`.
  */
-export class DeepgramStt implements Stt {
-  readonly label: string;
-  readonly #opts: DeepgramSttOptions;
-  readonly #closing = new AbortController();
-  readonly #streams = new Set<DeepgramStream>();
-
-  constructor(opts: DeepgramSttOptions) {
-    this.#opts = opts;
-    this.label = opts.label ?? 'deepgram';
-  }
-
-  stream(opts: SttStreamOptions): SttStream {
-    const stream = new DeepgramStream(this.label, this.#opts, opts, this.#closing.signal, () =>
-      this.#streams.delete(stream),
+export class DeepgramStt extends SocketStt {
+  constructor(cfg: DeepgramSttOptions) {
+    const label = cfg.label ?? 'deepgram';
+    super(
+      label,
+      (opts, closing, onClosed) => new DeepgramStream(label, cfg, opts, closing, onClosed),
     );
-    this.#streams.add(stream);
-    return stream;
-  }
-
-  async close(): Promise<void> {
-    this.#closing.abort(new DOMException('provider closed', 'AbortError'));
-    await Promise.all([...this.#streams].map((s) => s.close()));
   }
 }
 
@@ -146,11 +117,7 @@ class DeepgramStream implements SttStream {
   readonly #onClosed: () => void;
   readonly #frameSamples: number;
   readonly #maxSamples: number;
-  #ws: WebSocket | undefined;
-  #connectedAt = 0;
-  #connecting: Promise<void> | undefined;
-  #dropCause: ProviderError | undefined;
-  #dropsWithoutProgress = 0;
+  readonly #socket: SttSocket;
   /** Samples sent on the current socket: Deepgram's stream clock. */
   #sentSamples = 0;
   /** Not yet sent (less than a frame). */
@@ -162,10 +129,7 @@ class DeepgramStream implements SttStream {
   /** Committed utterances in commit order, until their finals are emitted. */
   readonly #inflight: Utterance[] = [];
   #lastSentAt = 0;
-  #lastActivityAt = 0;
-  #keepAlive: NodeJS.Timeout | undefined;
-  #watchdog: NodeJS.Timeout | undefined;
-  #failed = false;
+  readonly #keepAlive: NodeJS.Timeout;
   #closed = false;
 
   constructor(
@@ -182,24 +146,36 @@ class DeepgramStream implements SttStream {
     this.#frameSamples = Math.max(1, Math.round(((cfg.frameMs ?? 20) * SAMPLE_RATE) / 1000));
     this.#maxSamples = Math.round(((cfg.maxBufferedMs ?? 15_000) * SAMPLE_RATE) / 1000);
     this.#life = new LinkedAbort(opts.signal, closing);
-    if (this.#life.signal.aborted) {
-      void this.close();
-      return;
-    }
-    this.#life.signal.addEventListener('abort', () => void this.close(), { once: true });
-    this.#connect();
+    const language = opts.language ?? cfg.language;
+    this.#socket = new SttSocket(
+      provider,
+      cfg,
+      this.#life.signal,
+      () => ({
+        url: listenUrl(cfg, language),
+        headers: { Authorization: `Token ${cfg.apiKey}` },
+      }),
+      {
+        onOpen: () => this.#onOpen(),
+        onMessage: (message) => this.#onServerMessage(message),
+        onFailed: (error) => {
+          this.#inflight.length = 0;
+          this.#current = newUtterance();
+          clearInterval(this.#keepAlive);
+          this.#opts.onError(error);
+        },
+        owed: () => this.#inflight.some((u) => u.final === undefined),
+      },
+    );
+    const keepAliveMs = cfg.keepAliveMs ?? 4_000;
+    this.#keepAlive = setInterval(() => this.#sendKeepAlive(keepAliveMs), keepAliveMs / 2);
+    this.#keepAlive.unref();
+    if (this.#life.signal.aborted) void this.close();
+    else this.#life.signal.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   get #dead(): boolean {
-    return this.#closed || this.#failed || this.#life.signal.aborted;
-  }
-
-  get #keepAliveMs(): number {
-    return this.#cfg.keepAliveMs ?? 4_000;
-  }
-
-  get #label() {
-    return { provider: this.#provider, kind: 'stt' as const };
+    return this.#closed || this.#socket.failed || this.#life.signal.aborted;
   }
 
   pushAudio(samples: Int16Array): void {
@@ -210,7 +186,7 @@ class DeepgramStream implements SttStream {
     u.samples += copy.length;
     this.#bound(u);
     // While disconnected the utterances keep the audio; the next socket is sent it from there.
-    if (!this.#ws) return;
+    if (!this.#socket.ws) return;
     this.#unsent.push(copy);
     this.#unsentSamples += copy.length;
     if (this.#unsentSamples >= this.#frameSamples) this.#flush();
@@ -244,71 +220,23 @@ class DeepgramStream implements SttStream {
       this.#emitReady();
       return;
     }
-    if (this.#ws) this.#finalize(u);
+    if (this.#socket.ws) this.#finalize(u);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#life.abort(new DOMException('stream closed', 'AbortError'));
-    this.#stopTimers();
+    clearInterval(this.#keepAlive);
     this.#onClosed();
-    const ws = this.#ws;
-    this.#ws = undefined;
-    if (ws) {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'CloseStream' }));
-      await closeSocket(ws);
-    }
-    await this.#connecting;
+    await this.#socket.close(JSON.stringify({ type: 'CloseStream' }));
   }
 
-  // ---- connection -----------------------------------------------------------------------------
-
-  #connect(): void {
-    const label = this.#label;
-    const signal = this.#life.signal;
-    const url = listenUrl(this.#cfg, this.#opts.language ?? this.#cfg.language);
-    this.#connecting = retry(
-      () =>
-        openWebSocket(url, {
-          label,
-          signal,
-          timeoutMs: this.#cfg.connectTimeoutMs ?? 5_000,
-          headers: { Authorization: `Token ${this.#cfg.apiKey}` },
-        }),
-      { ...label, signal, log: this.#cfg.log, ...this.#cfg.retry },
-    ).then(
-      (ws) => {
-        if (this.#dead) ws.terminate();
-        else this.#attach(ws);
-      },
-      (err: unknown) => {
-        if (!this.#dead) this.#fail(toProviderError(err, label));
-      },
-    );
-  }
-
-  #attach(ws: WebSocket): void {
-    this.#ws = ws;
-    this.#connectedAt = performance.now();
-    this.#lastSentAt = this.#connectedAt;
-    this.#dropCause = undefined;
+  /** A new socket has heard nothing: resend what is still unanswered, in order. */
+  #onOpen(): void {
     this.#sentSamples = 0;
     this.#answeredUntilS = 0;
-    ws.on('message', (data, isBinary) => {
-      if (ws === this.#ws && !isBinary) this.#onServerMessage(data.toString());
-    });
-    ws.on('error', (err) => {
-      if (ws === this.#ws) this.#dropCause ??= toProviderError(err, this.#label);
-    });
-    ws.on('close', (code, reason) => {
-      if (ws === this.#ws) this.#onDropped(code, reason.toString());
-    });
-    this.#keepAlive = setInterval(() => this.#sendKeepAlive(), this.#keepAliveMs / 2);
-    this.#keepAlive.unref();
-    this.#cfg.log?.debug({ provider: this.#provider }, 'stt connected');
-
-    // A new socket has heard nothing: resend what is still unanswered, in order.
+    this.#lastSentAt = performance.now();
     this.#unsent = [];
     this.#unsentSamples = 0;
     for (const u of this.#inflight) {
@@ -325,46 +253,11 @@ class DeepgramStream implements SttStream {
     this.#flush();
   }
 
-  #onDropped(code: number, reason: string): void {
-    this.#ws = undefined;
-    this.#stopTimers();
-    if (this.#dead) return;
-    const error = this.#dropCause ?? closeError(this.#label, code, reason);
-    providerMetrics.error(this.#provider, 'stt', error.retryable);
-    const livedMs = performance.now() - this.#connectedAt;
-    if (livedMs >= HEALTHY_CONNECTION_MS) this.#dropsWithoutProgress = 0;
-    this.#dropsWithoutProgress++;
-    const attempts = this.#cfg.retry?.attempts ?? 3;
-    this.#cfg.log?.warn(
-      { provider: this.#provider, code, err: error.message, livedMs },
-      'stt socket dropped',
-    );
-    if (!error.retryable || this.#dropsWithoutProgress >= attempts) {
-      this.#fail(error);
-      return;
-    }
-    providerMetrics.retry(this.#provider, 'stt');
-    this.#connect();
-  }
-
-  #fail(error: ProviderError): void {
-    if (this.#dead) return;
-    this.#failed = true;
-    this.#stopTimers();
-    const ws = this.#ws;
-    this.#ws = undefined;
-    ws?.terminate();
-    this.#inflight.length = 0;
-    this.#current = newUtterance();
-    this.#cfg.log?.error({ provider: this.#provider, err: error.message }, 'stt stream failed');
-    this.#opts.onError(error);
-  }
-
   // ---- sending --------------------------------------------------------------------------------
 
   /** Sends all unsent audio as one binary frame. */
   #flush(): void {
-    const ws = this.#ws;
+    const ws = this.#socket.ws;
     if (!ws || ws.readyState !== ws.OPEN || this.#unsentSamples === 0) return;
     ws.send(pcmToBytes(concat(this.#unsent)));
     this.#sentSamples += this.#unsentSamples;
@@ -376,7 +269,7 @@ class DeepgramStream implements SttStream {
   /** Ends `u` at the audio sent so far and asks for its final words. */
   #finalize(u: Utterance): void {
     this.#flush();
-    const ws = this.#ws;
+    const ws = this.#socket.ws;
     if (!ws || ws.readyState !== ws.OPEN) return;
     u.endS = this.#sentSamples / SAMPLE_RATE;
     if (u.coveredS >= u.endS - TIME_SLACK_S) {
@@ -386,14 +279,13 @@ class DeepgramStream implements SttStream {
     }
     ws.send(JSON.stringify({ type: 'Finalize' }));
     this.#lastSentAt = performance.now();
-    this.#lastActivityAt = this.#lastSentAt;
-    this.#armWatchdog();
+    this.#socket.expectAnswer();
   }
 
-  #sendKeepAlive(): void {
-    const ws = this.#ws;
+  #sendKeepAlive(keepAliveMs: number): void {
+    const ws = this.#socket.ws;
     if (!ws || ws.readyState !== ws.OPEN) return;
-    if (performance.now() - this.#lastSentAt < this.#keepAliveMs) return;
+    if (performance.now() - this.#lastSentAt < keepAliveMs) return;
     ws.send(JSON.stringify({ type: 'KeepAlive' }));
     this.#lastSentAt = performance.now();
   }
@@ -404,7 +296,7 @@ class DeepgramStream implements SttStream {
       const dropped = u.chunks.shift();
       if (!dropped) break;
       u.samples -= dropped.length;
-      if (!this.#ws && !u.dropWarned) {
+      if (!this.#socket.ws && !u.dropWarned) {
         u.dropWarned = true;
         this.#cfg.log?.warn({ provider: this.#provider }, 'stt audio dropped while disconnected');
       }
@@ -413,17 +305,9 @@ class DeepgramStream implements SttStream {
 
   // ---- receiving ------------------------------------------------------------------------------
 
-  #onServerMessage(text: string): void {
-    this.#lastActivityAt = performance.now();
-    let msg: ResultsMessage;
-    try {
-      msg = JSON.parse(text) as ResultsMessage;
-    } catch {
-      this.#cfg.log?.warn({ provider: this.#provider }, 'stt server message not JSON');
-      return;
-    }
-    if (msg.type === 'Results') this.#onResults(msg);
-    this.#armWatchdog();
+  #onServerMessage(message: unknown): void {
+    const msg = message as ResultsMessage | null;
+    if (msg?.type === 'Results') this.#onResults(msg);
   }
 
   #onResults(msg: ResultsMessage): void {
@@ -455,7 +339,7 @@ class DeepgramStream implements SttStream {
   #settle(u: Utterance): void {
     u.final = u.parts.join(' ');
     if (u.endS !== undefined) this.#answeredUntilS = Math.max(this.#answeredUntilS, u.endS);
-    this.#dropsWithoutProgress = 0;
+    this.#socket.progress();
     this.#emitReady();
   }
 
@@ -479,35 +363,6 @@ class DeepgramStream implements SttStream {
       this.#opts.onEvent({ type: 'final', text: head.final, at, latencyMs });
       if (this.#dead) return;
     }
-    this.#armWatchdog();
-  }
-
-  // ---- timers ---------------------------------------------------------------------------------
-
-  /** With a final outstanding, a server silent for stallTimeoutMs is dropped (and reconnected). */
-  #armWatchdog(): void {
-    if (this.#watchdog) clearTimeout(this.#watchdog);
-    this.#watchdog = undefined;
-    if (!this.#ws || !this.#inflight.some((u) => u.final === undefined)) return;
-    const stallMs = this.#cfg.stallTimeoutMs ?? 5_000;
-    const left = this.#lastActivityAt + stallMs - performance.now();
-    this.#watchdog = setTimeout(
-      () => {
-        this.#watchdog = undefined;
-        const ws = this.#ws;
-        if (!ws) return;
-        if (performance.now() - this.#lastActivityAt < stallMs) return this.#armWatchdog();
-        this.#dropCause = timeoutError(this.#label, 'no transcript', stallMs);
-        ws.terminate();
-      },
-      Math.max(0, left),
-    );
-  }
-
-  #stopTimers(): void {
-    if (this.#watchdog) clearTimeout(this.#watchdog);
-    if (this.#keepAlive) clearInterval(this.#keepAlive);
-    this.#watchdog = undefined;
-    this.#keepAlive = undefined;
+    this.#socket.armWatchdog();
   }
 }

@@ -1,13 +1,10 @@
-import type WebSocket from 'ws';
 import { PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
-import type { Logger } from '../../log.js';
 import { providerMetrics } from '../../metrics/providers.js';
-import { closeError, LinkedAbort, retry, timeoutError, toProviderError } from '../base.js';
-import type { RetryPolicy } from '../base.js';
+import { LinkedAbort } from '../base.js';
 import { concat, pcmToBytes } from '../pcm.js';
 import { ProviderError } from '../types.js';
-import type { Stt, SttStream, SttStreamOptions } from '../types.js';
-import { closeSocket, openWebSocket } from '../ws.js';
+import type { SttStream, SttStreamOptions } from '../types.js';
+import { SocketStt, SttSocket, type SocketSttOptions } from './socket.js';
 
 /** The realtime API takes 16-bit mono PCM at 24 kHz, our pipeline rate. */
 const INPUT_SAMPLE_RATE = 24_000;
@@ -15,30 +12,19 @@ const INPUT_SAMPLE_RATE = 24_000;
 const MIN_COMMIT_SAMPLES = INPUT_SAMPLE_RATE / 10;
 /** Audio resent after a reconnect goes in appends of at most this much. */
 const RESEND_APPEND_SAMPLES = INPUT_SAMPLE_RATE;
-/** A connection that lived this long before dropping counts as having worked. */
-const HEALTHY_CONNECTION_MS = 10_000;
 
 if (PIPELINE_SAMPLE_RATE !== INPUT_SAMPLE_RATE) {
   throw new Error('openai realtime STT expects the pipeline rate to be 24 kHz');
 }
 
-export interface OpenAiRealtimeSttOptions {
+/** Label default 'openai-realtime'. */
+export interface OpenAiRealtimeSttOptions extends SocketSttOptions {
   baseURL: string;
   apiKey: string;
   model: string;
   language?: string | undefined;
-  /** Metrics/log label. Default 'openai-realtime'. */
-  label?: string | undefined;
   /** Audio per `input_audio_buffer.append`. Default 50. */
   appendMs?: number | undefined;
-  /** Audio kept per utterance (buffered while reconnecting, resent after a drop). Default 15000. */
-  maxBufferedMs?: number | undefined;
-  /** Connect -> socket open, per attempt. Default 5000. */
-  connectTimeoutMs?: number | undefined;
-  /** With a transcript outstanding, the longest silence from the server. Default 5000. */
-  stallTimeoutMs?: number | undefined;
-  retry?: RetryPolicy | undefined;
-  log?: Logger | undefined;
 }
 
 /**
@@ -46,28 +32,13 @@ export interface OpenAiRealtimeSttOptions {
  * the GA protocol: `session.update` with `session.type: 'transcription'`. Turn detection is off:
  * the agent's VAD commits each utterance.
  */
-export class OpenAiRealtimeStt implements Stt {
-  readonly label: string;
-  readonly #opts: OpenAiRealtimeSttOptions;
-  readonly #closing = new AbortController();
-  readonly #streams = new Set<RealtimeSttStream>();
-
-  constructor(opts: OpenAiRealtimeSttOptions) {
-    this.#opts = opts;
-    this.label = opts.label ?? 'openai-realtime';
-  }
-
-  stream(opts: SttStreamOptions): SttStream {
-    const stream = new RealtimeSttStream(this.label, this.#opts, opts, this.#closing.signal, () =>
-      this.#streams.delete(stream),
+export class OpenAiRealtimeStt extends SocketStt {
+  constructor(cfg: OpenAiRealtimeSttOptions) {
+    const label = cfg.label ?? 'openai-realtime';
+    super(
+      label,
+      (opts, closing, onClosed) => new RealtimeSttStream(label, cfg, opts, closing, onClosed),
     );
-    this.#streams.add(stream);
-    return stream;
-  }
-
-  async close(): Promise<void> {
-    this.#closing.abort(new DOMException('provider closed', 'AbortError'));
-    await Promise.all([...this.#streams].map((s) => s.close()));
   }
 }
 
@@ -125,12 +96,7 @@ class RealtimeSttStream implements SttStream {
   readonly #onClosed: () => void;
   readonly #appendSamples: number;
   readonly #maxSamples: number;
-  #ws: WebSocket | undefined;
-  #connectedAt = 0;
-  #connecting: Promise<void> | undefined;
-  /** Why the current socket is being torn down by us (a stall), if it is. */
-  #dropCause: ProviderError | undefined;
-  #dropsWithoutProgress = 0;
+  readonly #socket: SttSocket;
   #current = newUtterance();
   /** Committed utterances in commit order, until their finals are emitted. */
   readonly #inflight: Utterance[] = [];
@@ -139,9 +105,6 @@ class RealtimeSttStream implements SttStream {
   readonly #byItem = new Map<string, Utterance>();
   readonly #pending = new Map<string, Pending>();
   #eventSeq = 0;
-  #lastActivityAt = 0;
-  #watchdog: NodeJS.Timeout | undefined;
-  #failed = false;
   #closed = false;
 
   constructor(
@@ -161,16 +124,31 @@ class RealtimeSttStream implements SttStream {
     );
     this.#maxSamples = Math.round(((cfg.maxBufferedMs ?? 15_000) * INPUT_SAMPLE_RATE) / 1000);
     this.#life = new LinkedAbort(opts.signal, closing);
-    if (this.#life.signal.aborted) {
-      void this.close();
-      return;
-    }
-    this.#life.signal.addEventListener('abort', () => void this.close(), { once: true });
-    this.#connect();
+    const url = new URL(cfg.baseURL.replace(/\/+$/, '') + '/realtime');
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('intent', 'transcription');
+    this.#socket = new SttSocket(
+      provider,
+      cfg,
+      this.#life.signal,
+      () => ({ url: url.href, headers: { Authorization: `Bearer ${cfg.apiKey}` } }),
+      {
+        onOpen: () => this.#onOpen(),
+        onMessage: (message) => this.#onServerEvent(message),
+        onFailed: (error) => {
+          this.#inflight.length = 0;
+          this.#current = newUtterance();
+          this.#opts.onError(error);
+        },
+        owed: () => this.#inflight.some((u) => u.final === undefined),
+      },
+    );
+    if (this.#life.signal.aborted) void this.close();
+    else this.#life.signal.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   get #dead(): boolean {
-    return this.#closed || this.#failed || this.#life.signal.aborted;
+    return this.#closed || this.#socket.failed || this.#life.signal.aborted;
   }
 
   pushAudio(samples: Int16Array): void {
@@ -182,7 +160,7 @@ class RealtimeSttStream implements SttStream {
     u.unsent.push(copy);
     u.unsentSamples += copy.length;
     this.#bound(u);
-    if (this.#ws && u.unsentSamples >= this.#appendSamples) this.#flush(u);
+    if (this.#socket.ws && u.unsentSamples >= this.#appendSamples) this.#flush(u);
   }
 
   commit(): void {
@@ -198,7 +176,7 @@ class RealtimeSttStream implements SttStream {
       this.#emitReady();
       return;
     }
-    if (this.#ws) this.#sendCommit(u);
+    if (this.#socket.ws) this.#sendCommit(u);
   }
 
   clear(): void {
@@ -211,60 +189,17 @@ class RealtimeSttStream implements SttStream {
     if (this.#closed) return;
     this.#closed = true;
     this.#life.abort(new DOMException('stream closed', 'AbortError'));
-    this.#stopWatchdog();
     this.#onClosed();
-    const ws = this.#ws;
-    this.#ws = undefined;
-    if (ws) await closeSocket(ws);
-    await this.#connecting;
+    await this.#socket.close();
   }
 
   // ---- connection -----------------------------------------------------------------------------
 
-  #connect(): void {
-    const label = { provider: this.#provider, kind: 'stt' as const };
-    const url = new URL(this.#cfg.baseURL.replace(/\/+$/, '') + '/realtime');
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.searchParams.set('intent', 'transcription');
-    const signal = this.#life.signal;
-    this.#connecting = retry(
-      () =>
-        openWebSocket(url.href, {
-          label,
-          signal,
-          timeoutMs: this.#cfg.connectTimeoutMs ?? 5_000,
-          headers: { Authorization: `Bearer ${this.#cfg.apiKey}` },
-        }),
-      { ...label, signal, log: this.#cfg.log, ...this.#cfg.retry },
-    ).then(
-      (ws) => {
-        if (this.#dead) ws.terminate();
-        else this.#attach(ws);
-      },
-      (err: unknown) => {
-        if (!this.#dead) this.#fail(toProviderError(err, label));
-      },
-    );
-  }
-
-  #attach(ws: WebSocket): void {
-    this.#ws = ws;
-    this.#connectedAt = performance.now();
-    this.#dropCause = undefined;
+  /** A new socket: its session, and what is still unanswered, resent in order. */
+  #onOpen(): void {
     this.#awaitingItem = [];
     this.#byItem.clear();
     this.#pending.clear();
-    ws.on('message', (data) => {
-      if (ws === this.#ws) this.#onServerEvent(data.toString());
-    });
-    ws.on('error', (err) => {
-      if (ws === this.#ws) this.#dropCause ??= toProviderError(err, this.#label);
-    });
-    ws.on('close', (code, reason) => {
-      if (ws === this.#ws) this.#onDropped(code, reason.toString());
-    });
-    this.#cfg.log?.debug({ provider: this.#provider }, 'stt connected');
-
     const language = this.#opts.language ?? this.#cfg.language;
     this.#send(
       {
@@ -299,55 +234,10 @@ class RealtimeSttStream implements SttStream {
     if (current.samples > 0) this.#flush(current, RESEND_APPEND_SAMPLES);
   }
 
-  #onDropped(code: number, reason: string): void {
-    this.#ws = undefined;
-    this.#stopWatchdog();
-    if (this.#dead) return;
-    const error = this.#dropCause ?? closeError(this.#label, code, reason);
-    providerMetrics.error(this.#provider, 'stt', error.retryable);
-    const livedMs = performance.now() - this.#connectedAt;
-    if (livedMs >= HEALTHY_CONNECTION_MS) this.#dropsWithoutProgress = 0;
-    this.#dropsWithoutProgress++;
-    const attempts = this.#cfg.retry?.attempts ?? 3;
-    this.#cfg.log?.warn(
-      {
-        provider: this.#provider,
-        code,
-        err: error.message,
-        livedMs,
-        drops: this.#dropsWithoutProgress,
-      },
-      'stt socket dropped',
-    );
-    if (!error.retryable || this.#dropsWithoutProgress >= attempts) {
-      this.#fail(error);
-      return;
-    }
-    providerMetrics.retry(this.#provider, 'stt');
-    this.#connect();
-  }
-
-  #fail(error: ProviderError): void {
-    if (this.#dead) return;
-    this.#failed = true;
-    this.#stopWatchdog();
-    const ws = this.#ws;
-    this.#ws = undefined;
-    ws?.terminate();
-    this.#inflight.length = 0;
-    this.#current = newUtterance();
-    this.#cfg.log?.error({ provider: this.#provider, err: error.message }, 'stt stream failed');
-    this.#opts.onError(error);
-  }
-
-  get #label() {
-    return { provider: this.#provider, kind: 'stt' as const };
-  }
-
   // ---- sending --------------------------------------------------------------------------------
 
   #send(event: Record<string, unknown>, pending?: Pending): void {
-    const ws = this.#ws;
+    const ws = this.#socket.ws;
     if (!ws || ws.readyState !== ws.OPEN) return;
     const eventId = `evt_agent_${++this.#eventSeq}`;
     if (pending) this.#pending.set(eventId, pending);
@@ -356,7 +246,7 @@ class RealtimeSttStream implements SttStream {
 
   /** Appends the utterance's unsent audio, in appends of at most `maxSamples`. */
   #flush(u: Utterance, maxSamples = Number.POSITIVE_INFINITY): void {
-    if (!this.#ws || u.unsentSamples === 0) return;
+    if (!this.#socket.ws || u.unsentSamples === 0) return;
     const all = concat(u.unsent);
     u.unsent = [];
     u.unsentSamples = 0;
@@ -371,8 +261,7 @@ class RealtimeSttStream implements SttStream {
     this.#flush(u);
     this.#send({ type: 'input_audio_buffer.commit' }, { kind: 'commit', utterance: u });
     this.#awaitingItem.push(u);
-    this.#lastActivityAt = performance.now();
-    this.#armWatchdog();
+    this.#socket.expectAnswer();
   }
 
   /** Keeps an utterance's retained audio within maxBufferedMs, dropping the oldest. */
@@ -394,15 +283,9 @@ class RealtimeSttStream implements SttStream {
 
   // ---- receiving ------------------------------------------------------------------------------
 
-  #onServerEvent(text: string): void {
-    this.#lastActivityAt = performance.now();
-    let event: ServerEvent;
-    try {
-      event = JSON.parse(text) as ServerEvent;
-    } catch {
-      this.#cfg.log?.warn({ provider: this.#provider }, 'stt server event not JSON');
-      return;
-    }
+  #onServerEvent(message: unknown): void {
+    if (typeof message !== 'object' || message === null) return;
+    const event = message as ServerEvent;
     const itemId = typeof event.item_id === 'string' ? event.item_id : undefined;
     const u = itemId === undefined ? undefined : this.#byItem.get(itemId);
     switch (event.type) {
@@ -423,7 +306,7 @@ class RealtimeSttStream implements SttStream {
       case 'conversation.item.input_audio_transcription.completed':
         if (u && u.final === undefined) {
           u.final = typeof event.transcript === 'string' ? event.transcript : u.text;
-          this.#dropsWithoutProgress = 0;
+          this.#socket.progress();
           this.#emitReady();
         }
         break;
@@ -443,7 +326,6 @@ class RealtimeSttStream implements SttStream {
       default:
         break;
     }
-    this.#armWatchdog();
   }
 
   #onServerError(error: ServerEvent['error']): void {
@@ -452,13 +334,13 @@ class RealtimeSttStream implements SttStream {
     const eventId = typeof error?.event_id === 'string' ? error.event_id : undefined;
     const about = eventId === undefined ? undefined : this.#pending.get(eventId);
     const failure = new ProviderError({
-      ...this.#label,
+      ...this.#socket.label,
       message: `server error${code ? ` (${code})` : ''}: ${message}`,
       retryable: false,
     });
     providerMetrics.error(this.#provider, 'stt', false);
     if (about?.kind === 'session') {
-      this.#fail(failure);
+      this.#socket.fail(failure);
       return;
     }
     this.#cfg.log?.warn(
@@ -499,30 +381,5 @@ class RealtimeSttStream implements SttStream {
       if (this.#dead) return;
     }
     this.#emitInterim();
-  }
-
-  // ---- stall watchdog -------------------------------------------------------------------------
-
-  #armWatchdog(): void {
-    this.#stopWatchdog();
-    if (!this.#ws || !this.#inflight.some((u) => u.final === undefined)) return;
-    const stallMs = this.#cfg.stallTimeoutMs ?? 5_000;
-    const left = this.#lastActivityAt + stallMs - performance.now();
-    this.#watchdog = setTimeout(
-      () => {
-        this.#watchdog = undefined;
-        const ws = this.#ws;
-        if (!ws) return;
-        if (performance.now() - this.#lastActivityAt < stallMs) return this.#armWatchdog();
-        this.#dropCause = timeoutError(this.#label, 'no transcript', stallMs);
-        ws.terminate();
-      },
-      Math.max(0, left),
-    );
-  }
-
-  #stopWatchdog(): void {
-    if (this.#watchdog) clearTimeout(this.#watchdog);
-    this.#watchdog = undefined;
   }
 }

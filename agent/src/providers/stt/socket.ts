@@ -1,0 +1,265 @@
+/**
+ * What the WebSocket STT providers share: the Stt that keeps their streams, and the connection
+ * half of one stream — opening the socket with retries, reopening it after a drop (the stream
+ * resends what is unanswered), giving up after `retry.attempts` drops without progress, and a
+ * stall watchdog while an answer is owed.
+ */
+import type WebSocket from 'ws';
+import type { Logger } from '../../log.js';
+import { providerMetrics } from '../../metrics/providers.js';
+import { closeError, retry, timeoutError, toProviderError } from '../base.js';
+import type { RetryPolicy } from '../base.js';
+import type { ProviderError, Stt, SttStream, SttStreamOptions } from '../types.js';
+import { closeSocket, openWebSocket } from '../ws.js';
+
+/** A connection that lived this long before dropping counts as having worked. */
+const HEALTHY_CONNECTION_MS = 10_000;
+
+/** The settings every WebSocket STT takes. */
+export interface SocketSttOptions {
+  /** Metrics/log label. */
+  label?: string | undefined;
+  /** Audio kept per utterance (buffered while reconnecting, resent after a drop). Default 15000. */
+  maxBufferedMs?: number | undefined;
+  /** Connect -> socket open, per attempt. Default 5000. */
+  connectTimeoutMs?: number | undefined;
+  /** With a transcript outstanding, the longest silence from the server. Default 5000. */
+  stallTimeoutMs?: number | undefined;
+  retry?: RetryPolicy | undefined;
+  log?: Logger | undefined;
+}
+
+/** A stream the Stt keeps until it closes. */
+export type OpenStream = (
+  opts: SttStreamOptions,
+  closing: AbortSignal,
+  onClosed: () => void,
+) => SttStream;
+
+/** The Stt of a streaming provider: opens its streams and closes them all with itself. */
+export class SocketStt implements Stt {
+  readonly label: string;
+  readonly #open: OpenStream;
+  readonly #closing = new AbortController();
+  readonly #streams = new Set<SttStream>();
+
+  constructor(label: string, open: OpenStream) {
+    this.label = label;
+    this.#open = open;
+  }
+
+  stream(opts: SttStreamOptions): SttStream {
+    const stream = this.#open(opts, this.#closing.signal, () => this.#streams.delete(stream));
+    this.#streams.add(stream);
+    return stream;
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort(new DOMException('provider closed', 'AbortError'));
+    await Promise.all([...this.#streams].map((s) => s.close()));
+  }
+}
+
+/** What a stream does with its socket. */
+export interface SocketHandlers {
+  /** The socket is open, the first time or again after a drop: set up, resend what is owed. */
+  onOpen(ws: WebSocket): void;
+  /** A server message, parsed (one that is not JSON is logged and dropped). */
+  onMessage(message: unknown): void;
+  /** The socket failed for good; the stream drops its state and reports `error`. */
+  onFailed(error: ProviderError): void;
+  /** Whether the server owes an answer (the stall watchdog runs only then). */
+  owed(): boolean;
+}
+
+/** One stream's connection: its socket, reopened after drops, until it fails or closes. */
+export class SttSocket {
+  readonly #provider: string;
+  readonly #cfg: SocketSttOptions;
+  readonly #signal: AbortSignal;
+  readonly #target: () => { url: string; headers: Record<string, string> };
+  readonly #handlers: SocketHandlers;
+  #ws: WebSocket | undefined;
+  #connectedAt = 0;
+  #connecting: Promise<void> | undefined;
+  /** Why the current socket is being torn down by us (a stall), if it is. */
+  #dropCause: ProviderError | undefined;
+  #dropsWithoutProgress = 0;
+  #lastActivityAt = 0;
+  #watchdog: NodeJS.Timeout | undefined;
+  #failed = false;
+  #closed = false;
+
+  /** Connects at once; `signal` is the stream's life. */
+  constructor(
+    provider: string,
+    cfg: SocketSttOptions,
+    signal: AbortSignal,
+    target: () => { url: string; headers: Record<string, string> },
+    handlers: SocketHandlers,
+  ) {
+    this.#provider = provider;
+    this.#cfg = cfg;
+    this.#signal = signal;
+    this.#target = target;
+    this.#handlers = handlers;
+    this.#connect();
+  }
+
+  /** The open socket (undefined while connecting or after the end). */
+  get ws(): WebSocket | undefined {
+    return this.#ws;
+  }
+
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  get label() {
+    return { provider: this.#provider, kind: 'stt' as const };
+  }
+
+  get #dead(): boolean {
+    return this.#closed || this.#failed || this.#signal.aborted;
+  }
+
+  /** An answer came: drops count from zero again. */
+  progress(): void {
+    this.#dropsWithoutProgress = 0;
+  }
+
+  /** Something that must be answered was sent: the stall watchdog counts from now. */
+  expectAnswer(): void {
+    this.#lastActivityAt = performance.now();
+    this.armWatchdog();
+  }
+
+  /** Ends the stream with `error` (a session the server refused, or retries used up). */
+  fail(error: ProviderError): void {
+    if (this.#dead) return;
+    this.#failed = true;
+    this.#stopWatchdog();
+    const ws = this.#ws;
+    this.#ws = undefined;
+    ws?.terminate();
+    this.#cfg.log?.error({ provider: this.#provider, err: error.message }, 'stt stream failed');
+    this.#handlers.onFailed(error);
+  }
+
+  /** Closes politely, after `lastWords` (a text frame) if given; waits for a connect under way. */
+  async close(lastWords?: string): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stopWatchdog();
+    const ws = this.#ws;
+    this.#ws = undefined;
+    if (ws) {
+      if (lastWords !== undefined && ws.readyState === ws.OPEN) ws.send(lastWords);
+      await closeSocket(ws);
+    }
+    await this.#connecting;
+  }
+
+  #connect(): void {
+    const label = this.label;
+    const signal = this.#signal;
+    const { url, headers } = this.#target();
+    this.#connecting = retry(
+      () =>
+        openWebSocket(url, {
+          label,
+          signal,
+          timeoutMs: this.#cfg.connectTimeoutMs ?? 5_000,
+          headers,
+        }),
+      { ...label, signal, log: this.#cfg.log, ...this.#cfg.retry },
+    ).then(
+      (ws) => {
+        if (this.#dead) ws.terminate();
+        else this.#attach(ws);
+      },
+      (err: unknown) => {
+        if (!this.#dead) this.fail(toProviderError(err, label));
+      },
+    );
+  }
+
+  #attach(ws: WebSocket): void {
+    this.#ws = ws;
+    this.#connectedAt = performance.now();
+    this.#dropCause = undefined;
+    ws.on('message', (data, isBinary) => {
+      if (ws !== this.#ws || isBinary) return;
+      this.#lastActivityAt = performance.now();
+      let message: unknown;
+      try {
+        message = JSON.parse(data.toString());
+      } catch {
+        this.#cfg.log?.warn({ provider: this.#provider }, 'stt server message not JSON');
+        return;
+      }
+      this.#handlers.onMessage(message);
+      this.armWatchdog();
+    });
+    ws.on('error', (err) => {
+      if (ws === this.#ws) this.#dropCause ??= toProviderError(err, this.label);
+    });
+    ws.on('close', (code, reason) => {
+      if (ws === this.#ws) this.#onDropped(code, reason.toString());
+    });
+    this.#cfg.log?.debug({ provider: this.#provider }, 'stt connected');
+    this.#handlers.onOpen(ws);
+  }
+
+  #onDropped(code: number, reason: string): void {
+    this.#ws = undefined;
+    this.#stopWatchdog();
+    if (this.#dead) return;
+    const error = this.#dropCause ?? closeError(this.label, code, reason);
+    providerMetrics.error(this.#provider, 'stt', error.retryable);
+    const livedMs = performance.now() - this.#connectedAt;
+    if (livedMs >= HEALTHY_CONNECTION_MS) this.#dropsWithoutProgress = 0;
+    this.#dropsWithoutProgress++;
+    const attempts = this.#cfg.retry?.attempts ?? 3;
+    this.#cfg.log?.warn(
+      {
+        provider: this.#provider,
+        code,
+        err: error.message,
+        livedMs,
+        drops: this.#dropsWithoutProgress,
+      },
+      'stt socket dropped',
+    );
+    if (!error.retryable || this.#dropsWithoutProgress >= attempts) {
+      this.fail(error);
+      return;
+    }
+    providerMetrics.retry(this.#provider, 'stt');
+    this.#connect();
+  }
+
+  /** With an answer owed, a server silent for stallTimeoutMs is dropped (and reconnected). */
+  armWatchdog(): void {
+    this.#stopWatchdog();
+    if (!this.#ws || !this.#handlers.owed()) return;
+    const stallMs = this.#cfg.stallTimeoutMs ?? 5_000;
+    const left = this.#lastActivityAt + stallMs - performance.now();
+    this.#watchdog = setTimeout(
+      () => {
+        this.#watchdog = undefined;
+        const ws = this.#ws;
+        if (!ws) return;
+        if (performance.now() - this.#lastActivityAt < stallMs) return this.armWatchdog();
+        this.#dropCause = timeoutError(this.label, 'no transcript', stallMs);
+        ws.terminate();
+      },
+      Math.max(0, left),
+    );
+  }
+
+  #stopWatchdog(): void {
+    if (this.#watchdog) clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+}
