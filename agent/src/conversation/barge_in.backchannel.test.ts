@@ -282,3 +282,56 @@ describe('BargeIn with words while the person speaks (a streaming STT)', () => {
     assert.equal(barge.holding, true);
   });
 });
+
+describe('BargeIn: finals of earlier utterances come first', () => {
+  it('"yeah" (resumed on it) then "wait, which day?": the reply stays paused until "wait" stops it', () => {
+    const { clock, events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.interim('ana', 'yeah');
+    clock.advance(200);
+    barge.speechEnded('ana');
+    barge.speechStarted('ana'); // the second utterance pauses the resumed reply
+    clock.advance(600);
+    barge.speechEnded('ana');
+    assert.equal(
+      barge.final('ana', 'yeah'),
+      'backchannel',
+      'the first final is the first utterance',
+    );
+    assert.deepEqual(events, ['pause by ana', 'resume', 'pause by ana'], 'still paused');
+    assert.equal(barge.final('ana', 'wait, which day?'), 'interruption');
+    assert.deepEqual(events, ['pause by ana', 'resume', 'pause by ana', 'stop by ana']);
+  });
+
+  it('no count is left over: a later answer is an ordinary turn', () => {
+    const { clock, barge } = setup();
+    barge.speechStarted('ana');
+    barge.interim('ana', 'yeah');
+    barge.speechEnded('ana');
+    barge.speechStarted('ana');
+    assert.equal(barge.final('ana', 'yeah'), 'backchannel');
+    clock.advance(300);
+    barge.speechEnded('ana');
+    assert.equal(barge.final('ana', 'mm-hmm'), 'backchannel');
+    assert.equal(barge.final('ana', 'yes'), undefined, 'not judged: a turn');
+  });
+
+  it('a "yeah yeah okay sure" too long for a backchannel stops the reply and is a turn', () => {
+    const { events, barge } = setup();
+    barge.speechStarted('ana');
+    barge.interim('ana', 'yeah');
+    barge.speechLasting('ana', 700);
+    barge.speechEnded('ana');
+    assert.deepEqual(events, ['pause by ana', 'resume', 'stop by ana']);
+    assert.equal(barge.final('ana', 'yeah yeah okay sure'), undefined, 'its words are a turn');
+  });
+
+  it('words that came before the speech ended release it when it ends, without the timeout', () => {
+    const { events, barge } = setup();
+    barge.speechStarted('ana');
+    assert.equal(barge.final('ana', 'mm-hmm'), 'backchannel');
+    assert.deepEqual(events, ['pause by ana']);
+    barge.speechEnded('ana');
+    assert.deepEqual(events, ['pause by ana', 'resume']);
+  });
+});

@@ -59,6 +59,8 @@ interface Pauser {
   open: number;
   /** Their speech ended; waiting for its words (the timeout). */
   timer: unknown;
+  /** What their last final said, when it did not stop the reply. */
+  heard?: Verdict;
 }
 
 export class BargeIn {
@@ -78,7 +80,7 @@ export class BargeIn {
    * People whose utterance in progress released the reply on backchannel interim words: it may
    * still go on into an interruption (more words, or speech too long for a backchannel).
    */
-  readonly #releasedEarly = new Set<string>();
+  readonly #releasedEarly = new Map<string, number>();
 
   constructor(
     opts: BargeInOptions,
@@ -134,19 +136,20 @@ export class BargeIn {
     if (!pauser.speaking) {
       if (verdict === 'interruption') this.#stop(who, 'interim words');
     } else if (verdict === 'backchannel') {
-      // Its final (and any of their later utterances' since the pause) is judged when it comes.
-      this.#unjudged.set(who, (this.#unjudged.get(who) ?? 0) + pauser.open);
-      this.#releasedEarly.add(who);
+      // Its final (and those of their earlier utterances since the pause) are judged late.
+      this.#addUnjudged(who, pauser.open);
+      this.#releasedEarly.set(who, pauser.open);
       this.#release(who, verdict, 'interim words');
     }
   }
 
   /** "yeah... wait": the utterance that released the reply early holds it paused again. */
   #pauseAgain(who: string): void {
-    this.#releasedEarly.delete(who);
-    if (this.#pausers.size === 0 && !this.#floor.pause(who)) return;
-    const open = this.#unjudged.get(who) ?? 0;
-    this.#unjudged.delete(who);
+    const open = this.#takeReleasedEarly(who);
+    if (this.#pausers.size === 0 && !this.#floor.pause(who)) {
+      this.#addUnjudged(who, open);
+      return;
+    }
     this.#pausers.set(who, { speaking: true, open: Math.max(1, open), timer: undefined });
   }
 
@@ -157,8 +160,10 @@ export class BargeIn {
     if (!pauser) return;
     this.#cancel(pauser);
     pauser.speaking = false;
+    // Their words came before their speech ended (an STT that answers at the commit).
+    if (pauser.open === 0) return this.#release(who, pauser.heard ?? 'noise', 'final words');
     pauser.timer = this.#clock.setTimeout(() => {
-      this.#unjudged.set(who, (this.#unjudged.get(who) ?? 0) + pauser.open);
+      this.#addUnjudged(who, pauser.open);
       this.#release(who, 'noise', 'no words in time');
     }, this.#opts.wordsTimeoutMs);
   }
@@ -172,12 +177,20 @@ export class BargeIn {
     const late = this.#unjudged.get(who) ?? 0;
     if (!pauser && late === 0) return undefined;
     const verdict = this.#classify(who, text);
-    if (!pauser) {
-      this.#unjudged.set(who, late - 1);
+    if (late > 0) {
+      // Finals come in order: those of utterances that no longer hold the reply come first.
+      this.#addUnjudged(who, -1);
+      const early = this.#releasedEarly.get(who);
+      if (early !== undefined) {
+        if (early > 1) this.#releasedEarly.set(who, early - 1);
+        else this.#releasedEarly.delete(who);
+      }
       if (verdict === 'interruption') this.#stop(who, 'late final words');
       return verdict;
     }
+    if (!pauser) return undefined;
     pauser.open = Math.max(0, pauser.open - 1);
+    if (verdict !== 'interruption') pauser.heard = verdict;
     if (verdict === 'interruption') this.#stop(who, 'final words');
     // Still speaking, or more of their words to come: those decide too.
     else if (!pauser.speaking && pauser.open === 0) this.#release(who, verdict, 'final words');
@@ -208,12 +221,28 @@ export class BargeIn {
   #stop(who: string, how: string): void {
     for (const [id, p] of this.#pausers) {
       this.#cancel(p);
-      if (id !== who && p.open > 0) this.#unjudged.set(id, (this.#unjudged.get(id) ?? 0) + p.open);
+      if (id !== who) this.#addUnjudged(id, p.open);
     }
     this.#pausers.clear();
+    // Their utterance that released the reply early is now the interruption: its words are a turn.
+    this.#takeReleasedEarly(who);
     this.#releasedEarly.clear();
     this.#onDecision(who, 'interruption', how);
     this.#floor.stop(who);
+  }
+
+  /** Moves `who`'s early-released utterances back out of the unjudged ones; returns how many. */
+  #takeReleasedEarly(who: string): number {
+    const n = this.#releasedEarly.get(who) ?? 0;
+    this.#releasedEarly.delete(who);
+    this.#addUnjudged(who, -n);
+    return n;
+  }
+
+  #addUnjudged(who: string, n: number): void {
+    const left = (this.#unjudged.get(who) ?? 0) + n;
+    if (left > 0) this.#unjudged.set(who, left);
+    else this.#unjudged.delete(who);
   }
 
   #cancel(pauser: Pauser): void {

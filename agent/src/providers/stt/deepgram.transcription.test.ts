@@ -33,7 +33,12 @@ describe('deepgram STT: live transcription against the Deepgram fixture', () => 
     fx = await startOpenAiFixture({ phrases: STT_PHRASES, apiKey: 'dg-test' });
   });
   beforeEach(() => {
-    Object.assign(fx.script.deepgram, { interimEveryMs: 250, finalDelayMs: 0, faults: [] });
+    Object.assign(fx.script.deepgram, {
+      interimEveryMs: 250,
+      finalDelayMs: 0,
+      unansweredFinalizes: 0,
+      faults: [],
+    });
   });
   afterEach(async () => {
     await Promise.all(streams.splice(0).map((s) => s.close()));
@@ -162,6 +167,38 @@ describe('deepgram STT: live transcription against the Deepgram fixture', () => 
     assert.equal(final?.text, STT_PHRASES[1]);
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(rec.finals().length, 1);
+  });
+
+  it('a Finalize left unanswered: the utterance ends with what it has, after the timeout', async () => {
+    fx.script.deepgram.interimEveryMs = 60_000;
+    fx.script.deepgram.unansweredFinalizes = 1;
+    const rec = sttRecorder();
+    const stream = open(rec, { finalizeTimeoutMs: 300 });
+    pushFrames(stream, utterances[0]!);
+    stream.commit();
+    const [first] = await rec.waitForFinals(1);
+    assert.ok(first?.type === 'final' && first.latencyMs >= 300, 'after the finalize timeout');
+    assert.equal(first?.text, '', 'its words were never sent');
+    pushFrames(stream, utterances[1]!);
+    stream.commit();
+    const finals = await rec.waitForFinals(2);
+    assert.equal(finals[1]?.text, STT_PHRASES[1], 'the next utterance is its own');
+  });
+
+  it('a Finalize left unanswered ends as soon as results for later audio come', async () => {
+    fx.script.deepgram.interimEveryMs = 100;
+    fx.script.deepgram.unansweredFinalizes = 1;
+    const rec = sttRecorder();
+    const stream = open(rec, { finalizeTimeoutMs: 10_000 });
+    pushFrames(stream, utterances[0]!);
+    stream.commit();
+    await new Promise((r) => setTimeout(r, 200));
+    pushFrames(stream, utterances[1]!);
+    const [first] = await rec.waitForFinals(1, 5_000);
+    assert.ok(first?.type === 'final' && first.latencyMs < 5_000, 'not the 10 s timeout');
+    stream.commit();
+    const finals = await rec.waitForFinals(2);
+    assert.equal(finals[1]?.text, STT_PHRASES[1]);
   });
 
   it('a server that goes silent with a final owed is dropped and asked again', async () => {

@@ -25,6 +25,11 @@ export interface DeepgramSttOptions extends SocketSttOptions {
   frameMs?: number | undefined;
   /** Deepgram closes a socket after 10 s without audio: a KeepAlive goes out after this long. Default 4000. */
   keepAliveMs?: number | undefined;
+  /**
+   * Deepgram may leave a Finalize unanswered when little audio was left to process: after this
+   * long the utterance ends with the words it has. Default 1500.
+   */
+  finalizeTimeoutMs?: number | undefined;
 }
 
 /**
@@ -81,6 +86,8 @@ interface Utterance {
   final: string | undefined;
   /** Cleared: its words are not wanted. */
   discarded: boolean;
+  /** Running while its Finalize is unanswered. */
+  finalizeTimer: NodeJS.Timeout | undefined;
   dropWarned: boolean;
 }
 
@@ -96,6 +103,7 @@ function newUtterance(): Utterance {
     interimSent: '',
     final: undefined,
     discarded: false,
+    finalizeTimer: undefined,
     dropWarned: false,
   };
 }
@@ -159,6 +167,7 @@ class DeepgramStream implements SttStream {
         onOpen: () => this.#onOpen(),
         onMessage: (message) => this.#onServerMessage(message),
         onFailed: (error) => {
+          this.#stopFinalizeTimers();
           this.#inflight.length = 0;
           this.#current = newUtterance();
           clearInterval(this.#keepAlive);
@@ -228,6 +237,7 @@ class DeepgramStream implements SttStream {
     this.#closed = true;
     this.#life.abort(new DOMException('stream closed', 'AbortError'));
     clearInterval(this.#keepAlive);
+    this.#stopFinalizeTimers();
     this.#onClosed();
     await this.#socket.close(JSON.stringify({ type: 'CloseStream' }));
   }
@@ -239,11 +249,19 @@ class DeepgramStream implements SttStream {
     this.#lastSentAt = performance.now();
     this.#unsent = [];
     this.#unsentSamples = 0;
-    for (const u of this.#inflight) {
-      if (u.final !== undefined) continue;
+    // Words and stream times from the old socket mean nothing on this one.
+    const reset = (u: Utterance) => {
       u.parts = [];
       u.coveredS = 0;
       u.interim = '';
+      if (u.final !== undefined) u.endS = 0; // answered: no result is theirs any more
+      if (u.finalizeTimer) clearTimeout(u.finalizeTimer);
+    };
+    this.#inflight.forEach(reset);
+    reset(this.#current);
+    // A copy: an utterance settled at once leaves #inflight.
+    for (const u of [...this.#inflight]) {
+      if (u.final !== undefined) continue;
       this.#unsent.push(...u.chunks);
       this.#unsentSamples += u.samples;
       this.#finalize(u);
@@ -280,6 +298,17 @@ class DeepgramStream implements SttStream {
     ws.send(JSON.stringify({ type: 'Finalize' }));
     this.#lastSentAt = performance.now();
     this.#socket.expectAnswer();
+    const timeoutMs = this.#cfg.finalizeTimeoutMs ?? 1_500;
+    u.finalizeTimer = setTimeout(() => {
+      u.finalizeTimer = undefined;
+      if (u.final !== undefined || this.#dead) return;
+      this.#cfg.log?.debug({ provider: this.#provider, timeoutMs }, 'stt Finalize unanswered');
+      this.#settle(u);
+    }, timeoutMs);
+  }
+
+  #stopFinalizeTimers(): void {
+    for (const u of this.#inflight) if (u.finalizeTimer) clearTimeout(u.finalizeTimer);
   }
 
   #sendKeepAlive(keepAliveMs: number): void {
@@ -316,6 +345,12 @@ class DeepgramStream implements SttStream {
     const transcript = msg.channel?.alternatives?.[0]?.transcript;
     const words = typeof transcript === 'string' ? transcript.trim() : '';
     if (start < this.#answeredUntilS - TIME_SLACK_S) return;
+    // Results come in stream order: one for later audio means Deepgram is done with the
+    // utterances before it, answered or not (a Finalize with little audio left may get no answer).
+    for (const x of [...this.#inflight]) {
+      if (x.final === undefined && x.endS !== undefined && start >= x.endS - TIME_SLACK_S)
+        this.#settle(x);
+    }
     // The utterance whose audio the result starts in (if it has its words already, a late one).
     const u = [...this.#inflight, this.#current].find(
       (x) => x.endS === undefined || start < x.endS - TIME_SLACK_S,
@@ -337,6 +372,8 @@ class DeepgramStream implements SttStream {
   }
 
   #settle(u: Utterance): void {
+    if (u.finalizeTimer) clearTimeout(u.finalizeTimer);
+    u.finalizeTimer = undefined;
     u.final = u.parts.join(' ');
     if (u.endS !== undefined) this.#answeredUntilS = Math.max(this.#answeredUntilS, u.endS);
     this.#socket.progress();
