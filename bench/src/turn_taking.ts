@@ -3,6 +3,8 @@
  * participants hear, through the real livekit-server in a private network namespace, against
  * the OpenAI-compatible fixture at the benchmarks' fixed latencies (BENCH_FIXTURE).
  *
+ *   transport     the floor: a relay that acts on the first frame with sound it receives, with
+ *                 no agent in the room; onset -> silent (stop) and -> heard (start), p50 / p95
  *   pauses        a sentence said in two parts with a 600-900 ms pause after an incomplete first
  *                 part: false cut-offs, answered as one turn; complete questions: v2v vs floor
  *   backchannels  "mm-hmm" etc. 1-4 s into a long story: ignored rate, resume gap
@@ -13,9 +15,9 @@
  *   group         Ana and Ben with the agent (Sam, reply policy addressed): reply decisions
  *
  *   npm run bench:turn-taking [-- --quick] [--scenarios pauses,backchannels,...] [--pauses N]
- *     [--questions N] [--backchannels N] [--interruptions N] [--noise N] [--echo-turns N]
+ *     [--questions N] [--backchannels N] [--interruptions N] [--noise N] [--transport N] [--echo-turns N]
  *     [--group-rounds N] [--group-turns N] [--seed N]
- *     [--stt openai-realtime|deepgram] [--interim-every-ms N]
+ *     [--stt openai-realtime|deepgram] [--interim-every-ms N] [--agent-env NAME=VALUE ...]
  *
  * --stt picks the agent's STT (both served by the fixture; default openai-realtime);
  * --interim-every-ms sets how often the Deepgram fixture sends interim words (default 1000).
@@ -27,7 +29,7 @@
 import { parseArgs } from 'node:util';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture } from '@voice-agent/fixtures';
-import { startLivekit } from '../../e2e/src/stack.js';
+import { agentEnvOverrides, startLivekit } from '../../e2e/src/stack.js';
 import { BENCH_FIXTURE } from '../../e2e/src/script.js';
 import { seededRandom, table } from '../../e2e/src/stats.js';
 import { teardown } from '../../e2e/src/teardown.js';
@@ -35,6 +37,7 @@ import { startSystem, type RunningSystem } from './systems.js';
 import { errorText, type ScenarioContext, type ScenarioResult } from './turn_taking/context.js';
 import { runEcho } from './turn_taking/echo.js';
 import { runGroup } from './turn_taking/group.js';
+import { runTransport } from './turn_taking/transport.js';
 import { FLOOR_FORMULA, runPauses } from './turn_taking/pauses.js';
 import {
   groupPhrases,
@@ -46,7 +49,16 @@ import {
 import { runBackchannels, runInterruptions, runNoise } from './turn_taking/story.js';
 
 // --- options -----------------------------------------------------------------------------------
-const SCENARIOS = ['pauses', 'backchannels', 'interruptions', 'noise', 'echo', 'group'] as const;
+/** In the order of their seeds (each scenario draws from its own); transport runs first. */
+const SCENARIOS = [
+  'pauses',
+  'backchannels',
+  'interruptions',
+  'noise',
+  'echo',
+  'group',
+  'transport',
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values: args } = parseArgs({
@@ -58,12 +70,14 @@ const { values: args } = parseArgs({
     backchannels: { type: 'string' },
     interruptions: { type: 'string' },
     noise: { type: 'string' },
+    transport: { type: 'string' },
     'echo-turns': { type: 'string' },
     'group-rounds': { type: 'string' },
     'group-turns': { type: 'string' },
     seed: { type: 'string' },
     stt: { type: 'string', default: 'openai-realtime' },
     'interim-every-ms': { type: 'string' },
+    'agent-env': { type: 'string', multiple: true, default: [] },
   },
 });
 const whole = (flag: keyof typeof args, full: number, quick: number): number => {
@@ -79,6 +93,7 @@ const COUNTS = {
   backchannels: whole('backchannels', 20, 2),
   interruptions: whole('interruptions', 50, 3),
   noise: whole('noise', 20, 2),
+  transport: whole('transport', 20, 3),
   echoTurns: whole('echo-turns', 50, 5),
   groupRounds: whole('group-rounds', 1, 1),
   groupTurns: whole('group-turns', Infinity, 8),
@@ -95,6 +110,7 @@ const DEEPGRAM_SCRIPT = {
       : Math.max(1, whole('interim-every-ms', 0, 0)),
 };
 const ROUNDS: Record<Scenario, number> = {
+  transport: COUNTS.transport,
   pauses: COUNTS.pauses + COUNTS.questions,
   backchannels: COUNTS.backchannels,
   interruptions: COUNTS.interruptions,
@@ -113,8 +129,15 @@ const SELECTED: Scenario[] = (args.scenarios ?? SCENARIOS.join(','))
   })
   .filter((name) => ROUNDS[name] > 0);
 
-/** The agent as every scenario runs it: its name, and a short greeting (rooms are many). */
-const AGENT_ENV = { AGENT_DISPLAY_NAME: 'Sam', AGENT_GREETING: 'Hi {name}.' };
+/**
+ * The agent as every scenario runs it: its name, a short greeting (rooms are many), and any
+ * --agent-env NAME=VALUE settings.
+ */
+const AGENT_ENV = {
+  AGENT_DISPLAY_NAME: 'Sam',
+  AGENT_GREETING: 'Hi {name}.',
+  ...agentEnvOverrides(args['agent-env']),
+};
 /** The group scenario's agent: the reply policy only it gets (the others keep the default). */
 const GROUP_AGENT_ENV = { ...AGENT_ENV, AGENT_REPLY_POLICY: 'addressed' };
 
@@ -201,9 +224,18 @@ async function main(): Promise<ScenarioResult[]> {
   const group = loadGroupScript();
   await startLivekit();
   const results: ScenarioResult[] = [];
-  const oneToOne = SELECTED.filter((s) => s !== 'group');
-  if (oneToOne.length) {
+  const oneToOne = SELECTED.filter((s) => s !== 'group' && s !== 'transport');
+  if (SELECTED.includes('transport') || oneToOne.length) {
     const fx = await startFixture(oneToOnePhrases(), group);
+    if (SELECTED.includes('transport')) {
+      // Before any agent registers: it would be dispatched to the probe's room too.
+      results.push(
+        await runScenario('transport', fx, (ctx) => runTransport(ctx, COUNTS.transport)),
+      );
+    }
+  }
+  if (oneToOne.length) {
+    const fx = fixtures[0]!;
     await withAgent('ours', AGENT_ENV, fx, async () => {
       for (const scenario of oneToOne) {
         results.push(

@@ -26,7 +26,7 @@ import type { OpenAiFixture, RecordedRequest } from '@voice-agent/fixtures';
 import { askAndHear, SimParticipant } from '../src/participants.js';
 import { LOG_DIR, REPO_ROOT } from '../src/paths.js';
 import { timeline } from '../src/speech.js';
-import { AgentProcess, startLivekit } from '../src/stack.js';
+import { AgentProcess, agentEnvOverrides, startLivekit } from '../src/stack.js';
 import { percentile, seededRandom, sleep, stats, table } from '../src/stats.js';
 import { teardown } from '../src/teardown.js';
 import {
@@ -59,12 +59,7 @@ function count(flag: string, value: string | undefined, fallback: number): numbe
 const TURNS = count('turns', args.turns, args.quick ? 5 : 30);
 const INTERRUPTIONS = count('interruptions', args.interruptions, args.quick ? 5 : 20);
 const SEED = count('seed', args.seed, 1);
-const AGENT_OVERRIDES: Record<string, string> = {};
-for (const kv of args['agent-env']) {
-  const eq = kv.indexOf('=');
-  if (eq < 1) throw new Error(`--agent-env ${kv}: expected NAME=VALUE`);
-  AGENT_OVERRIDES[kv.slice(0, eq)] = kv.slice(eq + 1);
-}
+const AGENT_OVERRIDES = agentEnvOverrides(args['agent-env']);
 
 // --- the conversation the fixture scripts (shared with bench/) ----------------------------------
 const ANSWERS = BENCH_ANSWERS;

@@ -205,3 +205,14 @@ export async function startWeb(): Promise<{ proc: ManagedProcess; url: string }>
   await waitForHttp(url, 30_000, proc);
   return { proc, url };
 }
+
+/** `--agent-env NAME=VALUE` options (the benchmarks' agent settings) as an environment. */
+export function agentEnvOverrides(options: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const kv of options) {
+    const eq = kv.indexOf('=');
+    if (eq < 1) throw new Error(`--agent-env ${kv}: expected NAME=VALUE`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return env;
+}

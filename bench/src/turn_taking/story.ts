@@ -255,6 +255,8 @@ export function measureStop(sim: SimParticipant, r: StoryRound) {
     Math.min(r.replyRequestedAt ?? Infinity, r.observedUntil),
   );
   return {
+    /** Epoch ms of the onset, to find the round in the agent's log. */
+    onsetAt: Math.round(onset),
     stopMs: Math.round(stopMs),
     stopped: stopMs <= STOPPED_WITHIN_MS && resumedAt === undefined,
     resumedAfterMs: resumedAt === undefined ? null : Math.round(resumedAt - onset),
