@@ -118,6 +118,12 @@ export const agentConfigSchema = refuseDevKeysInProduction(
      */
     AGENT_BACKCHANNEL_MAX_MS: ms('the longest backchannel', 200, 5_000, 1_000),
     /**
+     * A sound in a microphone while the agent speaks pauses the reply at its first 20 ms above
+     * AGENT_INPUT_ACTIVE_DBFS, before VAD can call it speech; VAD then has this long to do so,
+     * or the reply plays on. 0: the reply pauses only when VAD hears speech.
+     */
+    AGENT_ONSET_PAUSE_MS: ms('how long a pause on a sound waits for speech', 0, 2_000, 400),
+    /**
      * Which turns the agent answers: `always`; `addressed` (only turns meant for it: its name
      * AGENT_DISPLAY_NAME, or a follow-up to its last answer); `auto`: always with one person
      * in the room, addressed with two or more.

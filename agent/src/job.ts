@@ -23,6 +23,7 @@ import { chunksOf } from './conversation/chunker.js';
 import { Greeter } from './conversation/greeter.js';
 import { PreparedVoice } from './conversation/prepared_voice.js';
 import { listen } from './conversation/listener.js';
+import { OnsetPause } from './conversation/onset_pause.js';
 import { TurnDetector } from './conversation/turn_detector.js';
 import { roomTurnPolicy } from './conversation/turn_policy.js';
 import { turnMetrics } from './metrics/turns.js';
@@ -128,6 +129,18 @@ export function createJobEntry(deps: JobDeps): JobEntry {
         log,
       }),
     });
+    // A sound pauses the reply before VAD can call it speech; barge-in takes that pause over.
+    const onsetPause = new OnsetPause(
+      {
+        pause: (by) => conversation.pause(by),
+        resume: () => conversation.resume(),
+        stop: (by) => void conversation.interrupt('speech', by),
+      },
+      {
+        confirmWithinMs: config.AGENT_ONSET_PAUSE_MS,
+        onLapsed: (who) => log.debug({ participant: who }, 'no speech in the sound: reply resumed'),
+      },
+    );
     const bargeIn = new BargeIn(
       {
         maxBackchannelMs: config.AGENT_BACKCHANNEL_MAX_MS,
@@ -138,11 +151,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           people.get(who)?.echo?.estimate !== undefined &&
           spokenWords.echoes(text, performance.now()),
       },
-      {
-        pause: (by) => conversation.pause(by),
-        resume: () => conversation.resume(),
-        stop: (by) => void conversation.interrupt('speech', by),
-      },
+      onsetPause,
       (who, verdict, how) => {
         turnMetrics.bargeIn(verdict);
         log.info({ participant: who, verdict, how }, 'barge-in decided');
@@ -241,12 +250,17 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           agentSpeaking: () => conversation.speaking,
           quickSilenceMs: Math.min(QUICK_SILENCE_MS, config.AGENT_VAD_SILENCE_MS),
           echo: person.echo,
+          onsetDbfs: config.AGENT_ONSET_PAUSE_MS > 0 ? config.AGENT_INPUT_ACTIVE_DBFS : undefined,
           activity: { thresholdDbfs: config.AGENT_INPUT_ACTIVE_DBFS, ...DEFAULT_ACTIVITY },
           signal: job.signal,
         },
         {
           onLevel: ({ active, dbfs }) =>
             hearing.set(identity, { active, dbfs: Math.round(dbfs * 10) / 10 }),
+          onSoundOnset: () => {
+            if (onsetPause.soundOnset(identity))
+              log.debug({ participant: identity }, 'reply paused on a sound');
+          },
           onSpeechStart: (startAt) => {
             person.speaking = true;
             person.detector.speechStarted();

@@ -9,6 +9,12 @@ import type { ProviderError, Stt, SttEvent } from '../providers/types.js';
 
 /** Audio kept from before VAD confirmed speech, so STT hears the first syllable too. */
 const PREROLL_MS = 300;
+/**
+ * A sound's onset: this long above `onsetDbfs` (a click is one frame); the next onset needs
+ * ONSET_RELEASE_MS below it first.
+ */
+const ONSET_ATTACK_MS = 20;
+const ONSET_RELEASE_MS = 200;
 
 export interface ListenerOptions {
   vad: SileroVad;
@@ -29,6 +35,11 @@ export interface ListenerOptions {
    * VAD and STT hear (audio/echo_canceller.ts). Closed when listening ends.
    */
   echo?: EchoCanceller | undefined;
+  /**
+   * While the agent speaks, a sound this loud (dBFS, in what VAD hears) for ONSET_ATTACK_MS
+   * fires onSoundOnset, before VAD can call it speech. Undefined: never.
+   */
+  onsetDbfs?: number | undefined;
   activity: ActivityOptions;
   signal: AbortSignal;
 }
@@ -36,6 +47,8 @@ export interface ListenerOptions {
 export interface ListenerEvents {
   /** Microphone level crossed the activity threshold (for the hearing report). */
   onLevel(change: ActivityChange): void;
+  /** A sound began while the agent speaks (see `onsetDbfs`); VAD has not judged it yet. */
+  onSoundOnset?(): void;
   /** Speech began at `speechStartAt` (performance.now() time); VAD has just confirmed it. */
   onSpeechStart(speechStartAt: number): void;
   /** The current speech has lasted interruptMinSpeechMs (once per utterance). */
@@ -92,6 +105,14 @@ export async function listen(
   /** Stream time (ms) where the current speech began. */
   let speechStartMs = 0;
   let lastingSent = false;
+  const onset =
+    opts.onsetDbfs === undefined
+      ? undefined
+      : new ActivityDetector({
+          thresholdDbfs: opts.onsetDbfs,
+          attackMs: ONSET_ATTACK_MS,
+          releaseMs: ONSET_RELEASE_MS,
+        });
   /** The stretch of sound the level meter hears now: did VAD call any of it speech? */
   let sound: { startMs: number; maxProbability: number; speech: boolean } | undefined;
 
@@ -107,7 +128,11 @@ export async function listen(
       if (opts.agentSpeaking && opts.quickSilenceMs !== undefined) {
         vad.minSilenceMs = opts.agentSpeaking() ? opts.quickSilenceMs : normalSilenceMs;
       }
-      const vadEvents = await vad.push(heard?.vad ?? samples);
+      const vadInput = heard?.vad ?? samples;
+      // Before VAD runs on this frame: the pause is not kept waiting for its inference.
+      const onsetChange = onset?.push(rmsDbfs(vadInput), FRAME_MS);
+      if (onsetChange?.active && !vad.speaking && opts.agentSpeaking?.()) events.onSoundOnset?.();
+      const vadEvents = await vad.push(vadInput);
       if (signal.aborted) break;
       if (level.active || change) {
         sound ??= { startMs: vad.timeMs, maxProbability: 0, speech: false };
