@@ -204,6 +204,8 @@ export interface CancelledFrame extends FrameSample {
   outDb: number;
   /** Whether the native canceller processed the frame. */
   cancelling: boolean;
+  /** The loudest echo the canceller expects the frame could hold, dBFS. */
+  worstEchoDb: number;
 }
 
 /** Plays a scenario through a reference and an {@link EchoCanceller}, frame by frame. */
@@ -213,8 +215,13 @@ export function runCanceller(
   canceller: EchoCanceller,
 ): CancelledFrame[] {
   return simulate(s, reference, (frame, at) => {
-    const { vad } = canceller.process(frame, at);
-    return { vad, outDb: rmsDbfs(vad), cancelling: canceller.cancelling };
+    const { vad, echoDb } = canceller.process(frame, at);
+    return {
+      vad,
+      outDb: rmsDbfs(vad),
+      cancelling: canceller.cancelling,
+      worstEchoDb: echoDb,
+    };
   });
 }
 

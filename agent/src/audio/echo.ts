@@ -250,6 +250,11 @@ export interface EchoDecision {
   micDb: number;
   /** Level the agent's echo is predicted to have in this frame, dBFS (-100: none). */
   predictedEchoDb: number;
+  /**
+   * The loudest the echo could be in this frame at any delay searched (0-800 ms), at the gain
+   * in use, dBFS: what a delay that just moved could bring that the prediction does not.
+   */
+  worstEchoDb: number;
   /** The 10 ms slot the frame was heard in, on the mic's jitter-free clock. */
   slot: number;
 }
@@ -328,7 +333,12 @@ export class EchoGate {
     const echo =
       predictedEchoDb > INAUDIBLE_ECHO_DBFS &&
       (micDb < MIC_FLOOR_DBFS || micDb <= predictedEchoDb + MARGIN_DB);
-    return { echo, micDb, predictedEchoDb, slot };
+    const worstEchoDb = Math.max(
+      predictedEchoDb,
+      SILENCE_DBFS,
+      toDb(this.#envelopeMax(slot, 0, MAX_LAG)) + gainDb,
+    );
+    return { echo, micDb, predictedEchoDb, worstEchoDb, slot };
   }
 
   /** {@link push}, then the frame itself, or silence of the same length if it is echo. */

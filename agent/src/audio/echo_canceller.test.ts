@@ -168,6 +168,33 @@ describe('echo canceller in front of VAD', () => {
     assert.equal(changed.length, 0);
   });
 
+  it("no frame of echo could pass for a sound's onset, and the person's voice does", async (t) => {
+    // The listener pauses the reply on a sound: 20 ms of frames, after the canceller, at least
+    // -45 dBFS (AGENT_INPUT_ACTIVE_DBFS) and 7 dB above the loudest echo expected in them.
+    const onsetDbfs = -45;
+    const passes = (f: CancelledFrame) => f.outDb >= onsetDbfs && f.outDb > f.worstEchoDb + 7;
+    // The echo at -10 dB, and again with its delay moving by 100 ms in the middle of the reply.
+    const echoOnly = [
+      ...(await scenario(-10, 120, false)).frames,
+      ...(await scenario(-10, 150, false, true, { atMs: 4_000, deltaMs: 100 })).frames,
+    ];
+    const loudEcho = echoOnly.filter((f) => f.echoDb > onsetDbfs);
+    const passed = loudEcho.filter(passes);
+    // A microphone without echo, once the gate has measured it (0.5 s of the agent's voice).
+    const person = (await scenario(-120, 400, true)).frames.filter(
+      (f) => f.personDb > onsetDbfs && f.ms >= 1_000,
+    );
+    const heard = person.filter(passes);
+    t.diagnostic(
+      `echo frames above ${onsetDbfs} dBFS that pass: ${passed.length} of ${loudEcho.length}; ` +
+        `the person's frames (no echo) that pass: ${heard.length} of ${person.length}`,
+    );
+    assert.ok(loudEcho.length > 100);
+    assert.equal(passed.length, 0);
+    assert.ok(person.length > 50);
+    assert.ok(heard.length >= 0.75 * person.length); // 80% when written
+  });
+
   it('with the native canceller turned off, only gates', async () => {
     const reference = new EchoReference();
     const canceller = new EchoCanceller(reference, {

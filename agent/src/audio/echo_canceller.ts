@@ -83,6 +83,11 @@ export interface EchoOutput {
   vad: Int16Array;
   /** What STT transcribes. */
   stt: Int16Array;
+  /**
+   * The loudest the agent's echo could be in this frame, dBFS (-100: none): at the gain the
+   * gate measured (or assumes), at any delay it searches.
+   */
+  echoDb: number;
 }
 
 export interface EchoCancellerStats {
@@ -153,10 +158,11 @@ export class EchoCanceller {
   /** One 10 ms microphone frame, arrived at `at` (performance.now() ms). */
   process(frame: Int16Array, at: number): EchoOutput {
     const decision = this.#gate.push(frame, at);
+    const echoDb = decision.worstEchoDb;
     const estimate = this.#gate.estimate;
     const native = estimate ? this.#engage(estimate) : undefined;
     if (!native || !estimate) {
-      return { vad: decision.echo ? this.#silence : frame, stt: frame };
+      return { vad: decision.echo ? this.#silence : frame, stt: frame, echoDb };
     }
     this.#realign(estimate);
     // The reference is read one frame per microphone frame, as both streams run: the slot the
@@ -188,10 +194,10 @@ export class EchoCanceller {
     if (this.#removedDb < DOUBLE_TALK_REMOVED_DB) {
       // The canceller is not removing the echo yet (it has just taken over, or the path
       // changed and it is re-converging): the gate decides, on what the canceller leaves.
-      return { vad: decision.echo ? this.#silence : cleaned, stt: cleaned };
+      return { vad: decision.echo ? this.#silence : cleaned, stt: cleaned, echoDb };
     }
     const doubleTalk = !decision.echo && removedDb < DOUBLE_TALK_REMOVED_DB;
-    return { vad: doubleTalk ? frame : cleaned, stt: cleaned };
+    return { vad: doubleTalk ? frame : cleaned, stt: cleaned, echoDb };
   }
 
   /** Moves the reference to a new measured delay once estimates agree on it. */

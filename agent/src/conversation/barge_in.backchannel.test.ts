@@ -2,28 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BargeIn, classify } from './barge_in.js';
 import { FakeClock } from './fake_clock.js';
+import { recordingFloor } from './fake_floor.js';
 
 /** A reply that records what barge-in did to it, in order. */
 function setup(playing = true, isEcho?: (who: string, text: string) => boolean) {
   const clock = new FakeClock();
-  const events: string[] = [];
-  let paused = false;
-  const floor = {
-    pause: (by: string) => {
-      if (!playing || paused) return false;
-      paused = true;
-      events.push(`pause by ${by}`);
-      return true;
-    },
-    resume: () => {
-      paused = false;
-      events.push('resume');
-    },
-    stop: (by: string) => {
-      playing = false;
-      events.push(`stop by ${by}`);
-    },
-  };
+  const floor = recordingFloor(playing);
+  const events = floor.events;
   const barge = new BargeIn(
     { maxBackchannelMs: 700, wordsTimeoutMs: 1500, ...(isEcho ? { isEcho } : {}) },
     floor,

@@ -2,7 +2,7 @@ import { AudioStream } from '@livekit/rtc-node';
 import type { Track } from '@livekit/rtc-node';
 import { FRAME_MS, PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
 import type { EchoCanceller } from '../audio/echo_canceller.js';
-import { ActivityDetector, rmsDbfs } from '../audio/level.js';
+import { ActivityDetector, rmsDbfs, SILENCE_DBFS } from '../audio/level.js';
 import type { ActivityChange, ActivityOptions } from '../audio/level.js';
 import type { SileroVad, VadOptions } from '../audio/vad.js';
 import type { ProviderError, Stt, SttEvent } from '../providers/types.js';
@@ -15,6 +15,13 @@ const PREROLL_MS = 300;
  */
 const ONSET_ATTACK_MS = 20;
 const ONSET_RELEASE_MS = 200;
+/**
+ * Only a frame this much louder than the agent's echo could be in it (at any delay: EchoOutput's
+ * echoDb) counts towards an onset, the echo gate's own margin: in a microphone that carries the
+ * agent's voice, the echo's own onsets (a reply's first word, a delay that moved) paused the
+ * reply over and over in the bench's echo scenario.
+ */
+const ONSET_ECHO_MARGIN_DB = 7;
 
 export interface ListenerOptions {
   vad: SileroVad;
@@ -37,7 +44,8 @@ export interface ListenerOptions {
   echo?: EchoCanceller | undefined;
   /**
    * While the agent speaks, a sound this loud (dBFS, in what VAD hears) for ONSET_ATTACK_MS
-   * fires onSoundOnset, before VAD can call it speech. Undefined: never.
+   * fires onSoundOnset, before VAD can call it speech, if it is louder than the agent's echo
+   * could be in this microphone. Undefined: never.
    */
   onsetDbfs?: number | undefined;
   activity: ActivityOptions;
@@ -130,8 +138,12 @@ export async function listen(
       }
       const vadInput = heard?.vad ?? samples;
       // Before VAD runs on this frame: the pause is not kept waiting for its inference.
-      const onsetChange = onset?.push(rmsDbfs(vadInput), FRAME_MS);
-      if (onsetChange?.active && !vad.speaking && opts.agentSpeaking?.()) events.onSoundOnset?.();
+      if (onset) {
+        const db = rmsDbfs(vadInput);
+        const beyondEcho = heard === undefined || db > heard.echoDb + ONSET_ECHO_MARGIN_DB;
+        const change = onset.push(beyondEcho ? db : SILENCE_DBFS, FRAME_MS);
+        if (change?.active && !vad.speaking && opts.agentSpeaking?.()) events.onSoundOnset?.();
+      }
       const vadEvents = await vad.push(vadInput);
       if (signal.aborted) break;
       if (level.active || change) {

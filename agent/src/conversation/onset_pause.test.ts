@@ -2,30 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BargeIn } from './barge_in.js';
 import { FakeClock } from './fake_clock.js';
+import { recordingFloor } from './fake_floor.js';
 import { OnsetPause } from './onset_pause.js';
 
 /** A reply that records what was done to it, with BargeIn deciding through an OnsetPause. */
 function setup(playing = true) {
   const clock = new FakeClock();
-  const events: string[] = [];
-  let paused = false;
-  const reply = {
-    pause: (by: string) => {
-      if (!playing || paused) return false;
-      paused = true;
-      events.push(`pause by ${by}`);
-      return true;
-    },
-    resume: () => {
-      if (!paused) return;
-      paused = false;
-      events.push('resume');
-    },
-    stop: (by: string) => {
-      playing = false;
-      events.push(`stop by ${by}`);
-    },
-  };
+  const reply = recordingFloor(playing);
+  const events = reply.events;
   const lapsed: string[] = [];
   const onset = new OnsetPause(
     reply,
@@ -38,7 +22,7 @@ function setup(playing = true) {
     () => {},
     clock,
   );
-  return { clock, events, lapsed, onset, barge, isPaused: () => paused };
+  return { clock, events, lapsed, onset, barge };
 }
 
 describe('OnsetPause', () => {
