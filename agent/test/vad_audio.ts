@@ -49,9 +49,13 @@ export function speech(text: string): Int16Array {
     const raw = `${out}.raw.wav`;
     try {
       execFileSync('espeak-ng', ['-v', 'en-us', '-s', '165', '-w', raw, text], { stdio: 'pipe' });
-      execFileSync('sox', [raw, '-r', String(PIPELINE_SAMPLE_RATE), '-c', '1', '-b', '16', out], {
-        stdio: 'pipe',
-      });
+      execFileSync(
+        'sox',
+        ['-R', raw, '-r', String(PIPELINE_SAMPLE_RATE), '-c', '1', '-b', '16', out],
+        {
+          stdio: 'pipe',
+        },
+      );
     } finally {
       rmSync(raw, { force: true });
     }

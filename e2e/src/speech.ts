@@ -21,7 +21,7 @@ export function utterance(text: string, voice = 'en-us'): Int16Array {
     const raw = join(dir, `${key}.raw.wav`);
     try {
       execFileSync('espeak-ng', ['-v', voice, '-s', '165', '-w', raw, text], { stdio: 'pipe' });
-      execFileSync('sox', [raw, '-r', String(TEST_SAMPLE_RATE), '-c', '1', '-b', '16', out], {
+      execFileSync('sox', ['-R', raw, '-r', String(TEST_SAMPLE_RATE), '-c', '1', '-b', '16', out], {
         stdio: 'pipe',
       });
     } catch (err) {
