@@ -31,7 +31,8 @@ import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture } from '@voice-agent/fixtures';
 import { agentEnvOverrides, startLivekit } from '../../e2e/src/stack.js';
 import { BENCH_FIXTURE } from '../../e2e/src/script.js';
-import { seededRandom, table } from '../../e2e/src/stats.js';
+import { referenceUtterances } from '../../e2e/src/speech.js';
+import { seededRandom, sttFinals, sttFinalsLine, table } from '../../e2e/src/stats.js';
 import { teardown } from '../../e2e/src/teardown.js';
 import { startSystem, type RunningSystem } from './systems.js';
 import { errorText, type ScenarioContext, type ScenarioResult } from './turn_taking/context.js';
@@ -146,10 +147,14 @@ const progress = (line: string) => process.stderr.write(`${line}\n`);
 // --- main --------------------------------------------------------------------------------------
 const fixtures: OpenAiFixture[] = [];
 
-/** An OpenAI-compatible fixture at BENCH_FIXTURE's latencies that recognises `phrases`. */
+/**
+ * An OpenAI-compatible fixture at BENCH_FIXTURE's latencies that recognises `phrases`, with
+ * each as the simulated people say it for a reference utterance.
+ */
 async function startFixture(phrases: string[], group: GroupScript): Promise<OpenAiFixture> {
   const fx = await startOpenAiFixture({
     phrases,
+    references: referenceUtterances(phrases),
     apiKey: 'bench-key',
     script: {
       chat: { ...BENCH_FIXTURE.chat, reply: turnTakingReply(group) },
@@ -296,6 +301,8 @@ function report(results: ScenarioResult[], wallS: number): void {
       `(${chat.tokenIntervalMs} ms/token), TTS TTFB ${speech.ttfbMs} ms, speech in real time`,
   );
   console.log(FLOOR_FORMULA);
+  const finals = sttFinals(fixtures.flatMap((fx) => fx.requests));
+  console.log(sttFinalsLine(finals));
   console.log(`wall time ${wallS} s${args.quick ? ' (--quick)' : ''}\n`);
   const yesNo = (met: boolean | undefined) => (met === undefined ? '' : met ? 'yes' : 'NO');
   console.log(
@@ -326,6 +333,7 @@ function report(results: ScenarioResult[], wallS: number): void {
       }),
     );
   }
+  console.log(JSON.stringify({ fixture: 'stt-finals', ...finals }));
 }
 
 process.once('SIGINT', () => {

@@ -94,6 +94,19 @@ export async function leaveAll(): Promise<void> {
   await Promise.all([...joined].map((sim) => sim.leave()));
 }
 
+export interface JitterBufferReading {
+  delayS: number;
+  emitted: number;
+  /** Epoch ms of the reading. */
+  at: number;
+}
+
+/** Mean delay (ms) the jitter buffer held each sample played between two readings. */
+export function meanBufferMs(from: JitterBufferReading, to: JitterBufferReading): number {
+  const emitted = to.emitted - from.emitted;
+  return emitted > 0 ? ((to.delayS - from.delayS) / emitted) * 1000 : NaN;
+}
+
 export class SimParticipant {
   readonly room: Room;
   readonly identity: string;
@@ -210,6 +223,22 @@ export class SimParticipant {
       else spans.push({ startAt: f.at, endAt: f.at });
     }
     return spans;
+  }
+
+  /**
+   * This participant's receive jitter buffer, summed over the audio it receives: WebRTC's
+   * cumulative delay of every sample it played out (seconds) and how many samples that is, so
+   * the difference of two readings gives the mean buffering between them.
+   */
+  async receiveBuffer(): Promise<JitterBufferReading> {
+    const { subscriberStats } = await this.room.getRtcStats();
+    const reading: JitterBufferReading = { delayS: 0, emitted: 0, at: Date.now() };
+    for (const s of subscriberStats) {
+      if (s.stats.case !== 'inboundRtp' || s.stats.value.stream?.kind !== 'audio') continue;
+      reading.delayS += s.stats.value.inbound?.jitterBufferDelay ?? 0;
+      reading.emitted += Number(s.stats.value.inbound?.jitterBufferEmittedCount ?? 0n);
+    }
+    return reading;
   }
 
   /** Milliseconds of sound heard in [from, to). */

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeWav, parseWav } from '@voice-agent/common/wav';
+import type { ReferenceUtterance } from '@voice-agent/fixtures';
 import { CACHE_DIR } from './paths.js';
 import { seededRandom } from './stats.js';
 
@@ -35,6 +36,23 @@ export function utterance(text: string, voice = 'en-us'): Int16Array {
   if (wav.sampleRate !== TEST_SAMPLE_RATE || wav.channels !== 1)
     throw new Error(`bad utterance ${out}`);
   return wav.samples;
+}
+
+/**
+ * The fixture's reference utterances for what the simulated people say: each text as
+ * utterance() says it. The fixture answers a segment that is clearly one of them at once, where
+ * its phone decoder takes 65-285 ms (a 1.7 s question: 175-285 ms on an idle machine), more than
+ * the STT delay a bench scripts, and misses some short words.
+ */
+export function referenceUtterances(
+  texts: readonly string[],
+  voice?: string,
+): ReferenceUtterance[] {
+  return texts.map((text) => ({
+    text,
+    samples: utterance(text, voice),
+    sampleRate: TEST_SAMPLE_RATE,
+  }));
 }
 
 /**

@@ -4,7 +4,12 @@
  * Each round is a new room: the person leaves once the round is measured, so a story that goes
  * on (as it should after a backchannel or a noise) does not have to be waited out.
  */
-import { joinPerson, STOP_GAP_MS, type SimParticipant } from '../../../e2e/src/participants.js';
+import {
+  joinPerson,
+  meanBufferMs,
+  STOP_GAP_MS,
+  type SimParticipant,
+} from '../../../e2e/src/participants.js';
 import type { PlayedSegment } from '../../../e2e/src/participants.js';
 import { cough, doorSlam, timeline, type Timeline } from '../../../e2e/src/speech.js';
 import { sleep, stats } from '../../../e2e/src/stats.js';
@@ -50,7 +55,15 @@ export interface StoryRound {
   playingAtOnset: boolean;
   /** Epoch ms until which the round was observed. */
   observedUntil: number;
+  /**
+   * Mean delay of the listener's receive jitter buffer over the story until just before the
+   * onset (ms): part of how late the listener hears the agent fall silent.
+   */
+  listenerBufferMs: number;
 }
+
+/** The jitter buffer is read this long before the onset (a stats call takes a few ms). */
+const BUFFER_READ_BEFORE_MS = 50;
 
 /**
  * Asks for the story, plays `interjection` `intoMs` after the story was first heard, and
@@ -67,6 +80,9 @@ export async function storyRound(
   );
   if (!asked) throw new Error('the story question was not played');
   const storyAt = await sim.waitFor('the story', () => sim.firstSoundAfter(asked.startAt), 20_000);
+  const storyBuffer = await sim.receiveBuffer();
+  await sleep(storyAt + intoMs - BUFFER_READ_BEFORE_MS - Date.now());
+  const listenerBufferMs = meanBufferMs(storyBuffer, await sim.receiveBuffer());
   await sleep(storyAt + intoMs - Date.now());
   const [burst] = await sim.speak(interjection);
   if (!burst) throw new Error('the interjection was not played');
@@ -87,6 +103,7 @@ export async function storyRound(
     ownPauseMs: sim.longestSilence(storyAt, burst.startAt, SILENCE_MIN_MS),
     playingAtOnset: sim.soundMs(burst.startAt - STOP_GAP_MS, burst.startAt) > 0,
     observedUntil,
+    listenerBufferMs,
   };
 }
 
@@ -226,7 +243,8 @@ export async function runInterruptions(ctx: ScenarioContext, n: number): Promise
         line:
           `"${say}" ${r.intoMs} ms in: ${m.stopped ? 'stopped' : 'NOT stopped'}, ` +
           `last story sound ${Math.round(m.stopMs)} ms after the onset` +
-          `${m.replyRequested ? '' : ' (no reply to it requested)'}`,
+          `${m.replyRequested ? '' : ' (no reply to it requested)'}` +
+          ` (listener's jitter buffer ${m.listenerBufferMs} ms)`,
       };
     },
   );
@@ -261,6 +279,7 @@ export function measureStop(sim: SimParticipant, r: StoryRound) {
     stopped: stopMs <= STOPPED_WITHIN_MS && resumedAt === undefined,
     resumedAfterMs: resumedAt === undefined ? null : Math.round(resumedAt - onset),
     replyRequested: r.replyRequestedAt !== undefined,
+    listenerBufferMs: Math.round(r.listenerBufferMs),
   };
 }
 
