@@ -38,9 +38,16 @@ import {
   INTERRUPTION,
   STORY_QUESTION,
 } from '../../e2e/src/script.js';
-import { cough, timeline } from '../../e2e/src/speech.js';
+import { cough, referenceUtterances, timeline } from '../../e2e/src/speech.js';
 import { renderChart } from './chart.js';
-import { seededRandom, sleep, stats, table } from '../../e2e/src/stats.js';
+import {
+  seededRandom,
+  sleep,
+  stats,
+  sttFinals,
+  sttFinalsLine,
+  table,
+} from '../../e2e/src/stats.js';
 import {
   cpuSeconds,
   assertPeerInstalled,
@@ -306,11 +313,14 @@ interface SystemResult {
   barge: BargeResult | undefined;
   density: DensityPoint[];
   warnings: string[];
+  /** The fixture's STT finals while this system ran (commit -> final, as sent). */
+  stt: ReturnType<typeof sttFinals>;
 }
 
 let fixture: OpenAiFixture | undefined;
 
 async function runSystem(spec: SystemSpec): Promise<SystemResult> {
+  const requestsBefore = fixture!.requests.length;
   const sys = await startSystem(spec, {
     OPENAI_BASE_URL: fixture!.baseUrl,
     OPENAI_API_KEY: 'bench-key',
@@ -340,6 +350,7 @@ async function runSystem(spec: SystemSpec): Promise<SystemResult> {
       barge,
       density,
       warnings: sys.warnings(),
+      stt: sttFinals(fixture!.requests.slice(requestsBefore)),
     };
   } finally {
     await sys.stop();
@@ -349,8 +360,10 @@ async function runSystem(spec: SystemSpec): Promise<SystemResult> {
 async function main(): Promise<void> {
   if (SYSTEMS.some((s) => s.kind === 'peer')) assertPeerInstalled();
   await startLivekit();
+  const phrases = [...QUESTIONS, STORY_QUESTION, INTERRUPTION];
   fixture = await startOpenAiFixture({
-    phrases: [...QUESTIONS, STORY_QUESTION, INTERRUPTION],
+    phrases,
+    references: referenceUtterances(phrases),
     apiKey: 'bench-key',
     script: {
       chat: {
@@ -386,6 +399,7 @@ function report(results: SystemResult[]): void {
       `(${chat.tokenIntervalMs} ms/token), TTS TTFB ${speech.ttfbMs} ms, speech in real time`,
   );
   for (const r of results) console.log(`${r.spec.name}: ${r.spec.settings}`);
+  for (const r of results) console.log(`${r.spec.name}: ${sttFinalsLine(r.stt)}`);
   const ours = results.find((r) => r.spec.kind === 'ours');
   const ratio = (mine: number, theirs: number) => (theirs ? (mine / theirs).toFixed(2) : '-');
   const rows = results.map((r) => {
@@ -497,6 +511,7 @@ function report(results: SystemResult[]): void {
           : null,
         density: r.density.map((d) => ({ ...d, v2v: stats(d.v2v) })),
         warnings: r.warnings.length,
+        sttFinals: r.stt,
       }),
     );
   }

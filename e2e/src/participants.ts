@@ -231,16 +231,17 @@ export class SimParticipant {
    * the difference of two readings gives the mean buffering between them.
    */
   async receiveBuffer(): Promise<JitterBufferReading> {
-    const { subscriberStats } = await this.room.getRtcStats();
+    const { subscriberStats, publisherStats } = await this.room.getRtcStats();
     const reading: JitterBufferReading = { delayS: 0, emitted: 0, at: Date.now() };
-    for (const s of subscriberStats) {
+    // Received audio shows up in either connection's report (one connection carries both ways
+    // when the server negotiates it).
+    for (const s of [...subscriberStats, ...publisherStats]) {
       if (s.stats.case !== 'inboundRtp' || s.stats.value.stream?.kind !== 'audio') continue;
       reading.delayS += s.stats.value.inbound?.jitterBufferDelay ?? 0;
       reading.emitted += Number(s.stats.value.inbound?.jitterBufferEmittedCount ?? 0n);
     }
     return reading;
   }
-
   /** Milliseconds of sound heard in [from, to). */
   soundMs(from = 0, to = Infinity): number {
     return this.heard.filter((f) => f.at >= from && f.at < to && f.peak >= SOUND_PEAK).length * 10;

@@ -11,20 +11,31 @@ function chunk(text: string, size = 3, chunker = new ClauseChunker()): string[] 
 }
 
 describe('ClauseChunker', () => {
-  it('sends the first clause at once, then whole sentences', () => {
+  it('sends a few words first when no clause comes sooner, then whole sentences', () => {
     const text =
       'Sure, the museum opens at nine. It closes at six on weekdays. On Sundays it is closed.';
     assert.deepEqual(chunk(text), [
-      'Sure, the museum opens at nine.',
+      'Sure, the museum opens',
+      'at nine.',
       'It closes at six on weekdays.',
       'On Sundays it is closed.',
     ]);
   });
 
+  it('ends the first few words where a phrase can end, not on "at" or "and"', () => {
+    assert.deepEqual(chunk('The museum opens at nine in the morning.'), [
+      'The museum opens',
+      'at nine in the morning.',
+    ]);
+    assert.deepEqual(chunk('It is sunny and warm today.'), ['It is sunny', 'and warm today.']);
+    // With the first words all unfinished-sounding, all of them.
+    assert.deepEqual(chunk('If I am the one to go.', 1), ['If I am the', 'one to go.']);
+  });
+
   it('cuts the first chunk at a clause once it is long enough', () => {
-    const text = 'Well, if you leave now, you will be there by noon. Take the train.';
+    const text = 'Well, if you go, you will be there by noon. Take the train.';
     assert.deepEqual(chunk(text), [
-      'Well, if you leave now,',
+      'Well, if you go,',
       'you will be there by noon.',
       'Take the train.',
     ]);
@@ -40,7 +51,7 @@ describe('ClauseChunker', () => {
   it('a long first stretch without punctuation is cut at a word boundary', () => {
     const words =
       'one two three four five six seven eight nine ten eleven twelve thirteen fourteen';
-    const chunks = chunk(words);
+    const chunks = chunk(words, 3, new ClauseChunker({ firstWords: 100 }));
     assert.ok(chunks[0]!.length <= 60 && chunks[0]!.length > 40, chunks[0]);
     assert.ok(!/\s$/.test(chunks[0]!));
     assert.equal(chunks.join(' '), words, 'no word is split or lost');

@@ -91,7 +91,7 @@ function fakeOutput(events: string[], abortAfterSamples = Infinity, abort?: Abor
 }
 
 describe('runReply', () => {
-  it('speaks the whole reply in clause and sentence chunks, in order', async () => {
+  it('speaks the whole reply in its first words, then sentence chunks, in order', async () => {
     const { llm } = fakeLlm('Sure, the museum opens at nine. It closes at six. Enjoy it.');
     const { tts, events } = fakeTts();
     const result = await runReply([], {
@@ -103,7 +103,12 @@ describe('runReply', () => {
     assert.equal(result.error, undefined);
     assert.deepEqual(
       events.filter((e) => e.startsWith('played')),
-      ['played Sure, the museum opens at nine.', 'played It closes at six.', 'played Enjoy it.'],
+      [
+        'played Sure, the museum opens',
+        'played at nine.',
+        'played It closes at six.',
+        'played Enjoy it.',
+      ],
     );
     const t = result.timings;
     assert.ok(t.llmFirstTokenAt! >= t.llmRequestAt);
