@@ -101,10 +101,16 @@ export interface JitterBufferReading {
   at: number;
 }
 
-/** Mean delay (ms) the jitter buffer held each sample played between two readings. */
-export function meanBufferMs(from: JitterBufferReading, to: JitterBufferReading): number {
-  const emitted = to.emitted - from.emitted;
-  return emitted > 0 ? ((to.delayS - from.delayS) / emitted) * 1000 : NaN;
+/**
+ * Mean delay (ms) the jitter buffer held each sample played between two readings; null if a
+ * reading is missing or nothing was played between them.
+ */
+export function meanBufferMs(
+  from: JitterBufferReading | undefined,
+  to: JitterBufferReading | undefined,
+): number | null {
+  const emitted = from && to ? to.emitted - from.emitted : 0;
+  return emitted > 0 ? ((to!.delayS - from!.delayS) / emitted) * 1000 : null;
 }
 
 export class SimParticipant {

@@ -42,7 +42,7 @@ export function sttFinals(requests: readonly RecordedRequest[]) {
       ? (r.body as RealtimeRecord | DeepgramRecord).finals
       : [],
   );
-  const decoded = finals.filter((f) => f.by === 'decoder' && f.audioMs > 0);
+  const decoded = finals.filter((f) => f.by === 'decoder');
   return {
     finals: finals.length,
     byReference: finals.filter((f) => f.by === 'reference').length,

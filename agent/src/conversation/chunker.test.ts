@@ -28,8 +28,8 @@ describe('ClauseChunker', () => {
       'at nine in the morning.',
     ]);
     assert.deepEqual(chunk('It is sunny and warm today.'), ['It is sunny', 'and warm today.']);
-    // With the first words all unfinished-sounding, all of them.
-    assert.deepEqual(chunk('If I am the one to go.', 1), ['If I am the', 'one to go.']);
+    // With the first words all unfinished-sounding, up to the next word a phrase can end on.
+    assert.deepEqual(chunk('If I am the one to go.', 1), ['If I am the one', 'to go.']);
   });
 
   it('cuts the first chunk at a clause once it is long enough', () => {

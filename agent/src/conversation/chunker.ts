@@ -15,7 +15,8 @@ export interface ChunkerOptions {
   firstClauseMinChars: number;
   /**
    * ...or, with no clause or sentence end yet, once this many words are complete: after the
-   * last of them a phrase can end on ("The museum opens", not "The museum opens at").
+   * last of them a phrase can end on ("The museum opens", not "The museum opens at"); if none
+   * can yet, after the next word that can.
    */
   firstWords: number;
   /** ...or at any word boundary once it has this many characters, clause or not. */
@@ -82,7 +83,8 @@ export class ClauseChunker {
       const boundary = Math.min(sentence || Infinity, clause || Infinity);
       if (boundary !== Infinity) return boundary;
       const words = completeWordEnds(text);
-      if (words.length >= this.#opts.firstWords) return phraseEnd(text, words);
+      const phrase = words.length >= this.#opts.firstWords ? phraseEnd(text, words) : 0;
+      if (phrase) return phrase;
       if (text.length >= this.#opts.firstMaxChars) return lastSpaceBefore(text, text.length);
       return 0;
     }
@@ -100,14 +102,14 @@ function completeWordEnds(text: string): number[] {
 
 /**
  * The cut after the last of `ends` (two words at least) that leaves a chunk which does not
- * sound unfinished; after all of them if none does.
+ * sound unfinished, or 0 if none does yet (the next word may).
  */
 function phraseEnd(text: string, ends: readonly number[]): number {
   for (let k = ends.length; k >= 2; k--) {
     const cut = ends[k - 1]!;
     if (completeness(text.slice(0, cut)) !== 'incomplete') return cut;
   }
-  return ends.at(-1)!;
+  return 0;
 }
 
 /** End index of the first match ending at or after `minEnd`, or 0. */

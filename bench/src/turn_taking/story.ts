@@ -57,13 +57,15 @@ export interface StoryRound {
   observedUntil: number;
   /**
    * Mean delay of the listener's receive jitter buffer over the story until just before the
-   * onset (ms): part of how late the listener hears the agent fall silent.
+   * onset (ms): part of how late the listener hears the agent fall silent. Null if unread.
    */
-  listenerBufferMs: number;
+  listenerBufferMs: number | null;
 }
 
-/** The jitter buffer is read this long before the onset (a stats call takes a few ms). */
+/** The jitter buffer is read this long before the onset (not awaited: the onset keeps its time). */
 const BUFFER_READ_BEFORE_MS = 50;
+/** A diagnostic: a failed stats call leaves the reading out, not the round. */
+const readBuffer = (sim: SimParticipant) => sim.receiveBuffer().catch(() => undefined);
 
 /**
  * Asks for the story, plays `interjection` `intoMs` after the story was first heard, and
@@ -80,11 +82,12 @@ export async function storyRound(
   );
   if (!asked) throw new Error('the story question was not played');
   const storyAt = await sim.waitFor('the story', () => sim.firstSoundAfter(asked.startAt), 20_000);
-  const storyBuffer = await sim.receiveBuffer();
+  const storyBuffer = readBuffer(sim);
   await sleep(storyAt + intoMs - BUFFER_READ_BEFORE_MS - Date.now());
-  const listenerBufferMs = meanBufferMs(storyBuffer, await sim.receiveBuffer());
+  const onsetBuffer = readBuffer(sim);
   await sleep(storyAt + intoMs - Date.now());
   const [burst] = await sim.speak(interjection);
+  const listenerBufferMs = meanBufferMs(await storyBuffer, await onsetBuffer);
   if (!burst) throw new Error('the interjection was not played');
   const observedUntil = Math.max(burst.endAt + 2_500, burst.startAt + 4_000);
   await sleep(observedUntil - Date.now());
@@ -244,7 +247,9 @@ export async function runInterruptions(ctx: ScenarioContext, n: number): Promise
           `"${say}" ${r.intoMs} ms in: ${m.stopped ? 'stopped' : 'NOT stopped'}, ` +
           `last story sound ${Math.round(m.stopMs)} ms after the onset` +
           `${m.replyRequested ? '' : ' (no reply to it requested)'}` +
-          ` (listener's jitter buffer ${m.listenerBufferMs} ms)`,
+          (m.listenerBufferMs === null
+            ? ''
+            : ` (listener's jitter buffer ${m.listenerBufferMs} ms)`),
       };
     },
   );
@@ -279,7 +284,7 @@ export function measureStop(sim: SimParticipant, r: StoryRound) {
     stopped: stopMs <= STOPPED_WITHIN_MS && resumedAt === undefined,
     resumedAfterMs: resumedAt === undefined ? null : Math.round(resumedAt - onset),
     replyRequested: r.replyRequestedAt !== undefined,
-    listenerBufferMs: Math.round(r.listenerBufferMs),
+    listenerBufferMs: r.listenerBufferMs === null ? null : Math.round(r.listenerBufferMs),
   };
 }
 
