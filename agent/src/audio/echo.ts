@@ -333,11 +333,8 @@ export class EchoGate {
     const echo =
       predictedEchoDb > INAUDIBLE_ECHO_DBFS &&
       (micDb < MIC_FLOOR_DBFS || micDb <= predictedEchoDb + MARGIN_DB);
-    const worstEchoDb = Math.max(
-      predictedEchoDb,
-      SILENCE_DBFS,
-      toDb(this.#envelopeMax(slot, 0, MAX_LAG)) + gainDb,
-    );
+    // Every delay the gate searches, the kept ones among them: never below the prediction.
+    const worstEchoDb = Math.max(SILENCE_DBFS, toDb(this.#envelopeMax(slot, 0, MAX_LAG)) + gainDb);
     return { echo, micDb, predictedEchoDb, worstEchoDb, slot };
   }
 
