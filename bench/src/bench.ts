@@ -259,6 +259,8 @@ interface DensityPoint {
   rssPerConversationMb: number;
   peakRssMb: number;
   benchCpuPct: number;
+  /** The agent process's CPU by thread name, % of a core over the run (all k conversations). */
+  threadsPct: [string, number][];
 }
 
 async function scenarioDensity(k: number, sys: RunningSystem, tag: string): Promise<DensityPoint> {
@@ -300,6 +302,7 @@ async function scenarioDensity(k: number, sys: RunningSystem, tag: string): Prom
     rssPerConversationMb: (used.peakRssMb - baseline.peakRssMb) / k,
     peakRssMb: used.peakRssMb,
     benchCpuPct: (100 * benchCpu) / seconds,
+    threadsPct: used.threads.map(([name, s]) => [name, (100 * s) / seconds]),
   };
 }
 
@@ -473,6 +476,23 @@ function report(results: SystemResult[]): void {
       ),
     ),
   );
+  // Where the agent's CPU goes: its main thread (JavaScript: VAD, echo gate, the pipeline) and
+  // the native threads (WebRTC's Opus encoder and network, rtc-node's audio capture and FFI).
+  const THREADS_SHOWN = 6;
+  for (const r of results) {
+    // The peer's jobs run in child processes; its root's threads would say little.
+    if (r.spec.kind !== 'ours') continue;
+    for (const d of r.density) {
+      if (!d.threadsPct.length) continue;
+      const shown = d.threadsPct.slice(0, THREADS_SHOWN);
+      const rest = d.threadsPct.slice(THREADS_SHOWN).reduce((sum, [, pct]) => sum + pct, 0);
+      const parts = shown.map(([name, pct]) => `${name} ${pct.toFixed(1)}`);
+      if (rest > 0) parts.push(`other ${rest.toFixed(1)}`);
+      console.log(
+        `${r.spec.name} k=${d.k}, agent process CPU by thread (% of a core): ${parts.join(', ')}`,
+      );
+    }
+  }
   for (const r of results) {
     const message = (w: string) => {
       try {
@@ -509,7 +529,13 @@ function report(results: SystemResult[]): void {
               coughs: r.barge.coughs,
             }
           : null,
-        density: r.density.map((d) => ({ ...d, v2v: stats(d.v2v) })),
+        density: r.density.map((d) => ({
+          ...d,
+          v2v: stats(d.v2v),
+          threadsPct: Object.fromEntries(
+            d.threadsPct.map(([name, pct]) => [name, Math.round(pct * 10) / 10]),
+          ),
+        })),
         warnings: r.warnings.length,
         sttFinals: r.stt,
       }),

@@ -3,7 +3,7 @@
  * livekit-server and the same OpenAI-compatible fixture: our agent (one process serves every
  * room) and LiveKit Agents JS 1.9 (a worker that forks a process per job).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentProcess, API_KEY, API_SECRET, LIVEKIT_URL } from '../../e2e/src/stack.js';
 import { ManagedProcess } from '../../e2e/src/processes.js';
@@ -109,15 +109,46 @@ export function processTree(pid: number): number[] {
 }
 
 const TICKS_PER_S = 100;
+/** The name and CPU seconds (user + system) in a /proc stat line. */
+function parseStat(stat: string): { name: string; cpuS: number } {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).trim(),
+    cpuS: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S,
+  };
+}
+
 /** CPU seconds (user + system) used so far by `pid` alone. */
 export function cpuSeconds(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).cpuS;
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU seconds used so far by each thread of `pid`, by thread id, with the thread's name; the
+ * process's main thread (where JavaScript runs, for Node) is named `main`. A thread that ended
+ * is not in it.
+ */
+export function threadCpuSeconds(pid: number): Map<number, { name: string; cpuS: number }> {
+  const out = new Map<number, { name: string; cpuS: number }>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids.map(Number)) {
+    try {
+      const t = parseStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      out.set(tid, { name: tid === pid ? 'main' : t.name, cpuS: t.cpuS });
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+  return out;
 }
 /** Resident memory of `pid` in MB. */
 export function rssMb(pid: number): number {
@@ -131,11 +162,16 @@ export function rssMb(pid: number): number {
 
 /**
  * Samples a process tree's CPU and memory: CPU seconds are summed per pid (a job process that
- * ended keeps its last reading), RSS is the peak of the tree's sum.
+ * ended keeps its last reading), RSS is the peak of the tree's sum. The root process's CPU is
+ * also kept per thread (a thread that ended keeps its last reading too), to show where it goes:
+ * JavaScript on the main thread, or the native threads of WebRTC and the audio path.
  */
 export class TreeMeter {
   readonly #root: number;
   readonly #cpu = new Map<number, number>();
+  readonly #threads = new Map<number, { name: string; cpuS: number }>();
+  #startThreads = new Map<number, number>();
+  #startRootCpu = 0;
   #startCpu = 0;
   #peakRss = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -146,13 +182,30 @@ export class TreeMeter {
   start(): void {
     this.#sample();
     this.#startCpu = this.cpu();
+    this.#startThreads = new Map([...this.#threads].map(([tid, t]) => [tid, t.cpuS]));
+    this.#startRootCpu = this.#cpu.get(this.#root) ?? 0;
     this.#peakRss = 0;
     this.#timer = setInterval(() => this.#sample(), 250);
   }
-  stop(): { cpuS: number; peakRssMb: number } {
+  /**
+   * CPU seconds and peak RSS since start(); `threads`: the root process's CPU seconds since
+   * start() by thread name, largest first, adding up to the root's own.
+   */
+  stop(): { cpuS: number; peakRssMb: number; threads: [string, number][] } {
     clearInterval(this.#timer);
     this.#sample();
-    return { cpuS: this.cpu() - this.#startCpu, peakRssMb: this.#peakRss };
+    const byName = new Map<string, number>();
+    for (const [tid, t] of this.#threads) {
+      const used = t.cpuS - (this.#startThreads.get(tid) ?? 0);
+      byName.set(t.name, (byName.get(t.name) ?? 0) + used);
+    }
+    // Threads that ended between two samples took their last moments with them; the process's
+    // own count has them.
+    const rootUsed = (this.#cpu.get(this.#root) ?? 0) - this.#startRootCpu;
+    const unsampled = rootUsed - [...byName.values()].reduce((sum, s) => sum + s, 0);
+    if (unsampled > 0) byName.set('(threads that ended, unsampled)', unsampled);
+    const threads = [...byName].filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]);
+    return { cpuS: this.cpu() - this.#startCpu, peakRssMb: this.#peakRss, threads };
   }
   cpu(): number {
     let sum = 0;
@@ -160,6 +213,7 @@ export class TreeMeter {
     return sum;
   }
   #sample(): void {
+    for (const [tid, t] of threadCpuSeconds(this.#root)) this.#threads.set(tid, t);
     let rss = 0;
     for (const pid of processTree(this.#root)) {
       const c = cpuSeconds(pid);
