@@ -71,11 +71,6 @@ export interface VadStream {
   readonly probability: number;
   /** Stream time in ms of audio consumed so far (pipeline samples pushed and processed). */
   readonly timeMs: number;
-  /**
-   * Windows not given to the model because they were quiet (below -60 dBFS) after a few that
-   * were: each took the last probability the model gave.
-   */
-  readonly skippedWindows: number;
   /** Forgets the model state, partial audio and any speech in progress (no 'end' is emitted);
    * stream time keeps counting. Pushes still in flight resolve with no events. */
   reset(): void;
@@ -83,29 +78,6 @@ export interface VadStream {
 }
 
 const WINDOW_MS = (WINDOW_SAMPLES * 1000) / SILERO_SAMPLE_RATE;
-
-/**
- * A window whose loudest sample is below this (-60 dBFS) holds no speech anyone could hear:
- * a muted or quiet microphone, a browser's noise suppression between words, the silence the echo
- * gate puts in place of echo.
- */
-const QUIET_PEAK = 10 ** (-60 / 20);
-/**
- * Quiet windows in a row the model still hears before the rest are skipped: by then its
- * recurrent state has settled on silence, and the skipped windows get the last probability it
- * gave. Inference is most of the VAD's cost, and most of a conversation is someone not talking.
- */
-const QUIET_WINDOWS_INFERRED = 4;
-
-/** Largest absolute value of the window's new samples (after its context). */
-function windowPeak(input: Float32Array): number {
-  let peak = 0;
-  for (let i = CONTEXT_SAMPLES; i < input.length; i++) {
-    const v = Math.abs(input[i]!);
-    if (v > peak) peak = v;
-  }
-  return peak;
-}
 
 function checkOptions(o: VadOptions): void {
   const unit = (v: number) => Number.isFinite(v) && v >= 0 && v <= 1;
@@ -180,11 +152,6 @@ class SileroVadStream implements VadStream {
   #timeMs = 0;
   #probability = 0;
 
-  /** Quiet windows in a row (see QUIET_PEAK); past QUIET_WINDOWS_INFERRED they are skipped. */
-  #quietRun = 0;
-  /** Windows skipped as quiet since the stream began. */
-  #skipped = 0;
-
   #speaking = false;
   /** Speech (or silence, while speaking) accumulated towards the next decision. */
   #runMs = 0;
@@ -219,10 +186,6 @@ class SileroVadStream implements VadStream {
 
   get timeMs(): number {
     return this.#timeMs;
-  }
-
-  get skippedWindows(): number {
-    return this.#skipped;
   }
 
   push(samples: Int16Array): Promise<VadEvent[]> {
@@ -261,10 +224,7 @@ class SileroVadStream implements VadStream {
     const events: VadEvent[] = [];
     for (const w of windows) {
       if (generation !== this.#generation) return [];
-      this.#quietRun = windowPeak(w.input) < QUIET_PEAK ? this.#quietRun + 1 : 0;
-      let probability = this.#probability;
-      if (this.#quietRun > QUIET_WINDOWS_INFERRED) this.#skipped += 1;
-      else probability = await this.#model.infer(w.input, this.#state);
+      const probability = await this.#model.infer(w.input, this.#state);
       if (generation !== this.#generation) return [];
       this.#probability = probability;
       const window = { startMs: w.startMs, endMs: w.startMs + WINDOW_MS, probability };
@@ -322,7 +282,6 @@ class SileroVadStream implements VadStream {
     this.#baseMs = this.#timeMs;
     this.#windows = 0;
     this.#probability = 0;
-    this.#quietRun = 0;
     this.#speaking = false;
     this.#runMs = 0;
   }
