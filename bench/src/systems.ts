@@ -109,12 +109,13 @@ export function processTree(pid: number): number[] {
 }
 
 const TICKS_PER_S = 100;
-/** The name and CPU seconds (user + system) in a /proc stat line. */
-function parseStat(stat: string): { name: string; cpuS: number } {
+/** The name, CPU seconds (user + system) and start time (ticks) in a /proc stat line. */
+function parseStat(stat: string): { name: string; cpuS: number; started: string } {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return {
     name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).trim(),
     cpuS: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S,
+    started: fields[19] ?? '',
   };
 }
 
@@ -128,12 +129,12 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
- * CPU seconds used so far by each thread of `pid`, by thread id, with the thread's name; the
- * process's main thread (where JavaScript runs, for Node) is named `main`. A thread that ended
- * is not in it.
+ * CPU seconds used so far by each thread of `pid`, keyed by thread id and start time (a thread
+ * id can be reused), with the thread's name; the process's main thread (where JavaScript runs,
+ * for Node) is named `main`. A thread that ended is not in it.
  */
-export function threadCpuSeconds(pid: number): Map<number, { name: string; cpuS: number }> {
-  const out = new Map<number, { name: string; cpuS: number }>();
+export function threadCpuSeconds(pid: number): Map<string, { name: string; cpuS: number }> {
+  const out = new Map<string, { name: string; cpuS: number }>();
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -143,7 +144,7 @@ export function threadCpuSeconds(pid: number): Map<number, { name: string; cpuS:
   for (const tid of tids.map(Number)) {
     try {
       const t = parseStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
-      out.set(tid, { name: tid === pid ? 'main' : t.name, cpuS: t.cpuS });
+      out.set(`${tid}@${t.started}`, { name: tid === pid ? 'main' : t.name, cpuS: t.cpuS });
     } catch {
       /* ended meanwhile */
     }
@@ -169,8 +170,8 @@ export function rssMb(pid: number): number {
 export class TreeMeter {
   readonly #root: number;
   readonly #cpu = new Map<number, number>();
-  readonly #threads = new Map<number, { name: string; cpuS: number }>();
-  #startThreads = new Map<number, number>();
+  readonly #threads = new Map<string, { name: string; cpuS: number }>();
+  #startThreads = new Map<string, number>();
   #startRootCpu = 0;
   #startCpu = 0;
   #peakRss = 0;
@@ -189,7 +190,7 @@ export class TreeMeter {
   }
   /**
    * CPU seconds and peak RSS since start(); `threads`: the root process's CPU seconds since
-   * start() by thread name, largest first, adding up to the root's own.
+   * start() by thread name, largest first, adding up to the root's own (to a few ticks).
    */
   stop(): { cpuS: number; peakRssMb: number; threads: [string, number][] } {
     clearInterval(this.#timer);
@@ -200,7 +201,8 @@ export class TreeMeter {
       byName.set(t.name, (byName.get(t.name) ?? 0) + used);
     }
     // Threads that ended between two samples took their last moments with them; the process's
-    // own count has them.
+    // own count has them. (Ticks are read thread by thread, so the difference also carries up
+    // to a tick per thread either way; a negative one is left out.)
     const rootUsed = (this.#cpu.get(this.#root) ?? 0) - this.#startRootCpu;
     const unsampled = rootUsed - [...byName.values()].reduce((sum, s) => sum + s, 0);
     if (unsampled > 0) byName.set('(threads that ended, unsampled)', unsampled);
