@@ -22,7 +22,7 @@
  *    or old and new delay while it changes). The gain is the lower quartile, over the window, of
  *    mic level minus envelope at that delay: a person talking in the window only adds level.
  * 4. Each mic frame's predicted echo is the loudest envelope over the delays kept, plus the
- *    gain. The frame is echo when the mic is at most {@link MARGIN_DB} above the prediction, or
+ *    gain. The frame is echo when the mic is at most {@link ECHO_MARGIN_DB} above the prediction, or
  *    below {@link MIC_FLOOR_DBFS}.
  *
  * Before the first trustworthy delay (the first 1.4 s or so of the first reply; always, for a
@@ -100,7 +100,7 @@ const GAIN_QUANTILE = 0.25;
  * took 6.5 dB. 7 dB leaves half a dB for what the simulation lacks, and stays below the 10+ dB
  * by which a person's own voice typically exceeds the echo at their mic.
  */
-const MARGIN_DB = 7;
+export const ECHO_MARGIN_DB = 7;
 /**
  * While the agent is audible, a mic frame below this is echo whatever the prediction says:
  * voiced speech at a WebRTC microphone (with AGC) sits at -35..-15 dBFS; below -55 is room noise,
@@ -164,6 +164,8 @@ const MAX_LEAD_MS = 500;
 const SLOT_JITTER = 2;
 
 const MAX_LAG = MAX_ECHO_DELAY_MS / FRAME_MS;
+/** How far (frames) the echo delay may have moved from the kept ones without the gate knowing. */
+const NEAR_LAG_FRAMES = 15;
 const WINDOW_FRAMES = CORRELATION_WINDOW_MS / FRAME_MS;
 const ESTIMATE_EVERY_FRAMES = ESTIMATE_EVERY_MS / FRAME_MS;
 /**
@@ -255,6 +257,8 @@ export interface EchoDecision {
    * in use, dBFS: what a delay that just moved could bring that the prediction does not.
    */
   worstEchoDb: number;
+  /** The loudest the echo could be within 150 ms of the delays kept, dBFS. */
+  nearEchoDb: number;
   /** The 10 ms slot the frame was heard in, on the mic's jitter-free clock. */
   slot: number;
 }
@@ -332,10 +336,20 @@ export class EchoGate {
     );
     const echo =
       predictedEchoDb > INAUDIBLE_ECHO_DBFS &&
-      (micDb < MIC_FLOOR_DBFS || micDb <= predictedEchoDb + MARGIN_DB);
+      (micDb < MIC_FLOOR_DBFS || micDb <= predictedEchoDb + ECHO_MARGIN_DB);
     // Every delay the gate searches, the kept ones among them: never below the prediction.
     const worstEchoDb = Math.max(SILENCE_DBFS, toDb(this.#envelopeMax(slot, 0, MAX_LAG)) + gainDb);
-    return { echo, micDb, predictedEchoDb, worstEchoDb, slot };
+    const nearEchoDb = Math.max(
+      SILENCE_DBFS,
+      toDb(
+        this.#envelopeMax(
+          slot,
+          Math.max(0, minLag - NEAR_LAG_FRAMES),
+          Math.min(MAX_LAG, maxLag + NEAR_LAG_FRAMES),
+        ),
+      ) + gainDb,
+    );
+    return { echo, micDb, predictedEchoDb, worstEchoDb, nearEchoDb, slot };
   }
 
   /** {@link push}, then the frame itself, or silence of the same length if it is echo. */

@@ -30,7 +30,7 @@
  */
 import { FRAME_MS } from './format.js';
 import { rmsDbfs } from './level.js';
-import { EchoGate, type EchoPathEstimate, type EchoReference } from './echo.js';
+import { ECHO_MARGIN_DB, EchoGate, type EchoPathEstimate, type EchoReference } from './echo.js';
 import { NativeEchoCanceller } from './native_apm.js';
 
 /**
@@ -88,6 +88,8 @@ export interface EchoOutput {
    * gate measured (or assumes), at any delay it searches.
    */
   echoDb: number;
+  /** Level of the microphone frame as it came in, before either stage, dBFS. */
+  micDb: number;
 }
 
 export interface EchoCancellerStats {
@@ -158,11 +160,11 @@ export class EchoCanceller {
   /** One 10 ms microphone frame, arrived at `at` (performance.now() ms). */
   process(frame: Int16Array, at: number): EchoOutput {
     const decision = this.#gate.push(frame, at);
-    const echoDb = decision.worstEchoDb;
+    const { worstEchoDb: echoDb, micDb } = decision;
     const estimate = this.#gate.estimate;
     const native = estimate ? this.#engage(estimate) : undefined;
     if (!native || !estimate) {
-      return { vad: decision.echo ? this.#silence : frame, stt: frame, echoDb };
+      return { vad: decision.echo ? this.#silence : frame, stt: frame, echoDb, micDb };
     }
     this.#realign(estimate);
     // The reference is read one frame per microphone frame, as both streams run: the slot the
@@ -183,10 +185,14 @@ export class EchoCanceller {
     // Double talk: AEC3's suppressor takes 5-15 dB from a person talking over the echo, most
     // at their first syllable, and more while its filter re-converges after the path changed
     // (a "wait" came out of it at VAD probability 0.23 through the SFU). A frame both stages
-    // find to hold more than echo (the gate: well above the predicted echo; the canceller:
-    // removed less than DOUBLE_TALK_REMOVED_DB of it) reaches VAD as it came in. STT keeps the
-    // cleaned frame: given the raw one too, it took the echo under a person's words for words
-    // ("Could you", "I would") and stopped 4 of 20 replies through the SFU; cleaned, none.
+    // find to hold more than echo (the gate: well above the echo predicted, and within
+    // NEAR_LAG of the delays it keeps; the canceller: removed less than DOUBLE_TALK_REMOVED_DB of
+    // it) reaches VAD as it came in. The gate's prediction alone was not enough: after the delay
+    // moved by 100 ms, AEC3 stopped removing the echo for 150 ms while the gate still predicted
+    // it at the old delay, and VAD heard 160 ms of raw echo as speech (the unit tests, on an
+    // AMD EPYC). STT keeps the cleaned frame: given the raw one too, it took the echo under a
+    // person's words for words ("Could you", "I would") and stopped 4 of 20 replies through the
+    // SFU; cleaned, none.
     const removedDb = decision.micDb - rmsDbfs(cleaned);
     if (decision.echo && decision.micDb > AUDIBLE_ECHO_DBFS) {
       this.#removedDb += (removedDb - this.#removedDb) * ERLE_SMOOTHING;
@@ -194,10 +200,13 @@ export class EchoCanceller {
     if (this.#removedDb < DOUBLE_TALK_REMOVED_DB) {
       // The canceller is not removing the echo yet (it has just taken over, or the path
       // changed and it is re-converging): the gate decides, on what the canceller leaves.
-      return { vad: decision.echo ? this.#silence : cleaned, stt: cleaned, echoDb };
+      return { vad: decision.echo ? this.#silence : cleaned, stt: cleaned, echoDb, micDb };
     }
-    const doubleTalk = !decision.echo && removedDb < DOUBLE_TALK_REMOVED_DB;
-    return { vad: doubleTalk ? frame : cleaned, stt: cleaned, echoDb };
+    const doubleTalk =
+      !decision.echo &&
+      removedDb < DOUBLE_TALK_REMOVED_DB &&
+      micDb > decision.nearEchoDb + ECHO_MARGIN_DB;
+    return { vad: doubleTalk ? frame : cleaned, stt: cleaned, echoDb, micDb };
   }
 
   /** Moves the reference to a new measured delay once estimates agree on it. */
