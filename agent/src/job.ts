@@ -279,19 +279,19 @@ export function createJobEntry(deps: JobDeps): JobEntry {
             person.detector.speechEnded(speechEndAt);
             bargeIn.speechEnded(identity);
           },
-          onTranscript: (event) => {
+          onTranscript: (event, heard) => {
             if (event.type === 'interim') {
               void transcript(event.text, false);
-              log.debug({ participant: identity, text: event.text }, 'heard so far');
-              bargeIn.interim(identity, event.text);
+              log.debug({ participant: identity, text: event.text, ...heard }, 'heard so far');
+              bargeIn.interim(identity, event.text, heard);
               return;
             }
             if (event.text.trim()) void transcript(event.text, true);
             // Words only at debug: transcripts do not belong in production logs.
-            log.debug({ participant: identity, text: event.text }, 'heard');
+            log.debug({ participant: identity, text: event.text, ...heard }, 'heard');
             person.utterance++;
             // Words that only paused the agent (a backchannel, a cough) are not a turn.
-            const verdict = bargeIn.final(identity, event.text);
+            const verdict = bargeIn.final(identity, event.text, heard);
             const words = verdict === 'backchannel' || verdict === 'noise' ? '' : event.text;
             person.detector.final(words, event.latencyMs);
             conversation.maybeReply();

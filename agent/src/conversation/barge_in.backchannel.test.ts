@@ -44,6 +44,25 @@ describe('BargeIn', () => {
     assert.deepEqual(events, ['pause by ben', 'resume', 'pause by ben', 'stop by ben']);
   });
 
+  it('words of an utterance never louder than the echo are noise; louder, they stop it', () => {
+    const { clock, events, barge } = setup();
+    const echoAlone = { beyondEcho: false };
+    barge.speechStarted('ben');
+    clock.advance(300);
+    barge.speechEnded('ben');
+    // A recogniser made words of the leaked echo that the agent never said.
+    assert.equal(barge.final('ben', 'Could you', echoAlone), 'noise', 'not a turn either');
+    assert.deepEqual(events, ['pause by ben', 'resume']);
+    barge.speechStarted('ben');
+    barge.interim('ben', 'stop', echoAlone);
+    clock.advance(300);
+    barge.speechEnded('ben');
+    barge.interim('ben', 'stop', echoAlone);
+    assert.deepEqual(events, ['pause by ben', 'resume', 'pause by ben']);
+    assert.equal(barge.final('ben', 'stop', { beyondEcho: true }), 'interruption');
+    assert.deepEqual(events, ['pause by ben', 'resume', 'pause by ben', 'stop by ben']);
+  });
+
   it('a backchannel pauses the reply at its onset and resumes it on its words', () => {
     const { clock, events, barge } = setup();
     barge.speechStarted('ana');

@@ -2,7 +2,8 @@
  * What to do when someone makes a sound while the agent is replying. The voice pauses at the
  * speech onset (so a real interruption is silent at once), and then the utterance decides:
  * - words that are only a backchannel ("mm-hmm", "yeah", "right") or no words at all (a cough,
- *   a door, the agent's own echo, or its own words recognised in that echo): release, and the
+ *   a door, the agent's own echo, its own words recognised in that echo, or any words made of an
+ *   utterance never louder than that echo could be): release, and the
  *   reply plays on from where it paused. A backchannel heard in interim words releases at once,
  *   while the person is still speaking (a streaming STT gives them within a few hundred ms);
  *   the rest of that utterance still decides, so "yeah... wait" stops the reply after all;
@@ -36,6 +37,17 @@ export interface Floor {
 }
 
 export type Verdict = 'interruption' | 'backchannel' | 'noise';
+
+/** What the listener knows of an utterance's sound (listener.ts). */
+export interface Heard {
+  /**
+   * Some of it was louder than the agent's echo could be in that microphone. False: it may be
+   * echo alone, and its words (a recogniser makes words of echo) judge like no words at all.
+   */
+  beyondEcho: boolean;
+}
+
+const HEARD_CLEARLY: Heard = { beyondEcho: true };
 
 /** Words that acknowledge without taking the floor. */
 const BACKCHANNEL = new Set(
@@ -125,14 +137,14 @@ export class BargeIn {
    * only keep (or put) it paused, and the final decides. Once the utterance has ended (words
    * streamed after the commit), other words stop it.
    */
-  interim(who: string, text: string): void {
+  interim(who: string, text: string, heard = HEARD_CLEARLY): void {
     const pauser = this.#pausers.get(who);
     if (!pauser) {
-      if (this.#releasedEarly.has(who) && this.#classify(who, text) === 'interruption')
+      if (this.#releasedEarly.has(who) && this.#classify(who, text, heard) === 'interruption')
         this.#pauseAgain(who);
       return;
     }
-    const verdict = this.#classify(who, text);
+    const verdict = this.#classify(who, text, heard);
     if (!pauser.speaking) {
       if (verdict === 'interruption') this.#stop(who, 'interim words');
     } else if (verdict === 'backchannel') {
@@ -172,11 +184,11 @@ export class BargeIn {
    * The final words of `who`'s utterance. Returns the verdict when that utterance had paused
    * the reply: a backchannel or noise is not a turn (the caller drops its words).
    */
-  final(who: string, text: string): Verdict | undefined {
+  final(who: string, text: string, heard = HEARD_CLEARLY): Verdict | undefined {
     const pauser = this.#pausers.get(who);
     const late = this.#unjudged.get(who) ?? 0;
     if (!pauser && late === 0) return undefined;
-    const verdict = this.#classify(who, text);
+    const verdict = this.#classify(who, text, heard);
     if (late > 0) {
       // Finals come in order: those of utterances that no longer hold the reply come first.
       this.#addUnjudged(who, -1);
@@ -204,9 +216,10 @@ export class BargeIn {
     if (this.#pausers.has(who)) this.#release(who, 'noise', 'forgotten');
   }
 
-  #classify(who: string, text: string): Verdict {
+  #classify(who: string, text: string, heard: Heard): Verdict {
     const verdict = classify(text);
-    return verdict === 'interruption' && this.#opts.isEcho?.(who, text) ? 'noise' : verdict;
+    if (verdict !== 'interruption') return verdict;
+    return !heard.beyondEcho || this.#opts.isEcho?.(who, text) ? 'noise' : verdict;
   }
 
   #release(who: string, verdict: Verdict, how: string): void {

@@ -1,7 +1,9 @@
 import { AudioStream } from '@livekit/rtc-node';
 import type { Track } from '@livekit/rtc-node';
 import { FRAME_MS, PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
+import { ECHO_MARGIN_DB } from '../audio/echo.js';
 import type { EchoCanceller } from '../audio/echo_canceller.js';
+import { EchoEvidence } from './echo_evidence.js';
 import { ActivityDetector, rmsDbfs, SILENCE_DBFS } from '../audio/level.js';
 import type { ActivityChange, ActivityOptions } from '../audio/level.js';
 import type { SileroVad, VadOptions } from '../audio/vad.js';
@@ -15,13 +17,13 @@ const PREROLL_MS = 300;
  */
 const ONSET_ATTACK_MS = 20;
 const ONSET_RELEASE_MS = 200;
-/**
- * Only a frame this much louder than the agent's echo could be in it (at any delay: EchoOutput's
- * echoDb) counts towards an onset, the echo gate's own margin: in a microphone that carries the
- * agent's voice, the echo's own onsets (a reply's first word, a delay that moved) paused the
- * reply over and over in the bench's echo scenario.
+/*
+ * Only a frame ECHO_MARGIN_DB (the echo gate's margin) louder than the agent's echo could be in
+ * it (at any delay: EchoOutput's echoDb) counts towards an onset: in a microphone that carries
+ * the agent's voice, the echo's own onsets (a reply's first word, a delay that moved) paused the
+ * reply over and over in the bench's echo scenario. The same margin, on the microphone's level
+ * as it came in, tells an utterance of the person's from one of echo alone (echo_evidence.ts).
  */
-const ONSET_ECHO_MARGIN_DB = 7;
 
 export interface ListenerOptions {
   vad: SileroVad;
@@ -63,7 +65,11 @@ export interface ListenerEvents {
   onSpeechLasting(speechStartAt: number): void;
   /** Speech ended at `speechEndAt` (performance.now() time); its audio was committed to STT. */
   onSpeechEnd(speechEndAt: number): void;
-  onTranscript(event: SttEvent): void;
+  /**
+   * Words of an utterance. `beyondEcho`: some of its sound was louder than the agent's echo
+   * could be in this microphone (echo_evidence.ts); always true for a microphone without echo.
+   */
+  onTranscript(event: SttEvent, heard: { beyondEcho: boolean }): void;
   onSttError(error: ProviderError): void;
   /**
    * The level meter heard sound that VAD never called speech (a cough, a door, or speech it
@@ -98,10 +104,19 @@ export async function listen(
   const normalSilenceMs = vad.minSilenceMs;
   // A stream that failed after its retries is dead; the next utterance gets a fresh one.
   let sttFailed = false;
+  const evidence = opts.echo
+    ? new EchoEvidence({
+        prerollFrames: PREROLL_MS / FRAME_MS,
+        minFrames: ONSET_ATTACK_MS / FRAME_MS,
+      })
+    : undefined;
   const openStt = () =>
     opts.stt?.stream({
       signal,
-      onEvent: events.onTranscript,
+      onEvent: (event) =>
+        events.onTranscript(event, {
+          beyondEcho: !evidence || (event.type === 'final' ? evidence.final() : evidence.interim()),
+        }),
       onError: (error) => {
         sttFailed = true;
         events.onSttError(error);
@@ -140,7 +155,7 @@ export async function listen(
       // Before VAD runs on this frame: the pause is not kept waiting for its inference.
       if (onset) {
         const db = rmsDbfs(vadInput);
-        const beyondEcho = heard === undefined || db > heard.echoDb + ONSET_ECHO_MARGIN_DB;
+        const beyondEcho = heard === undefined || db > heard.echoDb + ECHO_MARGIN_DB;
         const change = onset.push(beyondEcho ? db : SILENCE_DBFS, FRAME_MS);
         if (change?.active && !vad.speaking && opts.agentSpeaking?.()) events.onSoundOnset?.();
       }
@@ -169,16 +184,27 @@ export async function listen(
           if (sttFailed) {
             sttFailed = false;
             void stt?.close();
+            evidence?.reset();
             stt = openStt();
           }
           speechStartMs = e.speechStartMs;
           lastingSent = false;
           for (const f of preroll) stt?.pushAudio(f);
           preroll.length = 0;
+          evidence?.started();
           events.onSpeechStart(at(e.speechStartMs));
         } else {
           ended = at(e.speechEndMs);
         }
+      }
+      if (evidence && heard) {
+        // Until the echo path is measured, the worst echo is a guess as loud as the agent: no
+        // frame then says an utterance was echo alone.
+        const louder =
+          opts.echo?.estimate === undefined ||
+          (heard.micDb >= opts.activity.thresholdDbfs &&
+            heard.micDb > heard.echoDb + ECHO_MARGIN_DB);
+        evidence.frame(louder, vad.speaking || ended !== undefined);
       }
       if (vad.speaking || ended !== undefined) {
         stt?.pushAudio(samples);
@@ -188,6 +214,7 @@ export async function listen(
       }
       if (ended !== undefined) {
         stt?.commit();
+        evidence?.committed();
         events.onSpeechEnd(ended);
       }
       if (vad.speaking && !lastingSent && vad.timeMs - speechStartMs >= opts.interruptMinSpeechMs) {
