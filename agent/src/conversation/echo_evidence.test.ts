@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EchoEvidence } from './echo_evidence.js';
 
-const make = () => new EchoEvidence({ prerollFrames: 3, minFrames: 2 });
+const make = () => new EchoEvidence({ prerollFrames: 3, minFrames: 2, marginDb: 7 });
 
-/** Feeds frames: 'L' louder than the echo could be, '.' not; `inSpeech` for all of them. */
+/**
+ * Feeds frames: 'L' louder than the echo could be (10 dB over it), '.' not (3 dB over it), '_'
+ * too quiet to count; `inSpeech` for all of them.
+ */
 function feed(e: EchoEvidence, frames: string, inSpeech: boolean): void {
-  for (const c of frames) e.frame(c === 'L', inSpeech);
+  for (const c of frames) e.frame(c === 'L' ? 10 : c === '.' ? 3 : -Infinity, inSpeech);
 }
 
 describe('EchoEvidence', () => {
@@ -14,9 +17,9 @@ describe('EchoEvidence', () => {
     const e = make();
     feed(e, '...', false);
     e.started();
-    feed(e, '.L.....', true); // one louder frame is not enough
+    feed(e, '.L..__.', true); // one louder frame is not enough
     e.committed();
-    assert.equal(e.final(), false);
+    assert.deepEqual(e.final(), { beyondEcho: false, louderFrames: 1, loudestOverEchoDb: 10 });
   });
 
   it('the pre-roll sent with the utterance counts, frames before it do not', () => {
@@ -26,13 +29,13 @@ describe('EchoEvidence', () => {
     e.started();
     feed(e, '....', true);
     e.committed();
-    assert.equal(e.final(), false, 'only one louder frame went to STT');
+    assert.equal(e.final().beyondEcho, false, 'only one louder frame went to STT');
 
     feed(e, 'L.L', false);
     e.started();
     feed(e, '..', true);
     e.committed();
-    assert.equal(e.final(), true);
+    assert.equal(e.final().beyondEcho, true);
   });
 
   it('each final takes its own utterance, in commit order', () => {
@@ -45,14 +48,14 @@ describe('EchoEvidence', () => {
     e.committed();
     e.started();
     feed(e, '.', true); // still speaking: interim words are of the oldest owed a final
-    assert.equal(e.interim(), true);
-    assert.equal(e.final(), true);
-    assert.equal(e.interim(), false);
-    assert.equal(e.final(), false);
+    assert.equal(e.interim().beyondEcho, true);
+    assert.equal(e.final().beyondEcho, true);
+    assert.equal(e.interim().beyondEcho, false);
+    assert.equal(e.final().beyondEcho, false);
     feed(e, 'LL', true);
-    assert.equal(e.interim(), true, 'the utterance being spoken');
+    assert.equal(e.interim().beyondEcho, true, 'the utterance being spoken');
     e.committed();
-    assert.equal(e.final(), true);
+    assert.equal(e.final().beyondEcho, true);
   });
 
   it('a final nobody is owed (the stream was replaced) claims nothing', () => {
@@ -61,7 +64,7 @@ describe('EchoEvidence', () => {
     feed(e, '...', true);
     e.committed();
     e.reset();
-    assert.equal(e.final(), true);
-    assert.equal(e.interim(), true);
+    assert.equal(e.final().beyondEcho, true);
+    assert.equal(e.interim().beyondEcho, true);
   });
 });

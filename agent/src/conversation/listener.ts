@@ -4,6 +4,7 @@ import { FRAME_MS, PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/form
 import { ECHO_MARGIN_DB } from '../audio/echo.js';
 import type { EchoCanceller } from '../audio/echo_canceller.js';
 import { EchoEvidence } from './echo_evidence.js';
+import type { EchoVerdict } from './echo_evidence.js';
 import { ActivityDetector, rmsDbfs, SILENCE_DBFS } from '../audio/level.js';
 import type { ActivityChange, ActivityOptions } from '../audio/level.js';
 import type { SileroVad, VadOptions } from '../audio/vad.js';
@@ -24,6 +25,12 @@ const ONSET_RELEASE_MS = 200;
  * reply over and over in the bench's echo scenario. The same margin, on the microphone's level
  * as it came in, tells an utterance of the person's from one of echo alone (echo_evidence.ts).
  */
+/**
+ * An utterance with fewer frames than this louder than the echo could be may be echo alone
+ * (echo_evidence.ts). Through the SFU (the bench's echo scenario, seed 2): the utterances of
+ * echo alone had 0-1 such frames, the person's real "wait" over the echo 11-25.
+ */
+const ECHO_EVIDENCE_MIN_FRAMES = 5;
 
 export interface ListenerOptions {
   vad: SileroVad;
@@ -69,7 +76,7 @@ export interface ListenerEvents {
    * Words of an utterance. `beyondEcho`: some of its sound was louder than the agent's echo
    * could be in this microphone (echo_evidence.ts); always true for a microphone without echo.
    */
-  onTranscript(event: SttEvent, heard: { beyondEcho: boolean }): void;
+  onTranscript(event: SttEvent, heard: EchoVerdict): void;
   onSttError(error: ProviderError): void;
   /**
    * The level meter heard sound that VAD never called speech (a cough, a door, or speech it
@@ -107,16 +114,22 @@ export async function listen(
   const evidence = opts.echo
     ? new EchoEvidence({
         prerollFrames: PREROLL_MS / FRAME_MS,
-        minFrames: ONSET_ATTACK_MS / FRAME_MS,
+        minFrames: ECHO_EVIDENCE_MIN_FRAMES,
+        marginDb: ECHO_MARGIN_DB,
       })
     : undefined;
   const openStt = () =>
     opts.stt?.stream({
       signal,
       onEvent: (event) =>
-        events.onTranscript(event, {
-          beyondEcho: !evidence || (event.type === 'final' ? evidence.final() : evidence.interim()),
-        }),
+        events.onTranscript(
+          event,
+          !evidence
+            ? { beyondEcho: true }
+            : event.type === 'final'
+              ? evidence.final()
+              : evidence.interim(),
+        ),
       onError: (error) => {
         sttFailed = true;
         events.onSttError(error);
@@ -200,11 +213,13 @@ export async function listen(
       if (evidence && heard) {
         // Until the echo path is measured, the worst echo is a guess as loud as the agent: no
         // frame then says an utterance was echo alone.
-        const louder =
-          opts.echo?.estimate === undefined ||
-          (heard.micDb >= opts.activity.thresholdDbfs &&
-            heard.micDb > heard.echoDb + ECHO_MARGIN_DB);
-        evidence.frame(louder, vad.speaking || ended !== undefined);
+        const overEchoDb =
+          opts.echo?.estimate === undefined
+            ? Infinity
+            : heard.micDb >= opts.activity.thresholdDbfs
+              ? heard.micDb - heard.echoDb
+              : -Infinity;
+        evidence.frame(overEchoDb, vad.speaking || ended !== undefined);
       }
       if (vad.speaking || ended !== undefined) {
         stt?.pushAudio(samples);
