@@ -206,6 +206,10 @@ export interface CancelledFrame extends FrameSample {
   cancelling: boolean;
   /** The loudest echo the canceller expects the frame could hold, dBFS. */
   worstEchoDb: number;
+  /** The frame as it came in, dBFS (EchoOutput's micDb). */
+  micDb: number;
+  /** Whether the gate had measured the echo path by this frame. */
+  measured: boolean;
 }
 
 /** Plays a scenario through a reference and an {@link EchoCanceller}, frame by frame. */
@@ -215,12 +219,14 @@ export function runCanceller(
   canceller: EchoCanceller,
 ): CancelledFrame[] {
   return simulate(s, reference, (frame, at) => {
-    const { vad, echoDb } = canceller.process(frame, at);
+    const { vad, echoDb, micDb } = canceller.process(frame, at);
     return {
       vad,
       outDb: rmsDbfs(vad),
       cancelling: canceller.cancelling,
       worstEchoDb: echoDb,
+      micDb,
+      measured: canceller.estimate !== undefined,
     };
   });
 }

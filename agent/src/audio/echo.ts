@@ -22,8 +22,8 @@
  *    or old and new delay while it changes). The gain is the lower quartile, over the window, of
  *    mic level minus envelope at that delay: a person talking in the window only adds level.
  * 4. Each mic frame's predicted echo is the loudest envelope over the delays kept, plus the
- *    gain. The frame is echo when the mic is at most {@link ECHO_MARGIN_DB} above the prediction, or
- *    below {@link MIC_FLOOR_DBFS}.
+ *    gain. The frame is echo when the mic is at most {@link ECHO_MARGIN_DB} above the
+ *    prediction, or below {@link MIC_FLOOR_DBFS}.
  *
  * Before the first trustworthy delay (the first 1.4 s or so of the first reply; always, for a
  * participant whose echo is too faint to correlate), the gate is cautious: every delay is kept,

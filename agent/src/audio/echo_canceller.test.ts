@@ -11,10 +11,10 @@ import {
   voiced,
 } from '../../test/echo_harness.js';
 import type { CancelledFrame, DelayStep } from '../../test/echo_harness.js';
-import { EchoReference } from './echo.js';
+import { overEchoDb } from '../conversation/echo_evidence.js';
+import { ECHO_MARGIN_DB, EchoReference } from './echo.js';
 import { EchoCanceller } from './echo_canceller.js';
 import { PIPELINE_SAMPLE_RATE } from './format.js';
-import { rmsDbfs } from './level.js';
 import { SileroVad } from './vad.js';
 
 /**
@@ -198,17 +198,20 @@ describe('echo canceller in front of VAD', () => {
 
   it('no frame of echo alone is louder than the echo could be; a person over it is', async (t) => {
     // The listener takes an utterance for echo alone unless 5 of its frames, as they came in,
-    // were at least -45 dBFS and 7 dB above the loudest echo expected in them (echo_evidence.ts).
+    // were at least -45 dBFS (AGENT_INPUT_ACTIVE_DBFS) and the gate's margin above the loudest
+    // echo expected in them, once the path is measured (echo_evidence.ts).
     const activeDbfs = -45;
-    const louder = (f: CancelledFrame) => {
-      const db = rmsDbfs(f.mic);
-      return db >= activeDbfs && db > f.worstEchoDb + 7;
-    };
+    const louder = (f: CancelledFrame) =>
+      overEchoDb(
+        { micDb: f.micDb, echoDb: f.worstEchoDb },
+        { measured: f.measured, audibleDbfs: activeDbfs },
+      ) > ECHO_MARGIN_DB;
     const echoOnly = [
       ...(await scenario(-10, 120, false)).frames,
       ...(await scenario(-10, 150, false, true, { atMs: 4_000, deltaMs: 100 })).frames,
     ];
-    const loudEcho = echoOnly.filter((f) => f.echoDb > activeDbfs);
+    // Before the path is measured every frame counts as louder: no claim is made then.
+    const loudEcho = echoOnly.filter((f) => f.echoDb > activeDbfs && f.measured);
     const passed = loudEcho.filter(louder);
     // The person talking over the echo at -10 dB, and over an echo whose delay just moved.
     const people = [

@@ -15,9 +15,9 @@
  *    over: it gets, for each microphone frame, the frame the agent played the measured delay
  *    earlier (less {@link CANCELLER_SEARCH_MS}, which it finds itself), and subtracts the echo
  *    from the waveform. VAD and STT both get what it leaves: the person. Except in double
- *    talk: a frame that the gate finds well above the predicted echo, and from which the
- *    canceller removed little, reaches VAD as it came in (AEC3's suppressor takes too much of
- *    a person talking over the echo).
+ *    talk: a frame that the gate finds well above the predicted echo, and above any echo within
+ *    150 ms of the delays it keeps, and from which the canceller removed little, reaches VAD as
+ *    it came in (AEC3's suppressor takes too much of a person talking over the echo).
  *
  * The canceller is not used before a path is measured because, with no echo in the
  * microphone, AEC3 suppresses the person's voice while the agent speaks until its filter has
@@ -186,7 +186,7 @@ export class EchoCanceller {
     // at their first syllable, and more while its filter re-converges after the path changed
     // (a "wait" came out of it at VAD probability 0.23 through the SFU). A frame both stages
     // find to hold more than echo (the gate: well above the echo predicted, and within
-    // NEAR_LAG of the delays it keeps; the canceller: removed less than DOUBLE_TALK_REMOVED_DB of
+    // 150 ms of the delays it keeps; the canceller: removed less than DOUBLE_TALK_REMOVED_DB of
     // it) reaches VAD as it came in. The gate's prediction alone was not enough: after the delay
     // moved by 100 ms, AEC3 stopped removing the echo for 150 ms while the gate still predicted
     // it at the old delay, and VAD heard 160 ms of raw echo as speech (the unit tests, on an

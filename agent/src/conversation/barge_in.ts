@@ -2,9 +2,9 @@
  * What to do when someone makes a sound while the agent is replying. The voice pauses at the
  * speech onset (so a real interruption is silent at once), and then the utterance decides:
  * - words that are only a backchannel ("mm-hmm", "yeah", "right") or no words at all (a cough,
- *   a door, the agent's own echo, its own words recognised in that echo, or any words made of an
- *   utterance never louder than that echo could be): release, and the
- *   reply plays on from where it paused. A backchannel heard in interim words releases at once,
+ *   a door, the agent's own echo, its own words recognised in that echo, or any words made of
+ *   an utterance hardly ever louder than that echo could be): release, and the reply plays on
+ *   from where it paused. A backchannel heard in interim words releases at once,
  *   while the person is still speaking (a streaming STT gives them within a few hundred ms);
  *   the rest of that utterance still decides, so "yeah... wait" stops the reply after all;
  * - any other words ("wait", "stop", a new question), or speech too long to be a backchannel:
@@ -41,7 +41,7 @@ export type Verdict = 'interruption' | 'backchannel' | 'noise';
 /** What the listener knows of an utterance's sound (listener.ts). */
 export interface Heard {
   /**
-   * Some of it was louder than the agent's echo could be in that microphone. False: it may be
+   * Enough of it was louder than the agent's echo could be in that microphone. False: it may be
    * echo alone, and its words (a recogniser makes words of echo) judge like no words at all.
    */
   beyondEcho: boolean;

@@ -1,3 +1,6 @@
+import type { EchoOutput } from '../audio/echo_canceller.js';
+import type { Heard } from './barge_in.js';
+
 /**
  * Whether an utterance could be nothing but the agent's own echo, judged by level: it could,
  * unless at least `minFrames` of the frames it sent to STT (its pre-roll and its speech) were
@@ -8,7 +11,9 @@
  * in most voiced frames.
  *
  * The listener tells it about every frame in order; STT gives one final per committed utterance,
- * in commit order, and each final takes the evidence of its utterance.
+ * in commit order, and each final takes the evidence of its utterance. (An STT stream that drops
+ * utterances without their finals, such as Deepgram's `clear()`, would need a reset; the listener
+ * never calls one.)
  */
 export class EchoEvidence {
   readonly #opts: EchoEvidenceOptions;
@@ -74,12 +79,28 @@ export class EchoEvidence {
   #verdict(tally: Tally | undefined): EchoVerdict {
     // An utterance it knows nothing of (its stream was replaced) is not called echo.
     if (!tally) return { beyondEcho: true };
+    const loudest = tally.loudestOverEchoDb;
     return {
       beyondEcho: tally.louderFrames >= this.#opts.minFrames,
       louderFrames: tally.louderFrames,
-      loudestOverEchoDb: Math.round(tally.loudestOverEchoDb * 10) / 10,
+      // Over no echo at all (the agent silent for 0.8 s) it is the frame's level above -100 dBFS.
+      ...(Number.isFinite(loudest) ? { loudestOverEchoDb: Math.round(loudest * 10) / 10 } : {}),
     };
   }
+}
+
+/**
+ * How far a frame, as it came in, was above the loudest echo it could hold (dB), for
+ * {@link EchoEvidence.frame}: Infinity until the echo path is `measured` (the worst echo is then
+ * a guess as loud as the agent: no frame says an utterance was echo alone), -Infinity for a frame
+ * below `audibleDbfs`.
+ */
+export function overEchoDb(
+  frame: Pick<EchoOutput, 'micDb' | 'echoDb'>,
+  opts: { measured: boolean; audibleDbfs: number },
+): number {
+  if (!opts.measured) return Infinity;
+  return frame.micDb >= opts.audibleDbfs ? frame.micDb - frame.echoDb : -Infinity;
 }
 
 export interface EchoEvidenceOptions {
@@ -93,9 +114,8 @@ interface Tally {
   loudestOverEchoDb: number;
 }
 
-export interface EchoVerdict {
-  /** At least `minFrames` of the utterance were louder than the echo could be. */
-  beyondEcho: boolean;
+/** `beyondEcho`: at least `minFrames` of the utterance were louder than the echo could be. */
+export interface EchoVerdict extends Heard {
   /** How many were, and by how much the loudest was over the echo (dB), for logs. */
   louderFrames?: number;
   loudestOverEchoDb?: number;

@@ -3,7 +3,7 @@ import type { Track } from '@livekit/rtc-node';
 import { FRAME_MS, PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
 import { ECHO_MARGIN_DB } from '../audio/echo.js';
 import type { EchoCanceller } from '../audio/echo_canceller.js';
-import { EchoEvidence } from './echo_evidence.js';
+import { EchoEvidence, overEchoDb } from './echo_evidence.js';
 import type { EchoVerdict } from './echo_evidence.js';
 import { ActivityDetector, rmsDbfs, SILENCE_DBFS } from '../audio/level.js';
 import type { ActivityChange, ActivityOptions } from '../audio/level.js';
@@ -18,16 +18,9 @@ const PREROLL_MS = 300;
  */
 const ONSET_ATTACK_MS = 20;
 const ONSET_RELEASE_MS = 200;
-/*
- * Only a frame ECHO_MARGIN_DB (the echo gate's margin) louder than the agent's echo could be in
- * it (at any delay: EchoOutput's echoDb) counts towards an onset: in a microphone that carries
- * the agent's voice, the echo's own onsets (a reply's first word, a delay that moved) paused the
- * reply over and over in the bench's echo scenario. The same margin, on the microphone's level
- * as it came in, tells an utterance of the person's from one of echo alone (echo_evidence.ts).
- */
 /**
  * An utterance with fewer frames than this louder than the echo could be may be echo alone
- * (echo_evidence.ts). Through the SFU (the bench's echo scenario, seed 2): the utterances of
+ * (echo_evidence.ts). Through the SFU (two runs of the bench's echo scenario): the utterances of
  * echo alone had 0-1 such frames, the person's real "wait" over the echo 11-25.
  */
 const ECHO_EVIDENCE_MIN_FRAMES = 5;
@@ -73,8 +66,8 @@ export interface ListenerEvents {
   /** Speech ended at `speechEndAt` (performance.now() time); its audio was committed to STT. */
   onSpeechEnd(speechEndAt: number): void;
   /**
-   * Words of an utterance. `beyondEcho`: some of its sound was louder than the agent's echo
-   * could be in this microphone (echo_evidence.ts); always true for a microphone without echo.
+   * Words of an utterance, and whether enough of its sound was louder than the agent's echo
+   * could be in this microphone (echo_evidence.ts; always so for a microphone without echo).
    */
   onTranscript(event: SttEvent, heard: EchoVerdict): void;
   onSttError(error: ProviderError): void;
@@ -111,13 +104,14 @@ export async function listen(
   const normalSilenceMs = vad.minSilenceMs;
   // A stream that failed after its retries is dead; the next utterance gets a fresh one.
   let sttFailed = false;
-  const evidence = opts.echo
-    ? new EchoEvidence({
-        prerollFrames: PREROLL_MS / FRAME_MS,
-        minFrames: ECHO_EVIDENCE_MIN_FRAMES,
-        marginDb: ECHO_MARGIN_DB,
-      })
-    : undefined;
+  const evidence =
+    opts.echo && opts.stt
+      ? new EchoEvidence({
+          prerollFrames: PREROLL_MS / FRAME_MS,
+          minFrames: ECHO_EVIDENCE_MIN_FRAMES,
+          marginDb: ECHO_MARGIN_DB,
+        })
+      : undefined;
   const openStt = () =>
     opts.stt?.stream({
       signal,
@@ -156,19 +150,23 @@ export async function listen(
     while (!signal.aborted) {
       const { done, value: frame } = await reader.read();
       if (done || signal.aborted) break;
-      const heard = opts.echo?.process(frame.data, performance.now());
-      const samples = heard?.stt ?? frame.data;
+      const echoOut = opts.echo?.process(frame.data, performance.now());
+      const samples = echoOut?.stt ?? frame.data;
       const change = level.push(rmsDbfs(samples), FRAME_MS);
       if (change) events.onLevel(change);
 
       if (opts.agentSpeaking && opts.quickSilenceMs !== undefined) {
         vad.minSilenceMs = opts.agentSpeaking() ? opts.quickSilenceMs : normalSilenceMs;
       }
-      const vadInput = heard?.vad ?? samples;
+      const vadInput = echoOut?.vad ?? samples;
       // Before VAD runs on this frame: the pause is not kept waiting for its inference.
       if (onset) {
+        // Only a frame the echo gate's margin louder than the agent's echo could be in it (at
+        // any delay) counts towards an onset: in a microphone that carries the agent's voice,
+        // the echo's own onsets (a reply's first word, a delay that moved) paused the reply
+        // over and over in the bench's echo scenario.
         const db = rmsDbfs(vadInput);
-        const beyondEcho = heard === undefined || db > heard.echoDb + ECHO_MARGIN_DB;
+        const beyondEcho = echoOut === undefined || db > echoOut.echoDb + ECHO_MARGIN_DB;
         const change = onset.push(beyondEcho ? db : SILENCE_DBFS, FRAME_MS);
         if (change?.active && !vad.speaking && opts.agentSpeaking?.()) events.onSoundOnset?.();
       }
@@ -202,24 +200,21 @@ export async function listen(
           }
           speechStartMs = e.speechStartMs;
           lastingSent = false;
+          // Before the audio goes to STT: a final may come back at once.
+          evidence?.started();
           for (const f of preroll) stt?.pushAudio(f);
           preroll.length = 0;
-          evidence?.started();
           events.onSpeechStart(at(e.speechStartMs));
         } else {
           ended = at(e.speechEndMs);
         }
       }
-      if (evidence && heard) {
-        // Until the echo path is measured, the worst echo is a guess as loud as the agent: no
-        // frame then says an utterance was echo alone.
-        const overEchoDb =
-          opts.echo?.estimate === undefined
-            ? Infinity
-            : heard.micDb >= opts.activity.thresholdDbfs
-              ? heard.micDb - heard.echoDb
-              : -Infinity;
-        evidence.frame(overEchoDb, vad.speaking || ended !== undefined);
+      if (evidence && echoOut) {
+        const overEcho = overEchoDb(echoOut, {
+          measured: opts.echo?.estimate !== undefined,
+          audibleDbfs: opts.activity.thresholdDbfs,
+        });
+        evidence.frame(overEcho, vad.speaking || ended !== undefined);
       }
       if (vad.speaking || ended !== undefined) {
         stt?.pushAudio(samples);
@@ -228,8 +223,9 @@ export async function listen(
         if (preroll.length > prerollFrames) preroll.shift();
       }
       if (ended !== undefined) {
-        stt?.commit();
+        // Before the commit: an STT may give a short utterance's final at once.
         evidence?.committed();
+        stt?.commit();
         events.onSpeechEnd(ended);
       }
       if (vad.speaking && !lastingSent && vad.timeMs - speechStartMs >= opts.interruptMinSpeechMs) {
