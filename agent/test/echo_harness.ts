@@ -15,7 +15,7 @@
 import { seededRandom } from '@voice-agent/common';
 import { speech } from './vad_audio.js';
 import { EchoGate, EchoReference } from '../src/audio/echo.js';
-import type { EchoDecision } from '../src/audio/echo.js';
+import type { EchoDecision, EchoPathEstimate } from '../src/audio/echo.js';
 import { FRAME_MS, PIPELINE_SAMPLE_RATE, SAMPLES_PER_FRAME } from '../src/audio/format.js';
 import { rmsDbfs } from '../src/audio/level.js';
 import type { SileroVad } from '../src/audio/vad.js';
@@ -208,8 +208,8 @@ export interface CancelledFrame extends FrameSample {
   worstEchoDb: number;
   /** The frame as it came in, dBFS (EchoOutput's micDb). */
   micDb: number;
-  /** Whether the gate had measured the echo path by this frame. */
-  measured: boolean;
+  /** The echo path the gate had measured by this frame, if any. */
+  estimate: EchoPathEstimate | undefined;
 }
 
 /** Plays a scenario through a reference and an {@link EchoCanceller}, frame by frame. */
@@ -226,7 +226,7 @@ export function runCanceller(
       cancelling: canceller.cancelling,
       worstEchoDb: echoDb,
       micDb,
-      measured: canceller.estimate !== undefined,
+      estimate: canceller.estimate,
     };
   });
 }

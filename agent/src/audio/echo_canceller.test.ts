@@ -11,7 +11,7 @@ import {
   voiced,
 } from '../../test/echo_harness.js';
 import type { CancelledFrame, DelayStep } from '../../test/echo_harness.js';
-import { overEchoDb } from '../conversation/echo_evidence.js';
+import { evidenceApplies, overEchoDb } from '../conversation/echo_evidence.js';
 import { ECHO_MARGIN_DB, EchoReference } from './echo.js';
 import { EchoCanceller } from './echo_canceller.js';
 import { PIPELINE_SAMPLE_RATE } from './format.js';
@@ -199,19 +199,19 @@ describe('echo canceller in front of VAD', () => {
   it('no frame of echo alone is louder than the echo could be; a person over it is', async (t) => {
     // The listener takes an utterance for echo alone unless 5 of its frames, as they came in,
     // were at least -45 dBFS (AGENT_INPUT_ACTIVE_DBFS) and the gate's margin above the loudest
-    // echo expected in them, once the path is measured (echo_evidence.ts).
+    // echo expected in them, where the level can tell (echo_evidence.ts).
     const activeDbfs = -45;
     const louder = (f: CancelledFrame) =>
       overEchoDb(
         { micDb: f.micDb, echoDb: f.worstEchoDb },
-        { measured: f.measured, audibleDbfs: activeDbfs },
+        { applies: evidenceApplies(f.estimate), audibleDbfs: activeDbfs },
       ) > ECHO_MARGIN_DB;
     const echoOnly = [
       ...(await scenario(-10, 120, false)).frames,
       ...(await scenario(-10, 150, false, true, { atMs: 4_000, deltaMs: 100 })).frames,
     ];
     // Before the path is measured every frame counts as louder: no claim is made then.
-    const loudEcho = echoOnly.filter((f) => f.echoDb > activeDbfs && f.measured);
+    const loudEcho = echoOnly.filter((f) => f.echoDb > activeDbfs && evidenceApplies(f.estimate));
     const passed = loudEcho.filter(louder);
     // The person talking over the echo at -10 dB, and over an echo whose delay just moved.
     const people = [
@@ -222,18 +222,21 @@ describe('echo canceller in front of VAD', () => {
       const onset = frames.find((f) => f.personDb > activeDbfs)!.ms;
       return frames.filter((f) => f.ms >= onset && f.ms < onset + 300 && louder(f)).length;
     });
-    const voicedFrames = people.flat().filter((f) => f.personDb > activeDbfs);
-    const heard = voicedFrames.filter(louder);
+    // A louder echo (-6 dB) leaves the person under the bound: there the level makes no claim.
+    const loud = (await scenario(-6, 150, true)).frames;
+    const loudOnset = loud.find((f) => f.personDb > activeDbfs)!;
     t.diagnostic(
       `echo frames above ${activeDbfs} dBFS louder than the echo could be: ${passed.length} of ` +
-        `${loudEcho.length}; the person's: ${heard.length} of ${voicedFrames.length}, and ` +
-        `${firstFrames.join(' and ')} in their first 300 ms`,
+        `${loudEcho.length}; the person's: ${firstFrames.join(' and ')} in their first 300 ms; ` +
+        `echo at -6 dB measured at ${loudOnset.estimate?.gainDb.toFixed(1)} dB`,
     );
     assert.ok(loudEcho.length > 100);
     assert.equal(passed.length, 0);
     // Measured 7 and 9 when written: the loudest echo at any delay over 0.8 s is a high bar, but
     // an utterance needs only five frames over it.
     for (const n of firstFrames) assert.ok(n >= 5, `only ${n} in the person's first 300 ms`);
+    assert.ok(loudOnset.estimate, 'the gate measured the louder echo');
+    assert.equal(evidenceApplies(loudOnset.estimate), false);
   });
 
   it('with the native canceller turned off, only gates', async () => {

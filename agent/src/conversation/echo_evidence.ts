@@ -1,3 +1,4 @@
+import type { EchoPathEstimate } from '../audio/echo.js';
 import type { EchoOutput } from '../audio/echo_canceller.js';
 import type { Heard } from './barge_in.js';
 
@@ -90,16 +91,33 @@ export class EchoEvidence {
 }
 
 /**
+ * The loudest echo path (the gate's measured gain, dB) for which the level can tell a person from
+ * the echo. The bound is the loudest the echo could be at any delay over 0.8 s, so a louder echo
+ * leaves a person's voice under it: in the unit tests' simulated room, echo at -10 dB measured
+ * -12.1 to -12.8 dB and the person's first 300 ms had 7-9 frames over the bound, at -9 dB -11.1
+ * to -11.8 and 3-6 frames, at -7 dB 0-1, at -3 dB none at all. Through the SFU, the bench's
+ * -10 dB echo measured -15.7 to -16.7 dB.
+ */
+export const EVIDENCE_MAX_ECHO_GAIN_DB = -12;
+
+/**
+ * Whether the level can tell a person from the echo in a microphone with this echo path: it is
+ * measured (before that the worst echo is a guess as loud as the agent), and quiet enough.
+ */
+export function evidenceApplies(estimate: EchoPathEstimate | undefined): boolean {
+  return estimate !== undefined && estimate.gainDb <= EVIDENCE_MAX_ECHO_GAIN_DB;
+}
+
+/**
  * How far a frame, as it came in, was above the loudest echo it could hold (dB), for
- * {@link EchoEvidence.frame}: Infinity until the echo path is `measured` (the worst echo is then
- * a guess as loud as the agent: no frame says an utterance was echo alone), -Infinity for a frame
- * below `audibleDbfs`.
+ * {@link EchoEvidence.frame}: Infinity where the level cannot tell (`applies` false: no frame then
+ * says an utterance was echo alone), -Infinity for a frame below `audibleDbfs`.
  */
 export function overEchoDb(
   frame: Pick<EchoOutput, 'micDb' | 'echoDb'>,
-  opts: { measured: boolean; audibleDbfs: number },
+  opts: { applies: boolean; audibleDbfs: number },
 ): number {
-  if (!opts.measured) return Infinity;
+  if (!opts.applies) return Infinity;
   return frame.micDb >= opts.audibleDbfs ? frame.micDb - frame.echoDb : -Infinity;
 }
 

@@ -3,7 +3,7 @@ import type { Track } from '@livekit/rtc-node';
 import { FRAME_MS, PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
 import { ECHO_MARGIN_DB } from '../audio/echo.js';
 import type { EchoCanceller } from '../audio/echo_canceller.js';
-import { EchoEvidence, overEchoDb } from './echo_evidence.js';
+import { EchoEvidence, evidenceApplies, overEchoDb } from './echo_evidence.js';
 import type { EchoVerdict } from './echo_evidence.js';
 import { ActivityDetector, rmsDbfs, SILENCE_DBFS } from '../audio/level.js';
 import type { ActivityChange, ActivityOptions } from '../audio/level.js';
@@ -211,7 +211,7 @@ export async function listen(
       }
       if (evidence && echoOut) {
         const overEcho = overEchoDb(echoOut, {
-          measured: opts.echo?.estimate !== undefined,
+          applies: evidenceApplies(opts.echo?.estimate),
           audibleDbfs: opts.activity.thresholdDbfs,
         });
         evidence.frame(overEcho, vad.speaking || ended !== undefined);
