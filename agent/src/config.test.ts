@@ -219,6 +219,15 @@ describe('agent config: which provider serves each stage', () => {
     assert.match(err.message, /at most AGENT_TURN_HOLD_MS \(300 ms\)/);
   });
 
+  it('a draft silence not shorter than the VAD silence is refused; 0 turns drafts off', () => {
+    const err = configError({ AGENT_VAD_SILENCE_MS: '200', AGENT_STT_DRAFT_SILENCE_MS: '200' });
+    assert.deepEqual(namedVariables(err), ['AGENT_STT_DRAFT_SILENCE_MS']);
+    assert.match(err.message, /less than AGENT_VAD_SILENCE_MS \(200 ms\)/);
+    const off = loadAgentConfig({ AGENT_STT_DRAFT_SILENCE_MS: '0' });
+    assert.equal(off.AGENT_STT_DRAFT_SILENCE_MS, 0);
+    assert.equal(loadAgentConfig({}).AGENT_STT_DRAFT_SILENCE_MS, 96);
+  });
+
   it('an unfinished-words hold shorter than the finished one is refused', () => {
     const err = configError({ AGENT_TURN_HOLD_MS: '800', AGENT_TURN_HOLD_INCOMPLETE_MS: '600' });
     assert.deepEqual(namedVariables(err), ['AGENT_TURN_HOLD_INCOMPLETE_MS']);

@@ -99,6 +99,14 @@ export const agentConfigSchema = refuseDevKeysInProduction(
     /** Silence that ends an utterance for VAD (and commits it to STT); at most the hold. */
     AGENT_VAD_SILENCE_MS: ms('the VAD end-of-speech silence', 50, 2_000, 250),
     /**
+     * Silence inside speech after which the utterance so far goes to STT as a draft, before VAD
+     * is sure it ended: its words are ready about when VAD ends the speech, and a reply is
+     * prepared from them sooner. Speech that goes on drops the draft (the provider transcribed
+     * it for nothing) and the utterance is transcribed whole. Counted in VAD windows of 32 ms.
+     * 0: no drafts. Used with the OpenAI realtime STT (the others have no drafts).
+     */
+    AGENT_STT_DRAFT_SILENCE_MS: ms('the silence before a draft transcript', 0, 2_000, 96),
+    /**
      * Speech must last this long before VAD reports it (shorter blips are ignored). 64 ms = two
      * Silero windows: at 100 ms, 2 to 3 of 20 short words ("wait") spoken over the agent were
      * never reported, because received Opus audio gave them fewer windows above the threshold
@@ -213,6 +221,16 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       code: 'custom',
       path: ['AGENT_VAD_SILENCE_MS'],
       message: `expected at most AGENT_TURN_HOLD_MS (${cfg.AGENT_TURN_HOLD_MS} ms)`,
+    });
+  }
+  if (
+    cfg.AGENT_STT_DRAFT_SILENCE_MS > 0 &&
+    cfg.AGENT_STT_DRAFT_SILENCE_MS >= cfg.AGENT_VAD_SILENCE_MS
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AGENT_STT_DRAFT_SILENCE_MS'],
+      message: `expected 0 (off) or less than AGENT_VAD_SILENCE_MS (${cfg.AGENT_VAD_SILENCE_MS} ms)`,
     });
   }
   // (A hold out of range has its own error already.)

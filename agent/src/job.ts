@@ -249,6 +249,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           interruptMinSpeechMs: config.AGENT_BACKCHANNEL_MAX_MS,
           agentSpeaking: () => conversation.speaking,
           quickSilenceMs: Math.min(QUICK_SILENCE_MS, config.AGENT_VAD_SILENCE_MS),
+          draftSilenceMs: config.AGENT_STT_DRAFT_SILENCE_MS || undefined,
           echo: person.echo,
           onsetDbfs: config.AGENT_ONSET_PAUSE_MS > 0 ? config.AGENT_INPUT_ACTIVE_DBFS : undefined,
           activity: { thresholdDbfs: config.AGENT_INPUT_ACTIVE_DBFS, ...DEFAULT_ACTIVITY },

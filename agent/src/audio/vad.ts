@@ -67,6 +67,11 @@ export interface VadStream {
    * the listener shortens it while the agent speaks, so a backchannel's words come sooner.
    */
   minSilenceMs: number;
+  /**
+   * While speaking: the silence heard since the last speech window (0 while speech goes on);
+   * `minSilenceMs` of it ends the speech. 0 when not speaking.
+   */
+  readonly silenceMs: number;
   /** Latest window's speech probability (0..1). */
   readonly probability: number;
   /** Stream time in ms of audio consumed so far (pipeline samples pushed and processed). */
@@ -178,6 +183,10 @@ class SileroVadStream implements VadStream {
     if (!Number.isFinite(ms) || ms < 0)
       throw new RangeError(`minSilenceMs: expected ms >= 0, got ${ms}`);
     this.#minSilenceMs = ms;
+  }
+
+  get silenceMs(): number {
+    return this.#speaking ? this.#runMs : 0;
   }
 
   get probability(): number {

@@ -40,6 +40,12 @@ export interface ListenerOptions {
   agentSpeaking?: () => boolean;
   quickSilenceMs?: number;
   /**
+   * After this much silence inside speech (shorter than VAD's), the utterance so far goes to
+   * STT as a draft (SttStream.draft), so its words are ready about when VAD calls the speech
+   * over; speech that goes on drops the draft. Undefined, or an STT without drafts: never.
+   */
+  draftSilenceMs?: number | undefined;
+  /**
    * Takes the agent's own voice, leaking back through this person's microphone, out of what
    * VAD and STT hear (audio/echo_canceller.ts). Closed when listening ends.
    */
@@ -63,7 +69,10 @@ export interface ListenerEvents {
   onSpeechStart(speechStartAt: number): void;
   /** The current speech has lasted interruptMinSpeechMs (once per utterance). */
   onSpeechLasting(speechStartAt: number): void;
-  /** Speech ended at `speechEndAt` (performance.now() time); its audio was committed to STT. */
+  /**
+   * Speech ended at `speechEndAt` (performance.now() time). Its audio is committed to STT right
+   * after: its final may come at once (a draft's), so this comes first.
+   */
   onSpeechEnd(speechEndAt: number): void;
   /**
    * Words of an utterance, and whether enough of its sound was louder than the agent's echo
@@ -130,6 +139,10 @@ export async function listen(
       },
     });
   let stt = openStt();
+  const drafting = opts.draftSilenceMs !== undefined && opts.stt !== undefined;
+  /** Set once the utterance so far went to STT as a draft: the silence after it is held back. */
+  let drafted = false;
+  const heldBack: Int16Array[] = [];
   const preroll: Int16Array[] = [];
   const prerollFrames = PREROLL_MS / FRAME_MS;
   /** Stream time (ms) where the current speech began. */
@@ -216,17 +229,39 @@ export async function listen(
         });
         evidence.frame(overEcho, vad.speaking || ended !== undefined);
       }
-      if (vad.speaking || ended !== undefined) {
+      if (drafted && vad.speaking && vad.silenceMs === 0) {
+        // Speech went on after the draft: the STT drops it; the held-back audio follows it.
+        drafted = false;
+        for (const f of heldBack) stt?.pushAudio(f);
+        heldBack.length = 0;
+      }
+      if (drafted) {
+        // Silence after the draft: sent only if speech goes on (the draft ended with silence).
+        if (vad.speaking) heldBack.push(samples);
+      } else if (vad.speaking || ended !== undefined) {
         stt?.pushAudio(samples);
       } else {
         preroll.push(samples);
         if (preroll.length > prerollFrames) preroll.shift();
       }
+      if (
+        drafting &&
+        !drafted &&
+        vad.speaking &&
+        vad.silenceMs >= opts.draftSilenceMs! &&
+        stt?.draft
+      ) {
+        drafted = true;
+        stt.draft();
+      }
       if (ended !== undefined) {
-        // Before the commit: an STT may give a short utterance's final at once.
+        drafted = false;
+        heldBack.length = 0;
+        // Before the commit: an STT may give the utterance's final at once (a short one's, a
+        // draft's).
         evidence?.committed();
-        stt?.commit();
         events.onSpeechEnd(ended);
+        stt?.commit();
       }
       if (vad.speaking && !lastingSent && vad.timeMs - speechStartMs >= opts.interruptMinSpeechMs) {
         lastingSent = true;

@@ -54,6 +54,14 @@ export interface SttStream {
   pushAudio(samples: Int16Array): void;
   /** The utterance ended (VAD): finalise everything pushed since the last commit. */
   commit(): void;
+  /**
+   * The person went quiet, and the utterance may be over: start finalising what was pushed so
+   * far, before VAD is sure. If commit() comes next, the draft's result is the utterance's final
+   * (often ready at once); if more audio comes first, the draft is dropped unseen and the
+   * utterance goes on, to be transcribed whole at its commit. Its text, once known, comes as an
+   * interim. Optional: a stream whose provider cannot finalise on request leaves it out.
+   */
+  draft?(): void;
   /** Drops audio pushed since the last commit without transcribing it. */
   clear(): void;
   close(): Promise<void>;

@@ -60,6 +60,13 @@ interface Utterance {
   /** Set once known ('' when there was nothing to transcribe). */
   final: string | undefined;
   dropWarned: boolean;
+  /**
+   * A draft (draft()): committed while the person may go on. Its final waits for commit(), and
+   * is an interim until then.
+   */
+  draft: boolean;
+  /** A draft the person spoke on after: its final is never emitted. */
+  superseded: boolean;
 }
 
 type Pending = { kind: 'session' } | { kind: 'commit'; utterance: Utterance };
@@ -85,6 +92,8 @@ function newUtterance(): Utterance {
     interimSent: '',
     final: undefined,
     dropWarned: false,
+    draft: false,
+    superseded: false,
   };
 }
 
@@ -98,6 +107,8 @@ class RealtimeSttStream implements SttStream {
   readonly #maxSamples: number;
   readonly #socket: SttSocket;
   #current = newUtterance();
+  /** The draft of the current utterance, committed, while no audio has come after it. */
+  #draft: Utterance | undefined;
   /** Committed utterances in commit order, until their finals are emitted. */
   readonly #inflight: Utterance[] = [];
   /** Commits sent on the current socket, waiting for `input_audio_buffer.committed`. */
@@ -138,6 +149,7 @@ class RealtimeSttStream implements SttStream {
         onFailed: (error) => {
           this.#inflight.length = 0;
           this.#current = newUtterance();
+          this.#draft = undefined;
           this.#opts.onError(error);
         },
         owed: () => this.#inflight.some((u) => u.final === undefined),
@@ -153,6 +165,7 @@ class RealtimeSttStream implements SttStream {
 
   pushAudio(samples: Int16Array): void {
     if (this.#dead || samples.length === 0) return;
+    if (this.#draft) this.#supersedeDraft();
     const u = this.#current;
     const copy = samples.slice();
     u.chunks.push(copy);
@@ -165,6 +178,14 @@ class RealtimeSttStream implements SttStream {
 
   commit(): void {
     if (this.#dead) return;
+    const draft = this.#draft;
+    if (draft) {
+      // Nothing came after the draft: it was the whole utterance.
+      this.#draft = undefined;
+      draft.draft = false;
+      this.#emitReady();
+      return;
+    }
     const u = this.#current;
     this.#current = newUtterance();
     u.committedAt = performance.now();
@@ -179,8 +200,41 @@ class RealtimeSttStream implements SttStream {
     if (this.#socket.ws) this.#sendCommit(u);
   }
 
+  draft(): void {
+    if (this.#dead || this.#draft) return;
+    const u = this.#current;
+    if (u.samples < MIN_COMMIT_SAMPLES) return;
+    this.#current = newUtterance();
+    u.draft = true;
+    u.committedAt = performance.now();
+    this.#draft = u;
+    this.#inflight.push(u);
+    if (this.#socket.ws) this.#sendCommit(u);
+  }
+
+  /**
+   * The person spoke on after the draft: its final is dropped, and its audio goes back into the
+   * server's buffer ahead of what follows, so the utterance is transcribed whole at its commit.
+   */
+  #supersedeDraft(): void {
+    const draft = this.#draft;
+    if (!draft) return;
+    this.#draft = undefined;
+    draft.superseded = true;
+    this.#current.chunks = [...draft.chunks];
+    this.#current.samples = draft.samples;
+    this.#current.unsent = [...draft.chunks];
+    this.#current.unsentSamples = draft.samples;
+    this.#emitReady(); // the draft may have been the one holding later events back
+  }
+
   clear(): void {
     if (this.#dead) return;
+    if (this.#draft) {
+      this.#draft.superseded = true;
+      this.#draft = undefined;
+      this.#emitReady();
+    }
     if (this.#current.appended) this.#send({ type: 'input_audio_buffer.clear' });
     this.#current = newUtterance();
   }
@@ -219,6 +273,7 @@ class RealtimeSttStream implements SttStream {
     );
     // The new server buffer is empty: resend what is still unanswered, in order.
     for (const u of this.#inflight) {
+      if (u.superseded) u.final ??= ''; // never emitted: nothing to ask for
       if (u.final !== undefined) continue;
       u.text = '';
       u.itemId = undefined;
@@ -358,26 +413,31 @@ class RealtimeSttStream implements SttStream {
     }
   }
 
-  /** The latest text of the oldest utterance still waiting, if it changed. */
+  /** The latest text of the oldest utterance still waiting (a draft's final), if it changed. */
   #emitInterim(): void {
     const head = this.#inflight[0];
-    if (!head || head.final !== undefined) return;
-    const text = head.text.trim();
+    if (!head || head.superseded || (head.final !== undefined && !head.draft)) return;
+    const text = (head.final ?? head.text).trim();
     if (text === '' || text === head.interimSent) return;
     head.interimSent = text;
     this.#opts.onEvent({ type: 'interim', text, at: performance.now() });
   }
 
-  /** Emits finals in commit order: utterance N's final always before anything of N + 1. */
+  /**
+   * Emits finals in commit order: utterance N's final always before anything of N + 1. A draft's
+   * waits for commit(); a superseded draft's is dropped.
+   */
   #emitReady(): void {
-    for (let head = this.#inflight[0]; head?.final !== undefined; head = this.#inflight[0]) {
+    for (let head = this.#inflight[0]; head; head = this.#inflight[0]) {
+      if (!head.superseded && (head.final === undefined || head.draft)) break;
       this.#inflight.shift();
+      if (head.superseded) continue;
       const at = performance.now();
       const latencyMs = at - (head.committedAt ?? at);
       if (head.samples >= MIN_COMMIT_SAMPLES) {
         providerMetrics.firstChunk(this.#provider, 'stt', latencyMs);
       }
-      this.#opts.onEvent({ type: 'final', text: head.final.trim(), at, latencyMs });
+      this.#opts.onEvent({ type: 'final', text: (head.final ?? '').trim(), at, latencyMs });
       if (this.#dead) return;
     }
     this.#emitInterim();

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { AudioFrame, AudioSource, LocalAudioTrack } from '@livekit/rtc-node';
+import { startOpenAiFixture } from '@voice-agent/fixtures';
+import type { OpenAiFixture, RealtimeRecord } from '@voice-agent/fixtures';
+import { PIPELINE_SAMPLE_RATE, SAMPLES_PER_FRAME } from '../audio/format.js';
+import { DEFAULT_ACTIVITY } from '../audio/level.js';
+import { SileroVad } from '../audio/vad.js';
+import { OpenAiRealtimeStt } from '../providers/stt/openai_realtime.js';
+import type { Stt, SttEvent } from '../providers/types.js';
+import { layout, speech } from '../../test/vad_audio.js';
+import type { Part } from '../../test/vad_audio.js';
+import { listen } from './listener.js';
+
+/**
+ * The listener drafts an utterance to STT at a short silence inside speech, so its words are
+ * ready about when VAD ends it. Real rtc-node audio (a local track), real Silero VAD, the
+ * realtime fixture; the STT is wrapped only to record what the listener asked of it.
+ */
+const PHRASES = ['What time is it?', 'Turn on the kitchen lights.'];
+const VAD_SILENCE_MS = 300;
+
+type Call = { what: 'push' | 'draft' | 'commit'; at: number };
+
+/** The real STT, recording the listener's calls on each stream. */
+function recording(stt: Stt): { stt: Stt; calls: Call[] } {
+  const calls: Call[] = [];
+  const wrapped: Stt = {
+    label: stt.label,
+    close: () => stt.close(),
+    stream: (opts) => {
+      const s = stt.stream(opts);
+      return {
+        pushAudio: (samples) => {
+          calls.push({ what: 'push', at: performance.now() });
+          s.pushAudio(samples);
+        },
+        commit: () => {
+          calls.push({ what: 'commit', at: performance.now() });
+          s.commit();
+        },
+        clear: () => s.clear(),
+        close: () => s.close(),
+        ...(s.draft
+          ? {
+              draft: () => {
+                calls.push({ what: 'draft', at: performance.now() });
+                s.draft!();
+              },
+            }
+          : {}),
+      };
+    },
+  };
+  return { stt: wrapped, calls };
+}
+
+describe('listener: a draft to STT at a short silence', () => {
+  let vad: SileroVad;
+  let fx: OpenAiFixture;
+
+  before(async () => {
+    vad = await SileroVad.load();
+    fx = await startOpenAiFixture({
+      phrases: PHRASES,
+      apiKey: 'sk-rt',
+      script: { realtime: { finalDelayMs: 150, deltaIntervalMs: 0 } },
+    });
+  });
+  after(async () => {
+    await fx.close();
+  });
+
+  /** Plays `parts` into a local track in real time and listens to it; what the listener did. */
+  async function hear(parts: Part[], draftSilenceMs: number | undefined) {
+    const real = new OpenAiRealtimeStt({ baseURL: fx.baseUrl, apiKey: 'sk-rt', model: 'm' });
+    const { stt, calls } = recording(real);
+    const source = new AudioSource(PIPELINE_SAMPLE_RATE, 1, 1000);
+    const track = LocalAudioTrack.createAudioTrack('mic', source);
+    const ac = new AbortController();
+    const seen: { what: 'end' | SttEvent['type']; at: number; text?: string }[] = [];
+    const listening = listen(
+      track,
+      {
+        vad,
+        vadOptions: { minSilenceMs: VAD_SILENCE_MS, minSpeechMs: 64 },
+        stt,
+        interruptMinSpeechMs: 1_000,
+        draftSilenceMs,
+        activity: { thresholdDbfs: -45, ...DEFAULT_ACTIVITY },
+        signal: ac.signal,
+      },
+      {
+        onLevel: () => undefined,
+        onSpeechStart: () => undefined,
+        onSpeechLasting: () => undefined,
+        onSpeechEnd: () => seen.push({ what: 'end', at: performance.now() }),
+        onTranscript: (event) => seen.push({ what: event.type, at: event.at, text: event.text }),
+        onSttError: (error) => assert.fail(error),
+      },
+    );
+    const { samples } = layout(parts);
+    for (let at = 0; at < samples.length; at += SAMPLES_PER_FRAME) {
+      const data = samples.slice(at, at + SAMPLES_PER_FRAME);
+      await source.captureFrame(new AudioFrame(data, PIPELINE_SAMPLE_RATE, 1, data.length));
+    }
+    await source.waitForPlayout();
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the last final
+    ac.abort();
+    await listening;
+    await real.close();
+    await source.close();
+    const body = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
+    return { calls, seen, server: body };
+  }
+
+  it('a finished utterance: drafted once quiet, its final given at the commit, after the end', async (t) => {
+    const parts: Part[] = [
+      { silenceMs: 300 },
+      { audio: speech(PHRASES[1]!), label: 'command' },
+      { silenceMs: 700 },
+    ];
+    const drafted = await hear(parts, 96);
+    const plain = await hear(parts, undefined);
+
+    for (const run of [drafted, plain]) {
+      assert.deepEqual(
+        run.seen.filter((s) => s.what === 'final').map((s) => s.text),
+        [PHRASES[1]],
+      );
+      const order = run.seen.map((s) => s.what).filter((w) => w !== 'interim');
+      assert.deepEqual(order, ['end', 'final'], 'the speech end before its final');
+    }
+    const calls = drafted.calls.map((c) => c.what).filter((w, i, all) => w !== all[i - 1]);
+    assert.deepEqual(calls, ['push', 'draft', 'commit'], 'no audio between the draft and commit');
+    assert.equal(
+      drafted.server.clientEvents.filter((e) => e === 'input_audio_buffer.commit').length,
+      1,
+    );
+    assert.ok(!plain.calls.some((c) => c.what === 'draft'));
+
+    const endToFinal = (run: typeof drafted) =>
+      Math.round(run.seen.find((s) => s.what === 'final')!.at - run.seen[0]!.at);
+    t.diagnostic(
+      `VAD end -> final: ${endToFinal(drafted)} ms with a draft at 96 ms of silence, ` +
+        `${endToFinal(plain)} ms without (fixture final delay 150 ms, VAD silence ${VAD_SILENCE_MS} ms)`,
+    );
+  });
+
+  it('speech going on after a draft drops it: one final, of the whole utterance', async () => {
+    // espeak's "What | time" has a stop that VAD hears as 96-128 ms of silence.
+    const run = await hear(
+      [{ silenceMs: 300 }, { audio: speech(PHRASES[0]!), label: 'question' }, { silenceMs: 700 }],
+      96,
+    );
+    const calls = run.calls.map((c) => c.what).filter((w, i, all) => w !== all[i - 1]);
+    assert.deepEqual(calls, ['push', 'draft', 'push', 'draft', 'commit'], 'drafted at the gap');
+    assert.deepEqual(
+      run.seen.filter((s) => s.what === 'final').map((s) => s.text),
+      [PHRASES[0]],
+    );
+    // The server transcribed the part, then the whole utterance (the second draft, confirmed).
+    const [part, whole] = run.server.finals;
+    assert.ok(part && whole && whole.audioMs > part.audioMs + 500, 'the whole, not the rest');
+  });
+});
