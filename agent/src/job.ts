@@ -306,6 +306,10 @@ export function createJobEntry(deps: JobDeps): JobEntry {
               },
               'sound without speech',
             ),
+          onSttDraft: (outcome) => {
+            turnMetrics.sttDraft(outcome);
+            log.debug({ participant: identity, outcome }, 'stt draft');
+          },
           onSttError: (err) => {
             log.error({ participant: identity, err: errorFields(err) }, 'transcription failed');
             // Their words are lost: tell them, rather than wait for a final that never comes.

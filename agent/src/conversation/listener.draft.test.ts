@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AudioFrame, AudioSource, LocalAudioTrack } from '@livekit/rtc-node';
+import { AudioFrame, AudioSource, dispose, LocalAudioTrack } from '@livekit/rtc-node';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture, RealtimeRecord } from '@voice-agent/fixtures';
 import { PIPELINE_SAMPLE_RATE, SAMPLES_PER_FRAME } from '../audio/format.js';
@@ -69,6 +69,7 @@ describe('listener: a draft to STT at a short silence', () => {
   });
   after(async () => {
     await fx.close();
+    await dispose();
   });
 
   /** Plays `parts` into a local track in real time and listens to it; what the listener did. */
@@ -79,6 +80,7 @@ describe('listener: a draft to STT at a short silence', () => {
     const track = LocalAudioTrack.createAudioTrack('mic', source);
     const ac = new AbortController();
     const seen: { what: 'end' | SttEvent['type']; at: number; text?: string }[] = [];
+    const drafts: string[] = [];
     const listening = listen(
       track,
       {
@@ -97,6 +99,7 @@ describe('listener: a draft to STT at a short silence', () => {
         onSpeechEnd: () => seen.push({ what: 'end', at: performance.now() }),
         onTranscript: (event) => seen.push({ what: event.type, at: event.at, text: event.text }),
         onSttError: (error) => assert.fail(error),
+        onSttDraft: (outcome) => drafts.push(outcome),
       },
     );
     const { samples } = layout(parts);
@@ -111,7 +114,7 @@ describe('listener: a draft to STT at a short silence', () => {
     await real.close();
     await source.close();
     const body = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
-    return { calls, seen, server: body };
+    return { calls, seen, drafts, server: body };
   }
 
   it('a finished utterance: drafted once quiet, its final given at the commit, after the end', async (t) => {
@@ -137,7 +140,9 @@ describe('listener: a draft to STT at a short silence', () => {
       drafted.server.clientEvents.filter((e) => e === 'input_audio_buffer.commit').length,
       1,
     );
+    assert.deepEqual(drafted.drafts, ['confirmed']);
     assert.ok(!plain.calls.some((c) => c.what === 'draft'));
+    assert.deepEqual(plain.drafts, []);
 
     const endToFinal = (run: typeof drafted) =>
       Math.round(run.seen.find((s) => s.what === 'final')!.at - run.seen[0]!.at);
@@ -148,13 +153,20 @@ describe('listener: a draft to STT at a short silence', () => {
   });
 
   it('speech going on after a draft drops it: one final, of the whole utterance', async () => {
-    // espeak's "What | time" has a stop that VAD hears as 96-128 ms of silence.
+    // "What", a pause VAD hears as more than 96 ms of silence (and less than its 300), the rest.
     const run = await hear(
-      [{ silenceMs: 300 }, { audio: speech(PHRASES[0]!), label: 'question' }, { silenceMs: 700 }],
+      [
+        { silenceMs: 300 },
+        { audio: speech('What'), label: 'what' },
+        { silenceMs: 150 },
+        { audio: speech('time is it?'), label: 'rest' },
+        { silenceMs: 700 },
+      ],
       96,
     );
     const calls = run.calls.map((c) => c.what).filter((w, i, all) => w !== all[i - 1]);
     assert.deepEqual(calls, ['push', 'draft', 'push', 'draft', 'commit'], 'drafted at the gap');
+    assert.deepEqual(run.drafts, ['dropped', 'confirmed']);
     assert.deepEqual(
       run.seen.filter((s) => s.what === 'final').map((s) => s.text),
       [PHRASES[0]],

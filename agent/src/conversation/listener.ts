@@ -80,6 +80,8 @@ export interface ListenerEvents {
    */
   onTranscript(event: SttEvent, heard: EchoVerdict): void;
   onSttError(error: ProviderError): void;
+  /** A draft (see `draftSilenceMs`) was confirmed by the speech's end, or dropped as it went on. */
+  onSttDraft?(outcome: 'confirmed' | 'dropped'): void;
   /**
    * The level meter heard sound that VAD never called speech (a cough, a door, or speech it
    * missed): how long, and the highest speech probability VAD gave it.
@@ -232,6 +234,7 @@ export async function listen(
       if (drafted && vad.speaking && vad.silenceMs === 0) {
         // Speech went on after the draft: the STT drops it; the held-back audio follows it.
         drafted = false;
+        events.onSttDraft?.('dropped');
         for (const f of heldBack) stt?.pushAudio(f);
         heldBack.length = 0;
       }
@@ -255,6 +258,7 @@ export async function listen(
         stt.draft();
       }
       if (ended !== undefined) {
+        if (drafted) events.onSttDraft?.('confirmed');
         drafted = false;
         heldBack.length = 0;
         // Before the commit: an STT may give the utterance's final at once (a short one's, a

@@ -28,6 +28,15 @@ const preparedReplies = new Counter({
   registers: [registry],
 });
 
+const sttDrafts = new Counter({
+  name: 'voice_agent_stt_drafts_total',
+  help:
+    'Utterances sent to STT as a draft at a short silence, by outcome: confirmed (the speech ' +
+    'ended there: its final came with no wait) or dropped (the person went on: transcribed again).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
 const bargeIns = new Counter({
   name: 'voice_agent_barge_in_total',
   help:
@@ -58,6 +67,9 @@ export const turnMetrics = {
   },
   preparedReplyDropped(): void {
     preparedReplies.inc();
+  },
+  sttDraft(outcome: 'confirmed' | 'dropped'): void {
+    sttDrafts.inc({ outcome });
   },
   bargeIn(verdict: string): void {
     bargeIns.inc({ verdict });
