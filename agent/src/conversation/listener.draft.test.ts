@@ -8,7 +8,7 @@ import { DEFAULT_ACTIVITY } from '../audio/level.js';
 import { SileroVad } from '../audio/vad.js';
 import { OpenAiRealtimeStt } from '../providers/stt/openai_realtime.js';
 import type { Stt, SttEvent } from '../providers/types.js';
-import { layout, speech } from '../../test/vad_audio.js';
+import { layout, speech, whiteNoise } from '../../test/vad_audio.js';
 import type { Part } from '../../test/vad_audio.js';
 import { listen } from './listener.js';
 
@@ -20,7 +20,7 @@ import { listen } from './listener.js';
 const PHRASES = ['What time is it?', 'Turn on the kitchen lights.'];
 const VAD_SILENCE_MS = 300;
 
-type Call = { what: 'push' | 'draft' | 'commit'; at: number };
+type Call = { what: 'push' | 'draft' | 'commit'; at: number; samples?: number };
 
 /** The real STT, recording the listener's calls on each stream. */
 function recording(stt: Stt): { stt: Stt; calls: Call[] } {
@@ -32,7 +32,7 @@ function recording(stt: Stt): { stt: Stt; calls: Call[] } {
       const s = stt.stream(opts);
       return {
         pushAudio: (samples) => {
-          calls.push({ what: 'push', at: performance.now() });
+          calls.push({ what: 'push', at: performance.now(), samples: samples.length });
           s.pushAudio(samples);
         },
         commit: () => {
@@ -45,7 +45,7 @@ function recording(stt: Stt): { stt: Stt; calls: Call[] } {
           ? {
               draft: () => {
                 calls.push({ what: 'draft', at: performance.now() });
-                s.draft!();
+                return s.draft!();
               },
             }
           : {}),
@@ -172,7 +172,36 @@ describe('listener: a draft to STT at a short silence', () => {
       [PHRASES[0]],
     );
     // The server transcribed the part, then the whole utterance (the second draft, confirmed).
+    assert.equal(run.calls.filter((c) => c.what === 'draft').length, 2, 'one draft per silence');
     const [part, whole] = run.server.finals;
-    assert.ok(part && whole && whole.audioMs > part.audioMs + 500, 'the whole, not the rest');
+    const pushedMs =
+      (run.calls.reduce((n, c) => n + (c.samples ?? 0), 0) * 1000) / PIPELINE_SAMPLE_RATE;
+    assert.ok(part && whole && whole.audioMs > part.audioMs + 300, 'the whole, not the rest');
+    // Everything the listener sent, held-back silence included, in the one commit.
+    assert.ok(
+      Math.abs(whole.audioMs - pushedMs) < 20,
+      `the server's last commit held ${whole.audioMs} ms of the ${pushedMs} ms pushed`,
+    );
+  });
+  it('sound after a draft that VAD calls silence (a release, a soft end) drops it too', async () => {
+    const run = await hear(
+      [
+        { silenceMs: 300 },
+        { audio: speech(PHRASES[1]!), label: 'command' },
+        { silenceMs: 130 },
+        { audio: whiteNoise(40, 3000), label: 'a click of sound' },
+        { silenceMs: 700 },
+      ],
+      96,
+    );
+    assert.deepEqual(run.drafts, ['dropped', 'confirmed'], 'drafted again once quiet');
+    const [part, whole] = run.server.finals;
+    const pushedMs =
+      (run.calls.reduce((n, c) => n + (c.samples ?? 0), 0) * 1000) / PIPELINE_SAMPLE_RATE;
+    assert.ok(part && whole && Math.abs(whole.audioMs - pushedMs) < 20, 'the sound went with it');
+    assert.deepEqual(
+      run.seen.filter((s) => s.what === 'final').map((s) => s.text),
+      [PHRASES[1]],
+    );
   });
 });

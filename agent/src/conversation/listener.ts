@@ -24,6 +24,11 @@ const ONSET_RELEASE_MS = 200;
  * echo alone had 0-1 such frames, the person's real "wait" over the echo 11-25.
  */
 const ECHO_EVIDENCE_MIN_FRAMES = 5;
+/**
+ * A draft also waits for this long below the activity threshold, and sound after it drops it:
+ * a word's soft end, or a plosive's release after its closure, is sound VAD may call silence.
+ */
+const DRAFT_QUIET_MS = 50;
 
 export interface ListenerOptions {
   vad: SileroVad;
@@ -141,10 +146,13 @@ export async function listen(
       },
     });
   let stt = openStt();
-  const drafting = opts.draftSilenceMs !== undefined && opts.stt !== undefined;
+  const draftSilenceMs = opts.draftSilenceMs ?? 0;
+  const drafting = draftSilenceMs > 0 && opts.stt !== undefined;
   /** Set once the utterance so far went to STT as a draft: the silence after it is held back. */
   let drafted = false;
   const heldBack: Int16Array[] = [];
+  /** How long the microphone has been below the activity threshold. */
+  let quietMs = 0;
   const preroll: Int16Array[] = [];
   const prerollFrames = PREROLL_MS / FRAME_MS;
   /** Stream time (ms) where the current speech began. */
@@ -167,7 +175,9 @@ export async function listen(
       if (done || signal.aborted) break;
       const echoOut = opts.echo?.process(frame.data, performance.now());
       const samples = echoOut?.stt ?? frame.data;
-      const change = level.push(rmsDbfs(samples), FRAME_MS);
+      const frameDb = rmsDbfs(samples);
+      const change = level.push(frameDb, FRAME_MS);
+      quietMs = frameDb < opts.activity.thresholdDbfs ? quietMs + FRAME_MS : 0;
       if (change) events.onLevel(change);
 
       if (opts.agentSpeaking && opts.quickSilenceMs !== undefined) {
@@ -231,8 +241,8 @@ export async function listen(
         });
         evidence.frame(overEcho, vad.speaking || ended !== undefined);
       }
-      if (drafted && vad.speaking && vad.silenceMs === 0) {
-        // Speech went on after the draft: the STT drops it; the held-back audio follows it.
+      if (drafted && vad.speaking && (vad.silenceMs === 0 || quietMs === 0)) {
+        // Speech, or sound, went on after the draft: the STT drops it; the held-back audio follows.
         drafted = false;
         events.onSttDraft?.('dropped');
         for (const f of heldBack) stt?.pushAudio(f);
@@ -240,7 +250,7 @@ export async function listen(
       }
       if (drafted) {
         // Silence after the draft: sent only if speech goes on (the draft ended with silence).
-        if (vad.speaking) heldBack.push(samples);
+        heldBack.push(samples);
       } else if (vad.speaking || ended !== undefined) {
         stt?.pushAudio(samples);
       } else {
@@ -251,14 +261,19 @@ export async function listen(
         drafting &&
         !drafted &&
         vad.speaking &&
-        vad.silenceMs >= opts.draftSilenceMs! &&
+        vad.silenceMs >= draftSilenceMs &&
+        quietMs >= DRAFT_QUIET_MS &&
         stt?.draft
       ) {
-        drafted = true;
-        stt.draft();
+        drafted = stt.draft();
       }
       if (ended !== undefined) {
-        if (drafted) events.onSttDraft?.('confirmed');
+        if (drafted) {
+          events.onSttDraft?.('confirmed');
+          // The silence held back is the next utterance's pre-roll, as if it came after the end.
+          preroll.push(...heldBack);
+          preroll.splice(0, Math.max(0, preroll.length - prerollFrames));
+        }
         drafted = false;
         heldBack.length = 0;
         // Before the commit: an STT may give the utterance's final at once (a short one's, a

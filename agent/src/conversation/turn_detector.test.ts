@@ -76,6 +76,24 @@ describe('TurnDetector', () => {
     assert.equal(detector.pending, false);
   });
 
+  it('speech whose transcription failed while it went on owes no final: the next turn ends', () => {
+    const { clock, turns, detector } = setup(200);
+    detector.speechStarted();
+    clock.advance(300);
+    detector.reset(); // the STT failed mid-speech
+    detector.speechEnded(clock.now()); // VAD's end of that speech: its commit goes nowhere
+    assert.equal(detector.pending, false);
+    detector.speechStarted(); // a fresh STT stream
+    clock.advance(300);
+    detector.speechEnded(clock.now());
+    detector.final('are you there', 40);
+    clock.advance(200);
+    assert.deepEqual(
+      turns.map((t) => t.text),
+      ['are you there'],
+    );
+  });
+
   it('reset() drops the turn in progress', () => {
     const { clock, turns, detector } = setup(200);
     detector.speechStarted();

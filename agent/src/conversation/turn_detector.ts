@@ -80,8 +80,13 @@ export class TurnDetector {
     this.#cancelTimer();
   }
 
-  /** Speech ended at `speechEndAt` (performance.now() time); its audio was committed to STT. */
+  /**
+   * Speech ended at `speechEndAt` (performance.now() time); its audio is committed to STT, and
+   * its final is owed. Not for speech that began before a reset(): its transcription failed, or
+   * its person's turn was dropped, so no final will come for it.
+   */
   speechEnded(speechEndAt: number): void {
+    if (!this.#speaking) return;
     this.#speaking = false;
     this.#awaitingFinals++;
     this.#speechEndAt = speechEndAt;

@@ -57,11 +57,13 @@ export interface SttStream {
   /**
    * The person went quiet, and the utterance may be over: start finalising what was pushed so
    * far, before VAD is sure. If commit() comes next, the draft's result is the utterance's final
-   * (often ready at once); if more audio comes first, the draft is dropped unseen and the
-   * utterance goes on, to be transcribed whole at its commit. Its text, once known, comes as an
-   * interim. Optional: a stream whose provider cannot finalise on request leaves it out.
+   * (given at once if it is in); if more audio comes first, the draft's final is never given and
+   * the utterance goes on, to be transcribed whole at its commit. The draft's text, once known,
+   * comes as an interim (so it may be seen even when the draft is dropped). Returns whether a
+   * draft was sent (not for too little audio, or too much to send again). Optional: a stream
+   * whose provider cannot finalise on request leaves it out.
    */
-  draft?(): void;
+  draft?(): boolean;
   /** Drops audio pushed since the last commit without transcribing it. */
   clear(): void;
   close(): Promise<void>;

@@ -52,7 +52,15 @@ interface Utterance {
   unsentSamples: number;
   /** Some of its audio is in the server's buffer on the current socket. */
   appended: boolean;
+  /** When commit() was called for it (the listener's end of speech). */
   committedAt: number | undefined;
+  /** When its audio was committed on the server (a draft's before commit()), and answered. */
+  sentAt: number | undefined;
+  answeredAt: number | undefined;
+  /** The event that committed it: its server error is matched by this id. */
+  commitEventId: string | undefined;
+  /** #bound dropped some of its audio: the server heard it all, but it cannot be sent again. */
+  truncated: boolean;
   itemId: string | undefined;
   /** Deltas so far. */
   text: string;
@@ -87,6 +95,10 @@ function newUtterance(): Utterance {
     unsentSamples: 0,
     appended: false,
     committedAt: undefined,
+    sentAt: undefined,
+    answeredAt: undefined,
+    commitEventId: undefined,
+    truncated: false,
     itemId: undefined,
     text: '',
     interimSent: '',
@@ -183,12 +195,14 @@ class RealtimeSttStream implements SttStream {
       // Nothing came after the draft: it was the whole utterance.
       this.#draft = undefined;
       draft.draft = false;
+      draft.committedAt = performance.now();
       this.#emitReady();
       return;
     }
     const u = this.#current;
     this.#current = newUtterance();
     u.committedAt = performance.now();
+    u.sentAt = u.committedAt;
     this.#inflight.push(u);
     if (u.samples < MIN_COMMIT_SAMPLES) {
       // Too short to commit (OpenAI would answer an error): nothing to transcribe.
@@ -200,16 +214,18 @@ class RealtimeSttStream implements SttStream {
     if (this.#socket.ws) this.#sendCommit(u);
   }
 
-  draft(): void {
-    if (this.#dead || this.#draft) return;
+  draft(): boolean {
+    if (this.#dead || this.#draft) return false;
     const u = this.#current;
-    if (u.samples < MIN_COMMIT_SAMPLES) return;
+    // Too short to commit; or too long to send again whole if the person goes on.
+    if (u.samples < MIN_COMMIT_SAMPLES || u.truncated) return false;
     this.#current = newUtterance();
     u.draft = true;
-    u.committedAt = performance.now();
+    u.sentAt = performance.now();
     this.#draft = u;
     this.#inflight.push(u);
     if (this.#socket.ws) this.#sendCommit(u);
+    return true;
   }
 
   /**
@@ -225,6 +241,8 @@ class RealtimeSttStream implements SttStream {
     this.#current.samples = draft.samples;
     this.#current.unsent = [...draft.chunks];
     this.#current.unsentSamples = draft.samples;
+    // Now: what #bound drops later must already be on the server.
+    if (this.#socket.ws) this.#flush(this.#current);
     this.#emitReady(); // the draft may have been the one holding later events back
   }
 
@@ -291,12 +309,14 @@ class RealtimeSttStream implements SttStream {
 
   // ---- sending --------------------------------------------------------------------------------
 
-  #send(event: Record<string, unknown>, pending?: Pending): void {
+  /** Sends an event; its id (undefined if the socket is not open). */
+  #send(event: Record<string, unknown>, pending?: Pending): string | undefined {
     const ws = this.#socket.ws;
-    if (!ws || ws.readyState !== ws.OPEN) return;
+    if (!ws || ws.readyState !== ws.OPEN) return undefined;
     const eventId = `evt_agent_${++this.#eventSeq}`;
     if (pending) this.#pending.set(eventId, pending);
     ws.send(JSON.stringify({ event_id: eventId, ...event }));
+    return eventId;
   }
 
   /** Appends the utterance's unsent audio, in appends of at most `maxSamples`. */
@@ -314,7 +334,10 @@ class RealtimeSttStream implements SttStream {
 
   #sendCommit(u: Utterance): void {
     this.#flush(u);
-    this.#send({ type: 'input_audio_buffer.commit' }, { kind: 'commit', utterance: u });
+    u.commitEventId = this.#send(
+      { type: 'input_audio_buffer.commit' },
+      { kind: 'commit', utterance: u },
+    );
     this.#awaitingItem.push(u);
     this.#socket.expectAnswer();
   }
@@ -325,6 +348,7 @@ class RealtimeSttStream implements SttStream {
       const dropped = u.chunks.shift();
       if (!dropped) break;
       u.samples -= dropped.length;
+      u.truncated = true;
       if (u.unsent[0] === dropped) {
         u.unsent.shift();
         u.unsentSamples -= dropped.length;
@@ -346,7 +370,8 @@ class RealtimeSttStream implements SttStream {
     switch (event.type) {
       case 'input_audio_buffer.committed': {
         const next = this.#awaitingItem.shift();
-        if (next && itemId !== undefined) {
+        // A superseded draft's answer is of no use: not kept.
+        if (next && !next.superseded && itemId !== undefined) {
           next.itemId = itemId;
           this.#byItem.set(itemId, next);
         }
@@ -361,6 +386,7 @@ class RealtimeSttStream implements SttStream {
       case 'conversation.item.input_audio_transcription.completed':
         if (u && u.final === undefined) {
           u.final = typeof event.transcript === 'string' ? event.transcript : u.text;
+          u.answeredAt = performance.now();
           this.#socket.progress();
           this.#emitReady();
         }
@@ -372,6 +398,7 @@ class RealtimeSttStream implements SttStream {
             'stt transcription failed',
           );
           u.final = '';
+          u.answeredAt = performance.now();
           this.#emitReady();
         }
         break;
@@ -408,9 +435,18 @@ class RealtimeSttStream implements SttStream {
       if (u) {
         this.#awaitingItem = this.#awaitingItem.filter((x) => x !== u);
         u.final ??= '';
+        u.answeredAt ??= performance.now();
         this.#emitReady();
       }
     }
+  }
+
+  /** Forgets an utterance that is done: its audio, and the maps that found it by id. */
+  #release(u: Utterance): void {
+    if (u.itemId !== undefined) this.#byItem.delete(u.itemId);
+    if (u.commitEventId !== undefined) this.#pending.delete(u.commitEventId);
+    u.chunks = [];
+    u.unsent = [];
   }
 
   /** The latest text of the oldest utterance still waiting (a draft's final), if it changed. */
@@ -431,11 +467,14 @@ class RealtimeSttStream implements SttStream {
     for (let head = this.#inflight[0]; head; head = this.#inflight[0]) {
       if (!head.superseded && (head.final === undefined || head.draft)) break;
       this.#inflight.shift();
+      this.#release(head);
       if (head.superseded) continue;
       const at = performance.now();
+      // commit() -> this event: for a draft answered before its commit, no wait at all.
       const latencyMs = at - (head.committedAt ?? at);
-      if (head.samples >= MIN_COMMIT_SAMPLES) {
-        providerMetrics.firstChunk(this.#provider, 'stt', latencyMs);
+      if (head.sentAt !== undefined && head.answeredAt !== undefined) {
+        // The provider's own time: its commit on the server -> its answer.
+        providerMetrics.firstChunk(this.#provider, 'stt', head.answeredAt - head.sentAt);
       }
       this.#opts.onEvent({ type: 'final', text: (head.final ?? '').trim(), at, latencyMs });
       if (this.#dead) return;
