@@ -4,7 +4,7 @@ import { AudioFrame, AudioSource, dispose, LocalAudioTrack } from '@livekit/rtc-
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture, RealtimeRecord } from '@voice-agent/fixtures';
 import { PIPELINE_SAMPLE_RATE, SAMPLES_PER_FRAME } from '../audio/format.js';
-import { DEFAULT_ACTIVITY } from '../audio/level.js';
+import { DEFAULT_ACTIVITY, rmsDbfs } from '../audio/level.js';
 import { SileroVad } from '../audio/vad.js';
 import { OpenAiRealtimeStt } from '../providers/stt/openai_realtime.js';
 import type { Stt, SttEvent } from '../providers/types.js';
@@ -20,7 +20,7 @@ import { listen } from './listener.js';
 const PHRASES = ['What time is it?', 'Turn on the kitchen lights.'];
 const VAD_SILENCE_MS = 300;
 
-type Call = { what: 'push' | 'draft' | 'commit'; at: number; samples?: number };
+type Call = { what: 'push' | 'draft' | 'commit'; at: number; samples?: number; db?: number };
 
 /** The real STT, recording the listener's calls on each stream. */
 function recording(stt: Stt): { stt: Stt; calls: Call[] } {
@@ -32,7 +32,12 @@ function recording(stt: Stt): { stt: Stt; calls: Call[] } {
       const s = stt.stream(opts);
       return {
         pushAudio: (samples) => {
-          calls.push({ what: 'push', at: performance.now(), samples: samples.length });
+          calls.push({
+            what: 'push',
+            at: performance.now(),
+            samples: samples.length,
+            db: rmsDbfs(samples),
+          });
           s.pushAudio(samples);
         },
         commit: () => {
@@ -194,9 +199,9 @@ describe('listener: a draft to STT at a short silence', () => {
       ],
       96,
     );
-    // Drafted in the quiet before the sound, dropped by it; drafted again only if quiet long
-    // enough before VAD's end (the windows' phase decides), so the last commit is either.
-    assert.equal(run.drafts[0], 'dropped', 'the sound dropped the draft');
+    // Drafted in the quiet before the sound; the sound was over by VAD's end, so it was the
+    // utterance's and dropped the draft.
+    assert.deepEqual(run.drafts, ['dropped'], 'the sound dropped the draft');
     const whole = run.server.finals.at(-1);
     const pushedMs =
       (run.calls.reduce((n, c) => n + (c.samples ?? 0), 0) * 1000) / PIPELINE_SAMPLE_RATE;
@@ -205,5 +210,38 @@ describe('listener: a draft to STT at a short silence', () => {
       run.seen.filter((s) => s.what === 'final').map((s) => s.text),
       [PHRASES[1]],
     );
+  });
+
+  it('sound still going on as VAD ends the speech is left to the next utterance', async () => {
+    // The next words' onset as VAD hears it before it calls it speech ("…tomorrow, | Sam?"):
+    // sound from 200 ms after the command until after VAD's 300 ms of silence, then quiet.
+    const parts: Part[] = [
+      { silenceMs: 300 },
+      { audio: speech(PHRASES[1]!), label: 'command' },
+      { silenceMs: 200 },
+      { audio: whiteNoise(200, 1000), label: 'onset' },
+      { silenceMs: 500 },
+      { audio: speech(PHRASES[0]!), label: 'question' },
+      { silenceMs: 700 },
+    ];
+    for (const draftSilenceMs of [96, undefined]) {
+      const run = await hear(parts, draftSilenceMs);
+      const firstCommit = run.calls.findIndex((c) => c.what === 'commit');
+      const sent = run.calls.slice(0, firstCommit).filter((c) => c.what === 'push');
+      const tail = sent.slice(-10).map((c) => Math.round(c.db!));
+      assert.ok(
+        tail.every((db) => db < -45),
+        `drafts ${draftSilenceMs}: the command's utterance ended with ${tail.join(', ')} dBFS`,
+      );
+      assert.ok(
+        run.calls.slice(firstCommit).some((c) => c.what === 'push' && c.db! > -45),
+        'the onset or the question was sent after the command',
+      );
+      assert.deepEqual(run.drafts, draftSilenceMs ? ['confirmed', 'confirmed'] : []);
+      assert.deepEqual(
+        run.seen.filter((s) => s.what === 'final').map((s) => s.text),
+        [PHRASES[1], PHRASES[0]],
+      );
+    }
   });
 });

@@ -25,8 +25,9 @@ const ONSET_RELEASE_MS = 200;
  */
 const ECHO_EVIDENCE_MIN_FRAMES = 5;
 /**
- * A draft also waits for this long below the activity threshold, and sound after it drops it:
- * a word's soft end, or a plosive's release after its closure, is sound VAD may call silence.
+ * A draft also waits for this long below the activity threshold, and sound after it that is
+ * over by VAD's end drops it: a word's soft end, or a plosive's release after its closure, is
+ * sound VAD may call silence.
  */
 const DRAFT_QUIET_MS = 50;
 
@@ -148,9 +149,18 @@ export async function listen(
   let stt = openStt();
   const draftSilenceMs = opts.draftSilenceMs ?? 0;
   const drafting = draftSilenceMs > 0 && opts.stt !== undefined;
-  /** Set once the utterance so far went to STT as a draft: the silence after it is held back. */
+  /** Set once the utterance so far went to STT as a draft. */
   let drafted = false;
-  const heldBack: Int16Array[] = [];
+  /**
+   * The frames of a silence inside speech, held back from STT until it is known whose they are:
+   * speech going on sends them; at VAD's end, sound still going on (the next words' onset, not
+   * yet speech to VAD) goes to the next utterance's pre-roll, and the rest to this one (or, after
+   * a confirmed draft, to the pre-roll too).
+   */
+  const heldBack: { samples: Int16Array; sound: boolean }[] = [];
+  const sendHeldBack = (frames = heldBack) => {
+    for (const f of frames) stt?.pushAudio(f.samples);
+  };
   /** How long the microphone has been below the activity threshold. */
   let quietMs = 0;
   const preroll: Int16Array[] = [];
@@ -241,17 +251,16 @@ export async function listen(
         });
         evidence.frame(overEcho, vad.speaking || ended !== undefined);
       }
-      if (drafted && vad.speaking && (vad.silenceMs === 0 || quietMs === 0)) {
-        // Speech, or sound, went on after the draft: the STT drops it; the held-back audio follows.
+      if (heldBack.length > 0 && vad.speaking && vad.silenceMs === 0) {
+        // Speech went on: the silence was inside the utterance. A draft is dropped by the STT.
+        if (drafted) events.onSttDraft?.('dropped');
         drafted = false;
-        events.onSttDraft?.('dropped');
-        for (const f of heldBack) stt?.pushAudio(f);
+        sendHeldBack();
         heldBack.length = 0;
       }
-      if (drafted) {
-        // Silence after the draft: sent only if speech goes on (the draft ended with silence).
-        heldBack.push(samples);
-      } else if (vad.speaking || ended !== undefined) {
+      if ((vad.speaking && vad.silenceMs > 0) || ended !== undefined) {
+        heldBack.push({ samples, sound: quietMs === 0 });
+      } else if (vad.speaking) {
         stt?.pushAudio(samples);
       } else {
         preroll.push(samples);
@@ -265,15 +274,29 @@ export async function listen(
         quietMs >= DRAFT_QUIET_MS &&
         stt?.draft
       ) {
+        // The draft ends with the silence so far, as the utterance would.
+        sendHeldBack();
+        heldBack.length = 0;
         drafted = stt.draft();
       }
       if (ended !== undefined) {
-        if (drafted) {
-          events.onSttDraft?.('confirmed');
-          // The silence held back is the next utterance's pre-roll, as if it came after the end.
-          preroll.push(...heldBack);
-          preroll.splice(0, Math.max(0, preroll.length - prerollFrames));
+        // Sound still going on as VAD ends the speech is the next words' onset, which VAD has
+        // not called speech yet (an unvoiced "h", "s", "k"): sent with this utterance, it cut
+        // their first sound off (a name after a comma, "…tomorrow, | Sam?", came out "am").
+        let onset = heldBack.length;
+        while (onset > 0 && heldBack[onset - 1]!.sound) onset--;
+        const silence = heldBack.slice(0, onset);
+        const soundInSilence = silence.some((f) => f.sound);
+        if (drafted && soundInSilence) {
+          // Sound that came and went after the draft was part of the utterance.
+          events.onSttDraft?.('dropped');
+          drafted = false;
         }
+        if (drafted) events.onSttDraft?.('confirmed');
+        else sendHeldBack(silence);
+        // After a confirmed draft, the silence too becomes the next pre-roll, as if after the end.
+        for (const f of drafted ? heldBack : heldBack.slice(onset)) preroll.push(f.samples);
+        preroll.splice(0, Math.max(0, preroll.length - prerollFrames));
         drafted = false;
         heldBack.length = 0;
         // Before the commit: an STT may give the utterance's final at once (a short one's, a
