@@ -244,4 +244,25 @@ describe('listener: a draft to STT at a short silence', () => {
       );
     }
   });
+
+  it('sound right on from the speech, with no quiet before it, stays with the utterance', async () => {
+    // A soft end, noise or echo above the threshold all through VAD's silence: not an onset.
+    const run = await hear(
+      [
+        { silenceMs: 300 },
+        { audio: speech(PHRASES[1]!), label: 'command' },
+        { audio: whiteNoise(800, 1000), label: 'sound' },
+        { silenceMs: 700 },
+      ],
+      96,
+    );
+    const firstCommit = run.calls.findIndex((c) => c.what === 'commit');
+    // White noise at 1000 RMS: every 10 ms frame within a dB of -30.3 dBFS. VAD's 300 ms of
+    // silence end the speech inside it; sent to the next pre-roll, only the frames before VAD's
+    // silence began (25 in one run) would be this utterance's, against 57 with them.
+    const noiseFrames = run.calls
+      .slice(0, firstCommit)
+      .filter((c) => c.what === 'push' && Math.abs(c.db! + 30.3) < 1).length;
+    assert.ok(noiseFrames >= 40, `${noiseFrames} frames of the sound went with the utterance`);
+  });
 });

@@ -251,7 +251,7 @@ export async function listen(
         });
         evidence.frame(overEcho, vad.speaking || ended !== undefined);
       }
-      if (heldBack.length > 0 && vad.speaking && vad.silenceMs === 0) {
+      if ((heldBack.length > 0 || drafted) && vad.speaking && vad.silenceMs === 0) {
         // Speech went on: the silence was inside the utterance. A draft is dropped by the STT.
         if (drafted) events.onSttDraft?.('dropped');
         drafted = false;
@@ -283,8 +283,13 @@ export async function listen(
         // Sound still going on as VAD ends the speech is the next words' onset, which VAD has
         // not called speech yet (an unvoiced "h", "s", "k"): sent with this utterance, it cut
         // their first sound off (a name after a comma, "…tomorrow, | Sam?", came out "am").
+        // Only after a quiet stretch: sound all through was this speech trailing on (a soft end,
+        // noise or echo above the threshold).
         let onset = heldBack.length;
         while (onset > 0 && heldBack[onset - 1]!.sound) onset--;
+        let quietBefore = 0;
+        while (quietBefore < onset && !heldBack[onset - 1 - quietBefore]!.sound) quietBefore++;
+        if (quietBefore * FRAME_MS < DRAFT_QUIET_MS) onset = heldBack.length;
         const silence = heldBack.slice(0, onset);
         const soundInSilence = silence.some((f) => f.sound);
         if (drafted && soundInSilence) {
