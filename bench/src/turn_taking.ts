@@ -42,6 +42,7 @@ import { runTransport } from './turn_taking/transport.js';
 import { FLOOR_FORMULA, runPauses } from './turn_taking/pauses.js';
 import {
   groupPhrases,
+  oneToOneParts,
   loadGroupScript,
   oneToOnePhrases,
   turnTakingReply,
@@ -149,12 +150,17 @@ const fixtures: OpenAiFixture[] = [];
 
 /**
  * An OpenAI-compatible fixture at BENCH_FIXTURE's latencies that recognises `phrases`, with
- * each as the simulated people say it for a reference utterance.
+ * each, and each of `parts` (leading parts of them), as the simulated people say it for a
+ * reference utterance.
  */
-async function startFixture(phrases: string[], group: GroupScript): Promise<OpenAiFixture> {
+async function startFixture(
+  phrases: string[],
+  group: GroupScript,
+  parts: string[] = [],
+): Promise<OpenAiFixture> {
   const fx = await startOpenAiFixture({
     phrases,
-    references: referenceUtterances(phrases),
+    references: referenceUtterances([...phrases, ...parts]),
     apiKey: 'bench-key',
     script: {
       chat: { ...BENCH_FIXTURE.chat, reply: turnTakingReply(group) },
@@ -231,7 +237,7 @@ async function main(): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   const oneToOne = SELECTED.filter((s) => s !== 'group' && s !== 'transport');
   if (SELECTED.includes('transport') || oneToOne.length) {
-    const fx = await startFixture(oneToOnePhrases(), group);
+    const fx = await startFixture(oneToOnePhrases(), group, oneToOneParts());
     if (SELECTED.includes('transport')) {
       // Before any agent registers: it would be dispatched to the probe's room too.
       results.push(

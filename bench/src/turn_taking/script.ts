@@ -120,6 +120,13 @@ export function oneToOnePhrases(): string[] {
   ];
 }
 
+/**
+ * What the 1:1 scenarios say that is only the start of a registered phrase (each pause
+ * sentence's first half), for reference utterances too: matched like the rest rather than left
+ * to the decoder, which made "My flight leaves at um" nothing.
+ */
+export const oneToOneParts = (): string[] => [...new Set(PAUSE_SENTENCES.map((s) => s.first))];
+
 export const groupPhrases = (group: GroupScript): string[] => [
   ...new Set(group.turns.map((t) => t.text)),
 ];
