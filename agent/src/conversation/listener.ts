@@ -157,7 +157,7 @@ export async function listen(
    * yet speech to VAD) goes to the next utterance's pre-roll, and the rest to this one (or, after
    * a confirmed draft, to the pre-roll too).
    */
-  const heldBack: { samples: Int16Array; sound: boolean }[] = [];
+  const heldBack: { samples: Int16Array; sound: boolean; quietBeforeMs: number }[] = [];
   const sendHeldBack = (frames = heldBack) => {
     for (const f of frames) stt?.pushAudio(f.samples);
   };
@@ -187,6 +187,7 @@ export async function listen(
       const samples = echoOut?.stt ?? frame.data;
       const frameDb = rmsDbfs(samples);
       const change = level.push(frameDb, FRAME_MS);
+      const quietBeforeMs = quietMs;
       quietMs = frameDb < opts.activity.thresholdDbfs ? quietMs + FRAME_MS : 0;
       if (change) events.onLevel(change);
 
@@ -259,7 +260,7 @@ export async function listen(
         heldBack.length = 0;
       }
       if ((vad.speaking && vad.silenceMs > 0) || ended !== undefined) {
-        heldBack.push({ samples, sound: quietMs === 0 });
+        heldBack.push({ samples, sound: quietMs === 0, quietBeforeMs });
       } else if (vad.speaking) {
         stt?.pushAudio(samples);
       } else {
@@ -287,9 +288,7 @@ export async function listen(
         // noise or echo above the threshold).
         let onset = heldBack.length;
         while (onset > 0 && heldBack[onset - 1]!.sound) onset--;
-        let quietBefore = 0;
-        while (quietBefore < onset && !heldBack[onset - 1 - quietBefore]!.sound) quietBefore++;
-        if (quietBefore * FRAME_MS < DRAFT_QUIET_MS) onset = heldBack.length;
+        if ((heldBack[onset]?.quietBeforeMs ?? 0) < DRAFT_QUIET_MS) onset = heldBack.length;
         const silence = heldBack.slice(0, onset);
         const soundInSilence = silence.some((f) => f.sound);
         if (drafted && soundInSilence) {
