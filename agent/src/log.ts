@@ -15,3 +15,11 @@ export function createLogger(level: string, redactText = false): Logger {
     ...(redactText ? { redact: { paths: ['text', '*.text'], censor: '[redacted]' } } : {}),
   });
 }
+
+/** An error as log fields (`log.error({ err: errorFields(err) }, ...)`), whatever was thrown. */
+export function errorFields(err: unknown): { message: string; name?: string; stack?: string } {
+  if (err instanceof Error) {
+    return { message: err.message, name: err.name, ...(err.stack ? { stack: err.stack } : {}) };
+  }
+  return { message: String(err) };
+}

@@ -11,7 +11,8 @@ import { registry } from './metrics/registry.js';
 import { createProviders } from './providers/index.js';
 import { humansIn } from './room/agent_room.js';
 import { installFfiDispatch } from './room/ffi_dispatch.js';
-import { AgentWorker, errorFields } from './worker/worker.js';
+import { AgentWorker } from './worker/worker.js';
+import { errorFields } from './log.js';
 
 function readConfig(): AgentConfig {
   try {

@@ -11,7 +11,7 @@ import {
   voiced,
 } from '../../test/echo_harness.js';
 import type { CancelledFrame, DelayStep } from '../../test/echo_harness.js';
-import { evidenceApplies, overEchoDb } from '../conversation/echo_evidence.js';
+import { evidenceApplies, overEchoDb } from '../conversation/input/echo_evidence.js';
 import { ECHO_MARGIN_DB, EchoReference } from './echo.js';
 import { EchoCanceller } from './echo_canceller.js';
 import { PIPELINE_SAMPLE_RATE } from './format.js';

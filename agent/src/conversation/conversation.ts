@@ -4,11 +4,11 @@ import type { Logger } from '../log.js';
 import { turnMetrics } from '../metrics/turns.js';
 import type { ChatMessage, Llm, SpeechSynthesizer } from '../providers/types.js';
 import type { AgentRoom } from '../room/agent_room.js';
-import { errorFields } from '../worker/worker.js';
-import { ChatContext } from './context.js';
-import { runReply } from './reply.js';
-import type { ReplyResult, SpeechOutput } from './reply.js';
-import type { CompletedTurn } from './turn_detector.js';
+import { errorFields } from '../log.js';
+import { ChatContext } from './output/context.js';
+import { runReply } from './output/reply.js';
+import type { ReplyResult, SpeechOutput } from './output/reply.js';
+import type { CompletedTurn } from './decisions/turn_detector.js';
 
 /** Whether the agent answers a turn (reply_policy.ts); by default it answers every turn. */
 export interface TurnPolicy {

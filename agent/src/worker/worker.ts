@@ -10,8 +10,8 @@ import type { AvailabilityRequest, Job, JobAssignment } from '@livekit/protocol'
 import type { PartialMessage } from '@bufbuild/protobuf';
 import { AccessToken } from 'livekit-server-sdk';
 import WebSocket from 'ws';
-import type { Logger } from '../log.js';
-import { backoffDelayMs, sleep } from './backoff.js';
+import { errorFields, type Logger } from '../log.js';
+import { backoffDelayMs, sleep } from '../util/backoff.js';
 
 /** What a job's code receives: where to connect, and a signal that says "leave now". */
 export interface JobContext {
@@ -339,11 +339,4 @@ export class AgentWorker {
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
     ws.send(new WorkerMessage({ message }).toBinary());
   }
-}
-
-export function errorFields(err: unknown): { message: string; name?: string; stack?: string } {
-  if (err instanceof Error) {
-    return { message: err.message, name: err.name, ...(err.stack ? { stack: err.stack } : {}) };
-  }
-  return { message: String(err) };
 }

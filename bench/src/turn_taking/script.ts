@@ -7,7 +7,7 @@ import {
   GROUP_SCRIPT,
   GROUP_SCRIPT_GAP_MS,
   type GroupScriptLine,
-} from '../../../agent/src/conversation/group_script.js';
+} from '../../../fixtures/src/group_script.js';
 import { BENCH_ANSWERS, normalise, STORY, STORY_QUESTION } from '../../../e2e/src/script.js';
 import { containsPhrase } from './measure.js';
 

@@ -1,6 +1,6 @@
-import type { EchoPathEstimate } from '../audio/echo.js';
-import type { EchoOutput } from '../audio/echo_canceller.js';
-import type { Heard } from './barge_in.js';
+import type { EchoPathEstimate } from '../../audio/echo.js';
+import type { EchoOutput } from '../../audio/echo_canceller.js';
+import type { Heard } from '../decisions/barge_in.js';
 
 /**
  * Whether an utterance could be nothing but the agent's own echo, judged by level: it could,

@@ -3,13 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import { AudioFrame, AudioSource, dispose, LocalAudioTrack } from '@livekit/rtc-node';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture, RealtimeRecord } from '@voice-agent/fixtures';
-import { PIPELINE_SAMPLE_RATE, SAMPLES_PER_FRAME } from '../audio/format.js';
-import { DEFAULT_ACTIVITY, rmsDbfs } from '../audio/level.js';
-import { SileroVad } from '../audio/vad.js';
-import { OpenAiRealtimeStt } from '../providers/stt/openai_realtime.js';
-import type { Stt, SttEvent } from '../providers/types.js';
-import { layout, speech, whiteNoise } from '../../test/vad_audio.js';
-import type { Part } from '../../test/vad_audio.js';
+import { PIPELINE_SAMPLE_RATE, SAMPLES_PER_FRAME } from '../../audio/format.js';
+import { DEFAULT_ACTIVITY, rmsDbfs } from '../../audio/level.js';
+import { SileroVad } from '../../audio/vad.js';
+import { OpenAiRealtimeStt } from '../../providers/stt/openai_realtime.js';
+import type { Stt, SttEvent } from '../../providers/types.js';
+import { layout, speech, whiteNoise } from '../../../test/vad_audio.js';
+import type { Part } from '../../../test/vad_audio.js';
 import { listen } from './listener.js';
 
 /**

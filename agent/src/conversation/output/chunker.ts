@@ -8,7 +8,7 @@
  * "Sure." did (measured through the SFU: voice-to-voice 30-200 ms over the fixed latencies, in
  * step with the first sentence's length).
  */
-import { completeness } from './endpointing.js';
+import { completeness } from '../decisions/endpointing.js';
 
 export interface ChunkerOptions {
   /** The first chunk may end at a clause boundary (, ; :) once it has this many characters. */

@@ -1,4 +1,4 @@
-import type { Clock } from './turn_detector.js';
+import type { Clock } from '../src/util/clock.js';
 
 /** A clock that only moves when a test says so (for tests of timing decisions). */
 export class FakeClock implements Clock {

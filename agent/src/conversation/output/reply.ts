@@ -1,5 +1,5 @@
-import type { SpeakOptions, SpeechReport, SpokenSegment } from '../audio/speaker.js';
-import type { ChatMessage, Llm, SpeechSynthesizer } from '../providers/types.js';
+import type { SpeakOptions, SpeechReport, SpokenSegment } from '../../audio/speaker.js';
+import type { ChatMessage, Llm, SpeechSynthesizer } from '../../providers/types.js';
 import { ClauseChunker } from './chunker.js';
 import type { ChunkerOptions } from './chunker.js';
 

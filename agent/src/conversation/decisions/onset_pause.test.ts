@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BargeIn } from './barge_in.js';
-import { FakeClock } from './fake_clock.js';
-import { recordingFloor } from './fake_floor.js';
+import { FakeClock } from '../../../test/fake_clock.js';
+import { recordingFloor } from '../../../test/fake_floor.js';
 import { OnsetPause } from './onset_pause.js';
 
 /** A reply that records what was done to it, with BargeIn deciding through an OnsetPause. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FakeClock } from './fake_clock.js';
+import { FakeClock } from '../../../test/fake_clock.js';
 import type { CompletedTurn } from './turn_detector.js';
 import { TurnDetector } from './turn_detector.js';
 

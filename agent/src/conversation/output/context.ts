@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../providers/types.js';
+import type { ChatMessage } from '../../providers/types.js';
 
 export interface ContextOptions {
   /** The persona and rules, sent first with every request. */

@@ -1,14 +1,14 @@
 import { AudioStream } from '@livekit/rtc-node';
 import type { Track } from '@livekit/rtc-node';
-import { FRAME_MS, PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
-import { ECHO_MARGIN_DB } from '../audio/echo.js';
-import type { EchoCanceller } from '../audio/echo_canceller.js';
+import { FRAME_MS, PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
+import { ECHO_MARGIN_DB } from '../../audio/echo.js';
+import type { EchoCanceller } from '../../audio/echo_canceller.js';
 import { EchoEvidence, evidenceApplies, overEchoDb } from './echo_evidence.js';
 import type { EchoVerdict } from './echo_evidence.js';
-import { ActivityDetector, rmsDbfs, SILENCE_DBFS } from '../audio/level.js';
-import type { ActivityChange, ActivityOptions } from '../audio/level.js';
-import type { SileroVad, VadOptions } from '../audio/vad.js';
-import type { ProviderError, Stt, SttEvent } from '../providers/types.js';
+import { ActivityDetector, rmsDbfs, SILENCE_DBFS } from '../../audio/level.js';
+import type { ActivityChange, ActivityOptions } from '../../audio/level.js';
+import type { SileroVad, VadOptions } from '../../audio/vad.js';
+import type { ProviderError, Stt, SttEvent } from '../../providers/types.js';
 
 /** Audio kept from before VAD confirmed speech, so STT hears the first syllable too. */
 const PREROLL_MS = 300;

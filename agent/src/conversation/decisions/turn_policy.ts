@@ -1,5 +1,5 @@
-import type { Logger } from '../log.js';
-import type { TurnPolicy, UserTurn } from './conversation.js';
+import type { Logger } from '../../log.js';
+import type { TurnPolicy, UserTurn } from '../conversation.js';
 import { AddressTracker, effectivePolicy } from './reply_policy.js';
 import type { Human, ReplyPolicySetting } from './reply_policy.js';
 

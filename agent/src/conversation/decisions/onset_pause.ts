@@ -10,8 +10,8 @@
  * It sits between BargeIn and the Conversation as the Floor BargeIn pauses, resumes and stops.
  */
 import type { Floor } from './barge_in.js';
-import type { Clock } from './turn_detector.js';
-import { realClock } from './turn_detector.js';
+import type { Clock } from '../../util/clock.js';
+import { realClock } from '../../util/clock.js';
 
 export interface OnsetPauseOptions {
   /** How long a pause on a sound waits for VAD to call it speech before the reply plays on. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BargeIn, classify } from './barge_in.js';
-import { FakeClock } from './fake_clock.js';
-import { recordingFloor } from './fake_floor.js';
+import { FakeClock } from '../../../test/fake_clock.js';
+import { recordingFloor } from '../../../test/fake_floor.js';
 
 /** A reply that records what barge-in did to it, in order. */
 function setup(playing = true, isEcho?: (who: string, text: string) => boolean) {

@@ -3,7 +3,7 @@
  * is synthesised while the agent is still joining the room, and handed over, as far as it has
  * come, when the conversation asks for the same text. Anything else goes to the voice as usual.
  */
-import type { SpeechSynthesizer } from '../providers/types.js';
+import type { SpeechSynthesizer } from '../../providers/types.js';
 
 /** One text being (or done being) synthesised ahead of its request. */
 class Prepared {

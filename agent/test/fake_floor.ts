@@ -1,4 +1,4 @@
-import type { Floor } from './barge_in.js';
+import type { Floor } from '../src/conversation/decisions/barge_in.js';
 
 /** A reply for tests of barge-in: it records, in order, everything done to it. */
 export function recordingFloor(playing = true): Floor & { events: string[]; paused(): boolean } {

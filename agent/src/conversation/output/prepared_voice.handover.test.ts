@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import type { SpeechSynthesizer } from '../providers/types.js';
+import type { SpeechSynthesizer } from '../../providers/types.js';
 import { PreparedVoice } from './prepared_voice.js';
 
 /** A voice that takes `firstMs` to its first chunk and `chunkMs` per later one; logs its calls. */

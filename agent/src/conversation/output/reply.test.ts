@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SpeakOptions, SpeechReport, SpokenSegment } from '../audio/speaker.js';
-import type { ChatMessage, Llm, SpeechSynthesizer } from '../providers/types.js';
-import { ProviderError } from '../providers/types.js';
+import type { SpeakOptions, SpeechReport, SpokenSegment } from '../../audio/speaker.js';
+import type { ChatMessage, Llm, SpeechSynthesizer } from '../../providers/types.js';
+import { ProviderError } from '../../providers/types.js';
 import { runReply } from './reply.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

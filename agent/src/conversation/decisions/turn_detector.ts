@@ -1,3 +1,4 @@
+import { realClock, type Clock } from '../../util/clock.js';
 import { holdFor } from './endpointing.js';
 import type { EndpointingOptions } from './endpointing.js';
 
@@ -21,19 +22,6 @@ export interface CompletedTurn {
   /** Commit -> final of the turn's last utterance. */
   sttFinalMs: number;
 }
-
-/** Timer functions, injectable so tests run on a fake clock. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
 
 export class TurnDetector {
   readonly #opts: TurnDetectorOptions;

@@ -11,9 +11,9 @@
  *   stop, and only what was heard before the pause is remembered.
  * A paused reply whose words never come (the transcription failed) plays on after a timeout.
  */
-import { wordsOf } from './spoken_words.js';
-import type { Clock } from './turn_detector.js';
-import { realClock } from './turn_detector.js';
+import { wordsOf } from '../output/spoken_words.js';
+import type { Clock } from '../../util/clock.js';
+import { realClock } from '../../util/clock.js';
 
 export interface BargeInOptions {
   /** Speech lasting this long stops the agent without waiting for its words (ms). */
