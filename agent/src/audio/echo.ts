@@ -399,30 +399,61 @@ export class EchoGate {
     if (n < MIN_AUDIBLE_FRAMES || toDb(this.#envelopeMax(newest, 0, MAX_LAG)) <= AUDIBLE_DBFS) {
       return;
     }
-    // The window, oldest first: clamped mic levels, weights, slots.
-    const x = this.#x;
-    const w = this.#w;
-    const base = this.#base;
+    this.#loadWindow(n);
+    const span = this.#loadSpan(n);
+    const peak = this.#correlateDelays(n, span);
+    // Too little of the agent at some delay yet (early in a reply): estimate nothing.
+    if (!peak) return;
+    if (peak.correlation >= MIN_CORRELATION) {
+      this.#trust(n, span, peak);
+    } else if (this.#estimate === undefined) {
+      this.#lowerUntrustedGain(peak.gainBound);
+    }
+  }
+
+  /**
+   * Copies the last `n` frames into the scratch window, oldest first: clamped mic levels,
+   * weights, slots.
+   */
+  #loadWindow(n: number): void {
     const keep = Math.exp(-FRAME_MS / CORRELATION_MEMORY_MS);
     let weight = 1;
     for (let k = n - 1; k >= 0; k--) {
       const ring = (this.#frames - n + k) % WINDOW_FRAMES;
-      x[k] = Math.max(ENVELOPE_FLOOR_DBFS, this.#micDb[ring]!);
-      base[k] = this.#micSlot[ring]!;
-      w[k] = weight;
+      this.#x[k] = Math.max(ENVELOPE_FLOOR_DBFS, this.#micDb[ring]!);
+      this.#base[k] = this.#micSlot[ring]!;
+      this.#w[k] = weight;
       weight *= keep;
     }
-    // The reference's reverberant envelope (dB) over every slot the window can reach.
-    const first = base[0]! - MAX_LAG - TAIL_FRAMES;
-    const length = Math.min(this.#spanDb.length, base[n - 1]! - first + 1);
+  }
+
+  /** The reference's reverberant envelope (dB) over every slot the window of `n` can reach. */
+  #loadSpan(n: number): Span {
+    const first = this.#base[0]! - MAX_LAG - TAIL_FRAMES;
+    const length = Math.min(this.#spanDb.length, this.#base[n - 1]! - first + 1);
     let tail = 0;
     for (let i = 0; i < length; i++) {
       const p = this.#reference.powerAt(first + i);
       this.#spanDb[i] = toDb(p + TAIL_WEIGHT * tail);
       tail = (tail + p) * TAIL_FACTOR;
     }
+    return { first, length };
+  }
 
-    // Weighted Pearson correlation of the envelopes at every delay.
+  /** The envelope (dB) of the window's frame `k` through delay `lag`: silence outside the span. */
+  #envelopeDbAt(span: Span, k: number, lag: number): number {
+    const i = this.#base[k]! - lag - span.first;
+    return i >= 0 && i < span.length ? this.#spanDb[i]! : SILENCE_DBFS;
+  }
+
+  /**
+   * Weighted Pearson correlation of the envelopes at every delay (kept in the scratch array), the
+   * best of them, and the highest mean of (mic - envelope) over the delays: the echo cannot be
+   * louder than that. Undefined if the agent was audible in too few frames at some delay.
+   */
+  #correlateDelays(n: number, span: Span): Peak | undefined {
+    const x = this.#x;
+    const w = this.#w;
     let sw = 0;
     let sx = 0;
     let sxx = 0;
@@ -435,7 +466,6 @@ export class EchoGate {
     const varX = sxx / sw - meanX * meanX;
     let bestLag = 0;
     let bestR = -Infinity;
-    /** Highest mean of (mic - envelope) over the delays: the echo cannot be louder than that. */
     let gainBound = -Infinity;
     for (let lag = 0; lag <= MAX_LAG; lag++) {
       let sy = 0;
@@ -444,8 +474,7 @@ export class EchoGate {
       let audible = 0;
       let residual = 0;
       for (let k = 0; k < n; k++) {
-        const i = base[k]! - lag - first;
-        const db = i >= 0 && i < length ? this.#spanDb[i]! : SILENCE_DBFS;
+        const db = this.#envelopeDbAt(span, k, lag);
         if (db > AUDIBLE_DBFS) {
           audible++;
           residual += x[k]! - db;
@@ -455,8 +484,7 @@ export class EchoGate {
         syy += w[k]! * y * y;
         sxy += w[k]! * x[k]! * y;
       }
-      // Too little of the agent at this delay yet (early in a reply): estimate nothing.
-      if (audible < MIN_AUDIBLE_FRAMES) return;
+      if (audible < MIN_AUDIBLE_FRAMES) return undefined;
       const meanY = sy / sw;
       const varY = syy / sw - meanY * meanY;
       const r =
@@ -468,34 +496,54 @@ export class EchoGate {
         bestLag = lag;
       }
     }
-
-    if (bestR >= MIN_CORRELATION) {
-      let minLag = bestLag;
-      let maxLag = bestLag;
-      for (let lag = 0; lag <= MAX_LAG; lag++) {
-        if (this.#correlation[lag]! >= PLAUSIBLE_FRACTION * bestR) {
-          minLag = Math.min(minLag, lag);
-          maxLag = Math.max(maxLag, lag);
-        }
-      }
-      // The gain, at the peak's delay: (mic - envelope) over the frames where the agent is
-      // audible, at its lower quartile.
-      let count = 0;
-      for (let k = 0; k < n; k++) {
-        const i = base[k]! - bestLag - first;
-        const db = i >= 0 && i < length ? this.#spanDb[i]! : SILENCE_DBFS;
-        if (db > AUDIBLE_DBFS) this.#residuals[count++] = x[k]! - db;
-      }
-      const sorted = this.#residuals.subarray(0, count).sort();
-      const gainDb = sorted[Math.floor(count * GAIN_QUANTILE)]!; // count >= MIN_AUDIBLE_FRAMES
-      this.#model = { minLag, maxLag, gainDb };
-      this.#estimate = { delayMs: bestLag * FRAME_MS, gainDb, correlation: bestR };
-    } else if (this.#estimate === undefined) {
-      // No delay yet: keep every delay, but assume a lower gain once the mic is measured to be
-      // quieter than that at every delay (faint echo, or a participant with echo cancellation);
-      // the person talking must not raise it again at once.
-      const gainDb = Math.min(UNTRUSTED_GAIN_DB, gainBound, this.#model.gainDb + UNTRUSTED_RISE_DB);
-      this.#model = { ...UNTRUSTED, gainDb };
-    }
+    return { lag: bestLag, correlation: bestR, gainBound };
   }
+
+  /**
+   * A peak strong enough to believe: the model keeps every delay that correlates almost as well,
+   * and the gain at the peak's delay, (mic - envelope) over the frames where the agent is audible
+   * at its lower quartile.
+   */
+  #trust(n: number, span: Span, peak: Peak): void {
+    let minLag = peak.lag;
+    let maxLag = peak.lag;
+    for (let lag = 0; lag <= MAX_LAG; lag++) {
+      if (this.#correlation[lag]! >= PLAUSIBLE_FRACTION * peak.correlation) {
+        minLag = Math.min(minLag, lag);
+        maxLag = Math.max(maxLag, lag);
+      }
+    }
+    let count = 0;
+    for (let k = 0; k < n; k++) {
+      const db = this.#envelopeDbAt(span, k, peak.lag);
+      if (db > AUDIBLE_DBFS) this.#residuals[count++] = this.#x[k]! - db;
+    }
+    const sorted = this.#residuals.subarray(0, count).sort();
+    const gainDb = sorted[Math.floor(count * GAIN_QUANTILE)]!; // count >= MIN_AUDIBLE_FRAMES
+    this.#model = { minLag, maxLag, gainDb };
+    this.#estimate = { delayMs: peak.lag * FRAME_MS, gainDb, correlation: peak.correlation };
+  }
+
+  /**
+   * No delay yet: keep every delay, but assume a lower gain once the mic is measured to be quieter
+   * than that at every delay (faint echo, or a participant with echo cancellation); the person
+   * talking must not raise it again at once.
+   */
+  #lowerUntrustedGain(gainBound: number): void {
+    const gainDb = Math.min(UNTRUSTED_GAIN_DB, gainBound, this.#model.gainDb + UNTRUSTED_RISE_DB);
+    this.#model = { ...UNTRUSTED, gainDb };
+  }
+}
+
+/** The slots of the reference envelope loaded for an estimate: `length` from slot `first`. */
+interface Span {
+  first: number;
+  length: number;
+}
+
+/** The best delay of an estimate (frames), its correlation, and the bound on the echo's gain. */
+interface Peak {
+  lag: number;
+  correlation: number;
+  gainBound: number;
 }
