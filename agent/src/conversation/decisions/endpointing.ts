@@ -16,6 +16,8 @@
  *    extra wait costs little, and an STT that never punctuates does not slow every turn much.
  */
 
+import { wordsOf } from '../../util/words.js';
+
 export type Completeness = 'complete' | 'unpunctuated' | 'incomplete';
 
 export interface EndpointingOptions {
@@ -25,10 +27,10 @@ export interface EndpointingOptions {
   incompleteHoldMs: number;
 }
 
-const words = (...lists: string[]) => new Set(lists.join(' ').split(' '));
+const wordSet = (...lists: string[]) => new Set(lists.join(' ').split(' '));
 
 /** Words no sentence ends on, whatever the punctuation says: articles, determiners, fillers. */
-const NEVER_FINAL = words(
+const NEVER_FINAL = wordSet(
   'a an the my your our their his her its this these those every another such',
   'um uh er erm hmm mm ah eh',
 );
@@ -37,7 +39,7 @@ const NEVER_FINAL = words(
  * Words a statement does not end on (a question may: "what is it for?"): conjunctions,
  * prepositions, and subjects or auxiliaries waiting for their verb.
  */
-const RARELY_FINAL = words(
+const RARELY_FINAL = wordSet(
   'and or but so because if then that which when while although though unless until whether',
   'where who whose than nor well',
   'for to of in on at with from by about into onto over under between after before during',
@@ -52,11 +54,7 @@ export function completeness(text: string): Completeness {
   const trimmed = text.trim();
   if (!trimmed) return 'complete';
   if (CONTINUES.test(trimmed)) return 'incomplete';
-  const last = trimmed
-    .toLowerCase()
-    .replace(/[\u2018\u2019]/g, "'")
-    .match(/[a-z0-9']+/g)
-    ?.at(-1);
+  const last = wordsOf(trimmed).at(-1);
   if (last && NEVER_FINAL.has(last)) return 'incomplete';
   if (/[?!]["')\]]*$/.test(trimmed)) return 'complete';
   if (last && RARELY_FINAL.has(last)) return 'incomplete';

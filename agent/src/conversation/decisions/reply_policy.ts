@@ -4,6 +4,8 @@
  * Pure: no I/O and no timers; the caller passes the time.
  */
 
+import { wordsOf } from '../../util/words.js';
+
 export type ReplyPolicy = 'always' | 'addressed';
 export type ReplyPolicySetting = ReplyPolicy | 'auto';
 
@@ -173,18 +175,17 @@ function formsOf(name: string, kind: Kind): Form[] {
   return variants.map((w) => ({ kind, words: w }));
 }
 
-/** Lower case, no accents, typographic apostrophes made plain. */
-function normalise(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[\u2018\u2019`]/g, "'");
+/**
+ * Compatibility forms made plain ("…" is "...") and accents dropped, so that "José" is "jose"
+ * however STT spells the accents.
+ */
+function withoutAccents(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '');
 }
 
-/** The words of a text; "sam's" and "y'all" stay one word each. */
+/** The words of a text without accents, as util/words.ts reads them: "sam's" stays one word. */
 function words(text: string): string[] {
-  return normalise(text).match(/[\p{L}\p{N}]+(?:'\p{L}+)*/gu) ?? [];
+  return wordsOf(withoutAccents(text));
 }
 
 /**
@@ -215,7 +216,7 @@ function phraseAt(ws: readonly string[], i: number, phrases: readonly (readonly 
 function mentions(text: string, forms: readonly Form[]): { kind: Kind; position: Position }[] {
   const byLength = [...forms].sort((a, b) => b.words.length - a.words.length); // stable: agent first
   const out: { kind: Kind; position: Position }[] = [];
-  for (const sentence of normalise(text).split(/[.?!]+/)) {
+  for (const sentence of withoutAccents(text).split(/[.?!]+/)) {
     const clauses = sentence
       .split(/[,;:\u2013\u2014()"]|\s-+\s/)
       .map((c) => trimmed(words(c)))

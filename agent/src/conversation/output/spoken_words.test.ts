@@ -26,6 +26,14 @@ describe('SpokenWords', () => {
     assert.equal(words.echoes('...', 3_500), false);
   });
 
+  it('takes accented and non-Latin words for its echo as they were said', () => {
+    const words = new SpokenWords();
+    ['Café', 'naïve', 'Привет', 'мир.'].forEach((w, i) => words.played(w, 1_000 + i * 250));
+    assert.equal(words.echoes('cafe\u0301 NAÏVE', 2_000), true);
+    assert.equal(words.echoes('привет, мир', 2_000), true);
+    assert.equal(words.echoes('привет, друг', 2_000), false);
+  });
+
   it('forgets words said more than 4 s before', () => {
     const words = said();
     assert.equal(words.echoes('here is', 5_500), false, '"Here" was said 4.5 s before');

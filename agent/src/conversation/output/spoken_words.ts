@@ -7,15 +7,13 @@
  * turn they got a reply of their own.
  */
 
+import { wordsOf } from '../../util/words.js';
+
 /** Words played longer ago than this (plus the echo's delay) cannot be in the microphone now. */
 const ECHO_WINDOW_MS = 4_000;
 
-/** The words of a text: lower case, apostrophes straightened, punctuation dropped. */
-export const wordsOf = (text: string): string[] =>
-  text
-    .toLowerCase()
-    .replace(/[\u2018\u2019]/g, "'")
-    .match(/[a-z0-9']+/g) ?? [];
+/** Re-exported for barge_in.ts, which reads words as this file does; new code imports util/words. */
+export { wordsOf };
 
 export class SpokenWords {
   readonly #words: { word: string; at: number }[] = [];
