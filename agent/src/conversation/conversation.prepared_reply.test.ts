@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SpeakOptions, Speaker, SpeechReport, SpokenSegment } from '../audio/speaker.js';
+import type { SpeakOptions, SpeechReport, SpokenSegment } from '../audio/speaker.js';
 import { createLogger } from '../log.js';
 import type { ChatMessage, Llm, SpeechSynthesizer } from '../providers/types.js';
-import type { AgentRoom } from '../room/agent_room.js';
 import { Conversation } from './conversation.js';
-import type { UserTurn } from './conversation.js';
+import type { RoomOutput, UserTurn } from './conversation.js';
 
 /** A voice that "plays" each segment for `msPerSegment`, honouring aborts; records what played. */
 class FakeSpeaker {
@@ -66,14 +65,14 @@ const tts: SpeechSynthesizer = {
 function setup() {
   const speaker = new FakeSpeaker();
   const { llm, requests } = echoLlm();
-  const room = {
+  const room: RoomOutput = {
     setState: () => {},
     agentTranscript: () => ({ write: () => {}, close: async () => {} }),
     sendMetrics: async () => {},
   };
   const conversation = new Conversation({
-    room: room as unknown as AgentRoom,
-    speaker: speaker as unknown as Speaker,
+    room,
+    speaker,
     llm,
     tts,
     fallbackTts: tts,

@@ -1,9 +1,8 @@
-import type { TurnMetrics } from '@voice-agent/common';
-import type { Speaker, SpeechReport } from '../audio/speaker.js';
+import type { AgentState, TurnMetrics } from '@voice-agent/common';
+import type { SpeechReport } from '../audio/speaker.js';
 import type { Logger } from '../log.js';
 import { turnMetrics } from '../metrics/turns.js';
 import type { ChatMessage, Llm, SpeechSynthesizer } from '../providers/types.js';
-import type { AgentRoom } from '../room/agent_room.js';
 import { errorFields } from '../log.js';
 import { ChatContext } from './output/context.js';
 import { runReply } from './output/reply.js';
@@ -29,6 +28,23 @@ export interface ConversationOptions {
   apology: string;
   /** Told each word of a reply as it is heard. */
   onWordPlayed?: (word: string) => void;
+}
+
+/** What the conversation shows in the room (room/agent_room.ts; a fake in tests). */
+export interface RoomOutput {
+  /** `lk.agent.state`, without waiting for the server. */
+  setState(state: AgentState): void;
+  /** The agent's words on `lk.transcription`, written as they are played. */
+  agentTranscript(): { write(word: string): void; close(): Promise<void> };
+  /** One turn's latency breakdown, to everyone in the room. */
+  sendMetrics(metrics: TurnMetrics): Promise<void>;
+}
+
+/** The agent's voice (audio/speaker.ts; a fake in tests): plays replies, pauses and resumes. */
+export interface VoiceOutput extends SpeechOutput {
+  /** Silences what is playing until resume(); false if nothing plays. */
+  pause(): boolean;
+  resume(): void;
 }
 
 /** A finished user turn, waiting for (or getting) its reply. */
@@ -69,8 +85,8 @@ interface Draft {
  * played is remembered.
  */
 export class Conversation {
-  readonly #room: AgentRoom;
-  readonly #speaker: Speaker;
+  readonly #room: RoomOutput;
+  readonly #speaker: VoiceOutput;
   readonly #llm: Llm | undefined;
   readonly #tts: SpeechSynthesizer;
   readonly #fallbackTts: SpeechSynthesizer;
@@ -85,12 +101,12 @@ export class Conversation {
   #current: Speaking | undefined;
   /** The reply being prepared for a draft turn (queued for the floor or running), if any. */
   #draft: Draft | undefined;
-  #busy: (except?: string) => boolean = () => false;
+  readonly #busy: (except?: string) => boolean;
   #turns = 0;
 
   constructor(deps: {
-    room: AgentRoom;
-    speaker: Speaker;
+    room: RoomOutput;
+    speaker: VoiceOutput;
     llm: Llm | undefined;
     tts: SpeechSynthesizer;
     /** The embedded voice, for when `tts` fails before any audio (may be `tts` itself). */
@@ -99,8 +115,11 @@ export class Conversation {
     signal: AbortSignal;
     options: ConversationOptions;
     policy?: TurnPolicy;
+    /** Whether someone (other than `except`) is speaking or mid-turn: no reply then. */
+    humansBusy?: (except?: string) => boolean;
   }) {
     this.#policy = deps.policy ?? ALWAYS;
+    this.#busy = deps.humansBusy ?? (() => false);
     this.#room = deps.room;
     this.#speaker = deps.speaker;
     this.#llm = deps.llm;
@@ -111,14 +130,6 @@ export class Conversation {
     this.#log = deps.log;
     this.#signal = deps.signal;
     this.#context = new ChatContext(deps.options);
-  }
-
-  /**
-   * Tells the conversation how to know that someone (other than `except`) is speaking or
-   * mid-turn: no reply then.
-   */
-  set humansBusy(check: (except?: string) => boolean) {
-    this.#busy = check;
   }
 
   /**
@@ -257,6 +268,13 @@ export class Conversation {
       'user turn',
     );
     this.maybeReply();
+  }
+
+  /** A typed message: it stops whatever the agent is saying and is answered like speech. */
+  typed(from: { identity: string; name: string }, text: string): void {
+    const now = performance.now();
+    this.interrupt('typed message', from.identity);
+    this.userTurn({ ...from, text, speechEndAt: now, endedAt: now, sttFinalMs: 0 });
   }
 
   /** Starts a reply if turns are waiting and no human is speaking or mid-turn. */

@@ -22,6 +22,7 @@ import {
 } from '@voice-agent/common';
 import type { AgentState, TurnMetrics } from '@voice-agent/common';
 import { PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
+import type { RoomPerson } from './person.js';
 
 /** Audio the source buffers ahead of playout; what an interruption has to throw away. */
 const SOURCE_QUEUE_MS = 200;
@@ -171,17 +172,6 @@ export class AgentRoom {
 
 export function isHuman(p: RemoteParticipant): boolean {
   return p.kind !== ParticipantKind.AGENT;
-}
-
-/** Someone in a room: their identity and their display name ('' if they gave none). */
-export interface RoomPerson {
-  identity: string;
-  name: string;
-}
-
-/** What to call someone: their display name, or their identity if they gave none. */
-export function nameOf(p: { identity: string; name?: string | undefined }): string {
-  return p.name || p.identity;
 }
 
 /** The humans in a room, as the server lists them (for a job that has not joined it yet). */

@@ -1,3 +1,8 @@
+import { errorFields, type Logger } from '../../log.js';
+import { nameOf, type RoomPerson } from '../../room/person.js';
+import { chunksOf } from './chunker.js';
+import type { PreparedVoice } from './prepared_voice.js';
+
 /**
  * Something that says a text aloud and resolves when it has been played (or abandoned). With
  * `heard`, the speech is prepared at once but played only once `heard` resolves.
@@ -50,5 +55,57 @@ export class Greeter {
   /** Resolves when every queued greeting is done. */
   idle(): Promise<void> {
     return this.#queue;
+  }
+}
+
+/**
+ * Greets `person` once someone can hear the agent's voice, or after `whenHeard` gives up: the
+ * greeting is synthesised meanwhile.
+ */
+export function greetWhenHeard(
+  greeter: Greeter,
+  person: RoomPerson,
+  whenHeard: Promise<void>,
+  log: Logger,
+): void {
+  greeter.arrived(person.identity);
+  const waitFrom = performance.now();
+  const heard = whenHeard.then(() =>
+    log.debug(
+      { participant: person.identity, waitedMs: Math.round(performance.now() - waitFrom) },
+      'agent voice has a listener',
+    ),
+  );
+  void greeter.greet(person.identity, person.name, heard);
+}
+
+/** Longest a greeting synthesised ahead waits to be asked for before it is dropped. */
+const PREPARED_GREETING_KEEP_MS = 10_000;
+/** Greetings synthesised ahead at most: the first ones greeted; the rest wait their turn anyway. */
+const PREPARED_GREETINGS = 3;
+
+/**
+ * Synthesises the first words of each greeting for the people already in the room while the
+ * agent joins it (join and synthesis each take 120-250 ms; one after the other before).
+ */
+export async function prepareGreetings(
+  people: Promise<RoomPerson[]>,
+  greeter: Greeter,
+  voice: PreparedVoice,
+  log: Logger,
+): Promise<void> {
+  const askedAt = performance.now();
+  try {
+    const present = (await people).slice(0, PREPARED_GREETINGS);
+    for (const p of present) {
+      const first = chunksOf(greeter.textFor(nameOf(p)))[0];
+      if (first) voice.prepare(first, PREPARED_GREETING_KEEP_MS);
+    }
+    log.debug(
+      { people: present.length, lookupMs: Math.round(performance.now() - askedAt) },
+      'greetings prepared while joining',
+    );
+  } catch (err) {
+    log.debug({ err: errorFields(err) }, 'people in the room unknown before joining');
   }
 }

@@ -1,0 +1,179 @@
+import { RoomEvent, TrackKind, TrackSource } from '@livekit/rtc-node';
+import type { RemoteParticipant, RemoteTrack, RemoteTrackPublication } from '@livekit/rtc-node';
+import {
+  CHAT_TOPIC,
+  HEARING_ATTRIBUTE,
+  INTERRUPT_RPC,
+  MAX_CHAT_CHARS,
+  MODELS_ATTRIBUTE,
+} from '@voice-agent/common';
+import type { HeardInput, ModelsReport } from '@voice-agent/common';
+import { errorFields, type Logger } from '../log.js';
+import { AgentRoom, isHuman } from './agent_room.js';
+import { nameOf, type RoomPerson } from './person.js';
+import { HearingReporter } from './hearing.js';
+
+/** A person's microphone, subscribed: one per person, however often LiveKit re-announces it. */
+export interface Microphone {
+  person: RoomPerson;
+  trackSid: string;
+  track: RemoteTrack;
+}
+
+/** What the room brings in; the composition root (job.ts) routes each to its owner. */
+export interface RoomInputs {
+  /** A human's microphone, the first time it is subscribed; it ends when `ended` is called. */
+  microphone(mic: Microphone, ended: () => void): void;
+  /** A human joined (or was there when the agent arrived). */
+  joined(person: RoomPerson): void;
+  left(identity: string): void;
+  /** A human typed a message on `lk.chat` (trimmed, not empty, within MAX_CHAT_CHARS). */
+  typed(from: RoomPerson, text: string): void;
+  /** The Interrupt RPC; returns whether anything was stopped. */
+  interrupt(by: string): boolean;
+}
+
+/**
+ * The room's inputs and outputs around the agent's presence (AgentRoom): which microphones to
+ * hear, who comes and goes, typed messages, the Interrupt RPC, and the attributes the page reads
+ * (the models in use, what the agent hears of each person). `signal` aborts when the room is
+ * over: the job was terminated or the agent was disconnected.
+ */
+export class RoomIO {
+  readonly room: AgentRoom;
+  readonly signal: AbortSignal;
+  readonly #hearing: HearingReporter;
+  readonly #log: Logger;
+  readonly #end = new AbortController();
+  /** People whose microphone is being heard (one input each). */
+  readonly #heardPeople = new Set<string>();
+
+  private constructor(room: AgentRoom, log: Logger) {
+    this.room = room;
+    this.#log = log;
+    this.signal = this.#end.signal;
+    this.#hearing = new HearingReporter((json) =>
+      room.setAttributes({ [HEARING_ATTRIBUTE]: json }),
+    );
+    room.room.on(RoomEvent.Disconnected, (reason) => this.end(`disconnected (${String(reason)})`));
+    // Nothing more to report once the room is over (the inputs still wind down).
+    this.signal.addEventListener('abort', () => this.#hearing.close(), { once: true });
+  }
+
+  /** Joins the room and publishes the agent's voice; `models` goes out as an attribute. */
+  static async join(
+    url: string,
+    token: string,
+    opts: { log: Logger; models: ModelsReport; assignedAt: number },
+  ): Promise<RoomIO> {
+    const room = await AgentRoom.join(url, token);
+    const io = new RoomIO(room, opts.log);
+    opts.log.info(
+      { joinMs: Date.now() - opts.assignedAt, trackSid: room.trackSid },
+      'agent joined room',
+    );
+    await room.setAttributes({ [MODELS_ATTRIBUTE]: JSON.stringify(opts.models) });
+    return io;
+  }
+
+  /** Ends the room's session (once): `signal` aborts. */
+  end(reason: string): void {
+    if (!this.signal.aborted) this.#log.info({ reason }, 'leaving room');
+    this.#end.abort();
+  }
+
+  /** What the agent hears of `identity` now (the page's input meter). */
+  heard(identity: string, input: HeardInput): void {
+    this.#hearing.set(identity, input);
+  }
+
+  /** A person's words on `lk.transcription`; one that cannot be sent is dropped. */
+  transcript(mic: Microphone, t: { segmentId: string; text: string; final: boolean }): void {
+    void this.room
+      .userTranscript({ identity: mic.person.identity, trackSid: mic.trackSid, ...t })
+      .catch((err: unknown) => this.#log.debug({ err: errorFields(err) }, 'transcript not sent'));
+  }
+
+  /**
+   * Starts routing the room's inputs to `to`: people and microphones already there first, then
+   * as they come. The agent is 'listening' from here on.
+   */
+  start(to: RoomInputs): void {
+    const room = this.room.room;
+    const onTrack = (track: RemoteTrack, pub: RemoteTrackPublication, p: RemoteParticipant) =>
+      this.#onTrack(track, pub, p, to);
+    room
+      .on(RoomEvent.TrackSubscribed, onTrack)
+      .on(RoomEvent.ParticipantConnected, (p) => {
+        if (!isHuman(p)) return;
+        this.#log.info({ participant: p.identity }, 'participant joined');
+        to.joined(personOf(p));
+      })
+      .on(RoomEvent.ParticipantDisconnected, (p) => {
+        this.#log.info({ participant: p.identity }, 'participant left');
+        to.left(p.identity);
+        this.#hearing.remove(p.identity);
+      });
+    room.registerTextStreamHandler(CHAT_TOPIC, (reader, { identity }) => {
+      void reader.readAll().then((raw) => this.#onChat(identity, raw, to));
+    });
+    room.localParticipant!.registerRpcMethod(INTERRUPT_RPC, async (data) =>
+      to.interrupt(data.callerIdentity) ? 'ok' : 'idle',
+    );
+    // People already in the room when the agent arrived, and tracks subscribed during the join.
+    for (const p of this.room.humans()) {
+      for (const pub of p.trackPublications.values()) {
+        if (pub.track && pub.subscribed) onTrack(pub.track as RemoteTrack, pub, p);
+      }
+      to.joined(personOf(p));
+    }
+    this.room.setState('listening');
+  }
+
+  /** Humans in the room now. */
+  humans(): RoomPerson[] {
+    return this.room.humans().map(personOf);
+  }
+
+  /** Leaves the room. */
+  async close(): Promise<void> {
+    this.#hearing.close();
+    await this.room.leave();
+  }
+
+  #onTrack(
+    track: RemoteTrack,
+    pub: RemoteTrackPublication,
+    p: RemoteParticipant,
+    to: RoomInputs,
+  ): void {
+    if (track.kind !== TrackKind.KIND_AUDIO || pub.source !== TrackSource.SOURCE_MICROPHONE) return;
+    if (!isHuman(p) || this.#heardPeople.has(p.identity)) return;
+    const identity = p.identity;
+    const trackSid = pub.sid ?? '';
+    this.#log.info({ participant: identity, trackSid }, 'listening to microphone');
+    this.#heardPeople.add(identity);
+    this.#hearing.set(identity, { active: false, dbfs: -100 });
+    to.microphone({ person: personOf(p), trackSid, track }, () =>
+      this.#heardPeople.delete(identity),
+    );
+  }
+
+  #onChat(identity: string, raw: string, to: RoomInputs): void {
+    const text = raw.trim();
+    const sender = this.room.room.remoteParticipants.get(identity);
+    if (!text || !sender || !isHuman(sender)) return;
+    if (text.length > MAX_CHAT_CHARS) {
+      this.#log.warn(
+        { participant: identity, chars: text.length },
+        'typed message too long, ignored',
+      );
+      return;
+    }
+    to.typed(personOf(sender), text);
+  }
+}
+
+function personOf(p: RemoteParticipant): RoomPerson {
+  return { identity: p.identity, name: nameOf(p) };
+}
