@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sleep } from './base.js';
+import { sleep } from '../util/backoff.js';
 import { retryingStream, withDeadline } from './base.js';
 import type { StreamOptions } from './base.js';
 import { ProviderError } from './types.js';

@@ -3,16 +3,19 @@
  * and full jitter, deadlines (time to first chunk, stalls between chunks, whole requests),
  * streaming requests that retry only before their first chunk, abort-aware waiting, and the
  * provider metrics. A provider file implements only its request; errors are mapped by
- * ./errors.ts (re-exported here).
+ * ./errors.ts (re-exported here). The backoff delay and the sleep are ../util/backoff.ts's, the
+ * worker's too (abortReason is re-exported here for the providers).
  */
 import type { Logger } from '../log.js';
 import { providerMetrics } from '../metrics/providers.js';
 import type { RequestOutcome } from '../metrics/providers.js';
+import { abortReason, backoffDelayMs, sleep } from '../util/backoff.js';
 import { timeoutError, toProviderError } from './errors.js';
 import type { ProviderLabel } from './errors.js';
 import type { ProviderError } from './types.js';
 
 export * from './errors.js';
+export { abortReason } from '../util/backoff.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. Default 3. */
@@ -51,53 +54,14 @@ function policyOf(opts: RetryPolicy): Policy {
   };
 }
 
-/**
- * Full jitter: retry `n` (0 = the first retry) waits uniformly in [0, ceiling], the ceiling
- * `baseDelayMs * 2^n` capped at `maxDelayMs`.
- */
-export function backoffDelayMs(
-  retry: number,
-  { baseDelayMs, maxDelayMs }: { baseDelayMs: number; maxDelayMs: number },
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, retry));
-  return Math.round(random() * ceiling);
-}
-
 /** The wait before retry `n` after `error`: the server's `retry-after` (capped), else backoff. */
 export function retryDelayMs(retry: number, error: ProviderError, opts: RetryPolicy = {}): number {
   const policy = policyOf(opts);
   if (error.retryAfterMs !== undefined) {
     return Math.min(Math.max(0, error.retryAfterMs), policy.maxRetryAfterMs);
   }
-  return backoffDelayMs(retry, policy, policy.random);
-}
-
-/** The signal's reason if it is an Error, else a DOMException AbortError. */
-export function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error
-    ? reason
-    : new DOMException('The operation was aborted', 'AbortError');
-}
-
-/** Waits `ms`; rejects with the abort reason as soon as `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal));
-    };
-    const timer = setTimeout(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  const { baseDelayMs: baseMs, maxDelayMs: maxMs, random } = policy;
+  return backoffDelayMs(retry, { baseMs, maxMs, jitter: 'full' }, random);
 }
 
 /** Settles as `promise`, or rejects with the abort reason as soon as `signal` aborts. */

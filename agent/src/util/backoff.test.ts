@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { backoffDelayMs, sleep } from './backoff.js';
 
+/** The worker's reconnect: equal jitter, the default. */
 const OPTS = { baseMs: 500, maxMs: 10_000 };
+/** The providers' retries: full jitter. */
+const FULL = { baseMs: 100, maxMs: 2000, jitter: 'full' } as const;
 
-describe('backoffDelayMs', () => {
+describe('backoffDelayMs with equal jitter (the default)', () => {
   it('stays within [ceiling/2, ceiling] for any random value', () => {
     for (let attempt = 0; attempt < 12; attempt++) {
       const ceiling = Math.min(OPTS.maxMs, OPTS.baseMs * 2 ** attempt);
@@ -64,6 +67,33 @@ describe('backoffDelayMs', () => {
   });
 });
 
+describe('backoffDelayMs with full jitter', () => {
+  it('stays within [0, ceiling] and the ceiling doubles from baseMs up to maxMs', () => {
+    const ceilings = [100, 200, 400, 800, 1600, 2000, 2000, 2000];
+    for (const [n, ceiling] of ceilings.entries()) {
+      for (const r of [0, 0.1, 0.5, 0.9, 0.999_999]) {
+        const delay = backoffDelayMs(n, FULL, () => r);
+        assert.ok(delay >= 0 && delay <= ceiling, `retry ${n}, random ${r}: ${delay}`);
+      }
+      assert.equal(
+        backoffDelayMs(n, FULL, () => 0),
+        0,
+      );
+      assert.equal(
+        backoffDelayMs(n, FULL, () => 0.999_999),
+        ceiling,
+      );
+    }
+  });
+
+  it('spreads delays over the whole range (full jitter, not equal jitter)', () => {
+    const delays = Array.from({ length: 2000 }, () => backoffDelayMs(3, FULL));
+    assert.ok(Math.min(...delays) < 80, 'some delays near 0');
+    assert.ok(Math.max(...delays) > 720, 'some delays near the 800 ms ceiling');
+    assert.ok(delays.every((d) => d >= 0 && d <= 800));
+  });
+});
+
 describe('sleep', () => {
   beforeEach(() => mock.timers.enable({ apis: ['setTimeout'] }));
   afterEach(() => mock.timers.reset());
@@ -73,9 +103,13 @@ describe('sleep', () => {
     for (let i = 0; i < 5; i++) await Promise.resolve();
   };
 
+  /** Whether `p` has resolved, or rejected (and with what). */
   function track(p: Promise<void>) {
-    const state = { done: false };
-    void p.then(() => (state.done = true));
+    const state: { done: boolean; error: unknown } = { done: false, error: undefined };
+    p.then(
+      () => (state.done = true),
+      (err: unknown) => (state.error = err),
+    );
     return state;
   }
 
@@ -89,21 +123,33 @@ describe('sleep', () => {
     assert.equal(slept.done, true);
   });
 
-  it('resolves early when the signal aborts', async () => {
+  it('rejects early, with the abort reason, when the signal aborts', async () => {
     const ac = new AbortController();
     const slept = track(sleep(60_000, ac.signal));
     mock.timers.tick(100);
     await settle();
     assert.equal(slept.done, false);
-    ac.abort();
+    assert.equal(slept.error, undefined);
+    const reason = new Error('stop');
+    ac.abort(reason);
     await settle();
-    assert.equal(slept.done, true);
+    assert.equal(slept.done, false);
+    assert.equal(slept.error, reason);
   });
 
-  it('resolves at once when the signal has already aborted', async () => {
+  it('rejects at once when the signal has already aborted', async () => {
     const slept = track(sleep(60_000, AbortSignal.abort()));
     await settle();
-    assert.equal(slept.done, true);
+    assert.equal(slept.done, false);
+    assert.ok(slept.error instanceof DOMException && slept.error.name === 'AbortError');
+  });
+
+  it('an abort reason that is not an Error rejects as an AbortError', async () => {
+    const ac = new AbortController();
+    const slept = track(sleep(60_000, ac.signal));
+    ac.abort('bye');
+    await settle();
+    assert.ok(slept.error instanceof DOMException && slept.error.name === 'AbortError');
   });
 
   it('a signal that never aborts does not shorten the sleep', async () => {
@@ -116,5 +162,7 @@ describe('sleep', () => {
     await settle();
     assert.equal(slept.done, true);
     ac.abort(); // after the sleep ended: harmless
+    await settle();
+    assert.equal(slept.error, undefined);
   });
 });
