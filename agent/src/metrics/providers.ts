@@ -1,44 +1,39 @@
-import { Counter, Histogram } from 'prom-client';
 import type { ProviderKind } from '../providers/types.js';
-import { registry } from './registry.js';
+import { counter, histogram } from './registry.js';
 
 /** How one logical provider request ended (after any retries). */
 export type RequestOutcome = 'ok' | 'error' | 'aborted';
+
+const requests = counter({
+  name: 'voice_agent_provider_requests_total',
+  help: 'Provider requests (one per logical request, retries included), by outcome.',
+  labelNames: ['provider', 'kind', 'outcome'],
+});
+
+const retries = counter({
+  name: 'voice_agent_provider_retries_total',
+  help: 'Provider attempts retried after a retryable failure (and STT reconnects).',
+  labelNames: ['provider', 'kind'],
+});
+
+const errors = counter({
+  name: 'voice_agent_provider_errors_total',
+  help: 'Provider failures of single attempts, by whether they were retryable.',
+  labelNames: ['provider', 'kind', 'retryable'],
+});
 
 /** Milliseconds, for first chunks from ~20 ms (local fixtures) to 5 s (a slow cloud model). */
 export const FIRST_CHUNK_BUCKETS_MS = [
   20, 40, 60, 80, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000,
 ];
 
-const requests = new Counter({
-  name: 'voice_agent_provider_requests_total',
-  help: 'Provider requests (one per logical request, retries included), by outcome.',
-  labelNames: ['provider', 'kind', 'outcome'] as const,
-  registers: [registry],
-});
-
-const retries = new Counter({
-  name: 'voice_agent_provider_retries_total',
-  help: 'Provider attempts retried after a retryable failure (and STT reconnects).',
-  labelNames: ['provider', 'kind'] as const,
-  registers: [registry],
-});
-
-const errors = new Counter({
-  name: 'voice_agent_provider_errors_total',
-  help: 'Provider failures of single attempts, by whether they were retryable.',
-  labelNames: ['provider', 'kind', 'retryable'] as const,
-  registers: [registry],
-});
-
-const firstChunk = new Histogram({
+const firstChunk = histogram({
   name: 'voice_agent_provider_first_chunk_ms',
   help:
     'Request -> first chunk in ms, retries included: LLM first token, TTS first audio, ' +
     'STT commit -> final transcript.',
-  labelNames: ['provider', 'kind'] as const,
+  labelNames: ['provider', 'kind'],
   buckets: FIRST_CHUNK_BUCKETS_MS,
-  registers: [registry],
 });
 
 /** The provider metrics every provider records through ../providers/base.ts. */

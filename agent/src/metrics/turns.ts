@@ -1,49 +1,43 @@
 import type { TurnMetrics } from '@voice-agent/common';
-import { Counter, Histogram } from 'prom-client';
-import { registry } from './registry.js';
+import { counter, histogram } from './registry.js';
 
 /** Milliseconds, from a fast local turn (~300 ms) to a very slow one. */
 const TURN_BUCKETS_MS = [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1250, 1500, 2000, 3000, 5000];
 
-const turnLatency = new Histogram({
+const turnLatency = histogram({
   name: 'voice_agent_turn_latency_ms',
   help:
     'Per-turn latency breakdown in ms: end_of_utterance (speech end -> turn over), stt_final, ' +
     'llm_ttft, tts_ttfb, end_to_end (speech end -> first reply audio handed to the track).',
-  labelNames: ['stage'] as const,
+  labelNames: ['stage'],
   buckets: TURN_BUCKETS_MS,
-  registers: [registry],
 });
 
-const interruptions = new Counter({
+const interruptions = counter({
   name: 'voice_agent_interruptions_total',
   help: 'Replies or greetings stopped early, by cause (speech, rpc, typed message).',
-  labelNames: ['reason'] as const,
-  registers: [registry],
+  labelNames: ['reason'],
 });
 
-const preparedReplies = new Counter({
+const preparedReplies = counter({
   name: 'voice_agent_prepared_replies_dropped_total',
   help: 'Replies prepared during the endpointing hold and dropped because the person went on.',
-  registers: [registry],
 });
 
-const sttDrafts = new Counter({
+const sttDrafts = counter({
   name: 'voice_agent_stt_drafts_total',
   help:
     'Utterances sent to STT as a draft at a short silence, by outcome: confirmed (the speech ' +
     'ended there: its final came with no wait) or dropped (the person went on: transcribed again).',
-  labelNames: ['outcome'] as const,
-  registers: [registry],
+  labelNames: ['outcome'],
 });
 
-const bargeIns = new Counter({
+const bargeIns = counter({
   name: 'voice_agent_barge_in_total',
   help:
     'Speech over a reply, by verdict: interruption (stopped it), backchannel or noise (it ' +
     'paused and played on).',
-  labelNames: ['verdict'] as const,
-  registers: [registry],
+  labelNames: ['verdict'],
 });
 
 const STAGES = {
