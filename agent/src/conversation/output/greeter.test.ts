@@ -25,6 +25,20 @@ function scriptedSay() {
   return { say, events, finishNext, playing: () => pending.length };
 }
 
+/** A 'Hello {name}' greeter: Ann, Bob and Cy arrive, then each is to be greeted, in that order. */
+function threeWaiting() {
+  const said = scriptedSay();
+  const greeter = new Greeter('Hello {name}', said.say);
+  const people = [
+    ['a', 'Ann'],
+    ['b', 'Bob'],
+    ['c', 'Cy'],
+  ] as const;
+  for (const [id] of people) greeter.arrived(id);
+  for (const [id, name] of people) void greeter.greet(id, name);
+  return { ...said, greeter };
+}
+
 /** Lets queued promise callbacks run. */
 async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
@@ -32,12 +46,7 @@ async function settle(): Promise<void> {
 
 describe('Greeter', () => {
   it('greets in order, one at a time: the next starts only after the previous ends', async () => {
-    const { say, events, finishNext, playing } = scriptedSay();
-    const greeter = new Greeter('Hello {name}', say);
-    for (const id of ['a', 'b', 'c']) greeter.arrived(id);
-    void greeter.greet('a', 'Ann');
-    void greeter.greet('b', 'Bob');
-    void greeter.greet('c', 'Cy');
+    const { greeter, events, finishNext, playing } = threeWaiting();
     await settle();
     assert.deepEqual(events, ['start Hello Ann']);
     assert.equal(playing(), 1);
@@ -101,12 +110,7 @@ describe('Greeter', () => {
   });
 
   it('skips a person who left before their turn', async () => {
-    const { say, events, finishNext } = scriptedSay();
-    const greeter = new Greeter('Hello {name}', say);
-    for (const id of ['a', 'b', 'c']) greeter.arrived(id);
-    void greeter.greet('a', 'Ann');
-    void greeter.greet('b', 'Bob');
-    void greeter.greet('c', 'Cy');
+    const { greeter, events, finishNext } = threeWaiting();
     await settle();
     greeter.left('b'); // while Ann is being greeted
     await finishNext();

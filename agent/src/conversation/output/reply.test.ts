@@ -90,16 +90,21 @@ function fakeOutput(events: string[], abortAfterSamples = Infinity, abort?: Abor
   };
 }
 
+/** Runs a reply to its end (nothing aborts it) from `llm` and `tts`, logging to `events`. */
+function runToEnd(llm: Llm, tts: SpeechSynthesizer, events: string[]) {
+  return runReply([], {
+    llm,
+    tts,
+    output: fakeOutput(events),
+    signal: new AbortController().signal,
+  });
+}
+
 describe('runReply', () => {
   it('speaks the whole reply in its first words, then sentence chunks, in order', async () => {
     const { llm } = fakeLlm('Sure, the museum opens at nine. It closes at six. Enjoy it.');
     const { tts, events } = fakeTts();
-    const result = await runReply([], {
-      llm,
-      tts,
-      output: fakeOutput(events),
-      signal: new AbortController().signal,
-    });
+    const result = await runToEnd(llm, tts, events);
     assert.equal(result.error, undefined);
     assert.deepEqual(
       events.filter((e) => e.startsWith('played')),
@@ -120,12 +125,7 @@ describe('runReply', () => {
   it("starts the next chunk's TTS while the current one plays, one ahead at most", async () => {
     const { llm } = fakeLlm('One. Two. Three. Four.', 0);
     const { tts, events } = fakeTts(5);
-    await runReply([], {
-      llm,
-      tts,
-      output: fakeOutput(events),
-      signal: new AbortController().signal,
-    });
+    await runToEnd(llm, tts, events);
     const at = (e: string) => events.indexOf(e);
     assert.ok(at('start Two.') < at('played One.'), events.join(' | '));
     assert.ok(at('start Three.') > at('end One.'), `only one ahead: ${events.join(' | ')}`);
@@ -152,12 +152,7 @@ describe('runReply', () => {
   it('an LLM failure mid-reply ends it after what was already said, with the error', async () => {
     const { llm } = fakeLlm('First sentence here. Second one never finishes because', 1, 5);
     const { tts, events } = fakeTts();
-    const result = await runReply([], {
-      llm,
-      tts,
-      output: fakeOutput(events),
-      signal: new AbortController().signal,
-    });
+    const result = await runToEnd(llm, tts, events);
     assert.ok(result.error instanceof ProviderError);
     assert.deepEqual(
       events.filter((e) => e.startsWith('played')),
