@@ -1,8 +1,6 @@
 /**
  * A simulated participant without echo cancellation, for the echo gate's scenario tests. It holds
- * no tests itself (echo.simulation.test.ts checks it). It belongs in agent/test/ beside
- * vad_audio.ts; it lives here, named as a test so that the build leaves it out, while new files
- * are limited to src/audio/echo*.
+ * no tests itself (src/audio/echo.simulation.test.ts checks it).
  *
  * The agent's voice and the person's are real speech (espeak-ng and sox, via test/vad_audio.ts).
  * The echo path, from played frame to mic frame: a stand-in for Opus coded twice (a low-pass and
@@ -87,6 +85,13 @@ export function spoken(
   }
   return out;
 }
+
+/** The reply most scenarios play: the agent speaks for 5 s of a 6 s track. */
+export const agentReply = (): Float64Array => spoken(AGENT_TEXT, { totalMs: 6000, speakMs: 5000 });
+
+/** The person's words in a 6 s track from `atMs` on, `gainDb` against the agent's own level. */
+export const personFrom = (atMs: number, gainDb = 0): Float64Array =>
+  spoken([PERSON_TEXT], { totalMs: 6000, atMs, gainDb });
 
 /** One coding: a low-pass plus a smooth random level wobble per frame. */
 function codec(x: Float64Array, rand: () => number): Float64Array {
@@ -304,6 +309,30 @@ export const voiced = (f: FrameSample) => f.personDb > VOICED_DBFS;
 /** Share of `frames` passing `test` (0 if there are none). */
 export function share(frames: FrameResult[], test: (f: FrameResult) => boolean): number {
   return frames.length === 0 ? 0 : frames.filter(test).length / frames.length;
+}
+
+/** What the gate let through of the person's voice in a run. */
+export interface PersonThroughGate {
+  /** The frames in which the person is voicing. */
+  voicedFrames: FrameResult[];
+  /** Mic time of the first of them (ms); NaN if there are none. */
+  onsetMs: number;
+  /** From that onset to the first frame the gate passed (ms); Infinity if it passed none. */
+  firstMs: number;
+  /** Share of the voiced frames the gate passed. */
+  heard: number;
+}
+
+export function personThroughGate(frames: FrameResult[]): PersonThroughGate {
+  const voicedFrames = frames.filter(voiced);
+  const onsetMs = voicedFrames[0]?.ms ?? NaN;
+  const first = frames.find((f) => f.ms >= onsetMs && !f.echo);
+  return {
+    voicedFrames,
+    onsetMs,
+    firstMs: first ? first.ms - onsetMs : Infinity,
+    heard: share(voicedFrames, (f) => !f.echo),
+  };
 }
 
 /** The longest run of consecutive frames passing `test`. */

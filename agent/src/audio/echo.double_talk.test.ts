@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  AGENT_TEXT,
-  PERSON_TEXT,
+  agentReply,
   echoAudible,
   pct,
+  personFrom,
+  personThroughGate,
   run,
+  settleMs,
   share,
-  spoken,
-  voiced,
 } from '../../test/echo_harness.js';
-import { settleMs } from '../../test/echo_harness.js';
 
 /**
  * Double talk: while the agent speaks (5 s) and its echo comes back, the person says something
@@ -25,9 +24,9 @@ import { settleMs } from '../../test/echo_harness.js';
  * hears 85-92% of it there (echo.vad.test.ts). At -3 dB the person is only 3 dB above the echo,
  * which is no longer what double talk looks like; its figures are reported, not asserted.
  */
-const agent = spoken(AGENT_TEXT, { totalMs: 6000, speakMs: 5000 });
+const agent = agentReply();
 const PERSON_AT_MS = 2000;
-const person = spoken([PERSON_TEXT], { totalMs: 6000, atMs: PERSON_AT_MS });
+const person = personFrom(PERSON_AT_MS);
 /** Expected at each echo level: share of voiced frames passed, delay of the first one (ms). */
 const EXPECTED: Record<number, { heard: number; onsetMs: number } | undefined> = {
   [-20]: { heard: 0.8, onsetMs: 50 },
@@ -39,19 +38,15 @@ describe('echo gate, double talk', () => {
     for (const echoDelayMs of [150, 400, 650]) {
       it(`hears the person over echo at ${echoGainDb} dB, ${echoDelayMs} ms late`, (t) => {
         const frames = run({ agent, echoGainDb, echoDelayMs, person });
-        const spokenFrames = frames.filter(voiced);
-        const onset = spokenFrames[0]!.ms;
-        const first = frames.find((f) => f.ms >= onset && !f.echo);
-        const heard = share(spokenFrames, (f) => !f.echo);
-        const firstMs = first ? first.ms - onset : Infinity;
+        const { voicedFrames, onsetMs, firstMs, heard } = personThroughGate(frames);
         // Echo while the person is silent (before them, and in their pauses).
         const alone = frames.filter(
           (f) => f.ms >= settleMs(echoGainDb) && echoAudible(f) && f.personDb < -60,
         );
         const leak = share(alone, (f) => !f.echo);
-        const ctx = `heard ${pct(heard)} of ${spokenFrames.length} voiced frames, first ${firstMs} ms after the onset at ${onset} ms; echo alone leaked ${pct(leak)}`;
+        const ctx = `heard ${pct(heard)} of ${voicedFrames.length} voiced frames, first ${firstMs} ms after the onset at ${onsetMs} ms; echo alone leaked ${pct(leak)}`;
         t.diagnostic(ctx);
-        assert.ok(Math.abs(onset - PERSON_AT_MS) <= 20, ctx);
+        assert.ok(Math.abs(onsetMs - PERSON_AT_MS) <= 20, ctx);
         assert.ok(leak <= 0.01, ctx);
         const expected = EXPECTED[echoGainDb];
         if (expected) {
@@ -67,9 +62,9 @@ describe('echo gate, double talk', () => {
     // correlation low, so the gate stays cautious (see echo.ts) for all of their utterance.
     const found: string[] = [];
     const heardAt = (gainDb: number) => {
-      const early = spoken([PERSON_TEXT], { totalMs: 6000, atMs: 300, gainDb });
+      const early = personFrom(300, gainDb);
       const frames = run({ agent, echoGainDb: -10, echoDelayMs: 400, person: early });
-      const heard = share(frames.filter(voiced), (f) => !f.echo);
+      const { heard } = personThroughGate(frames);
       found.push(`${gainDb} dB: ${pct(heard)}`);
       return heard;
     };

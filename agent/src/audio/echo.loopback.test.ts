@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EchoGate, EchoReference } from './echo.js';
 import {
-  AGENT_TEXT,
+  agentReply,
   echoAudible,
   longestRun,
   pct,
@@ -10,7 +10,6 @@ import {
   settleMs,
   share,
   sound,
-  spoken,
 } from '../../test/echo_harness.js';
 import type { FrameResult } from '../../test/echo_harness.js';
 
@@ -18,7 +17,7 @@ import type { FrameResult } from '../../test/echo_harness.js';
  * Echo only: the agent speaks for 5 s; the participant's mic, without echo cancellation, sends it
  * back at -3, -10 or -20 dB, 150 to 650 ms late. None of it may reach VAD as speech.
  */
-const agent = spoken(AGENT_TEXT, { totalMs: 6000, speakMs: 5000 });
+const agent = agentReply();
 /** Frames wrongly passed, among those where the echo is audible. */
 const MAX_LEAK = 0.01;
 /** Consecutive passed frames of echo VAD could take for speech: 30 ms is too many. */

@@ -3,17 +3,16 @@ import { describe, it } from 'node:test';
 import { EchoGate, EchoReference } from './echo.js';
 import {
   AGENT_TEXT,
-  PERSON_TEXT,
   pct,
+  personFrom,
+  personThroughGate,
   run,
-  share,
   spoken,
   voiced,
 } from '../../test/echo_harness.js';
 
 /** The agent is silent: nothing the person says may be taken for echo. */
-const TOTAL_MS = 6000;
-const person = spoken([PERSON_TEXT], { totalMs: TOTAL_MS, atMs: 1000 });
+const person = personFrom(1000);
 const silence = new Float64Array(person.length);
 
 describe('echo gate, agent silent', () => {
@@ -42,7 +41,7 @@ describe('echo gate, agent silent', () => {
       reference,
       gate,
     );
-    const heard = share(later.filter(voiced), (f) => !f.echo);
+    const { heard } = personThroughGate(later);
     t.diagnostic(`heard ${pct(heard)}`);
     assert.equal(heard, 1);
   });

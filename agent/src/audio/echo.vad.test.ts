@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import {
-  AGENT_TEXT,
-  PERSON_TEXT,
+  agentReply,
   pct,
+  personFrom,
   run,
+  settleMs,
   speechSegments,
-  spoken,
   voiced,
 } from '../../test/echo_harness.js';
-import { settleMs } from '../../test/echo_harness.js';
 import type { FrameResult } from '../../test/echo_harness.js';
 import { SileroVad } from './vad.js';
 
@@ -17,8 +16,8 @@ import { SileroVad } from './vad.js';
  * The gate in front of Silero VAD, as the listener would use it: what VAD makes of the raw mic
  * and of the gated one (echo frames replaced by silence), with the default VAD options.
  */
-const agent = spoken(AGENT_TEXT, { totalMs: 6000, speakMs: 5000 });
-const person = spoken([PERSON_TEXT], { totalMs: 6000, atMs: 2000 });
+const agent = agentReply();
+const person = personFrom(2000);
 
 let vad: SileroVad;
 before(async () => {
