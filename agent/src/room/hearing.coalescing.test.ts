@@ -65,7 +65,9 @@ describe('HearingReporter coalescing', () => {
     );
     reporter.close();
   });
+});
 
+describe('HearingReporter: removals, close and failures', () => {
   it('remove drops the person from the next write', async () => {
     const { writes, write } = recorder();
     const reporter = new HearingReporter(write, INTERVAL_MS);

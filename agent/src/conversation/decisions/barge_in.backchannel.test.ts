@@ -27,7 +27,7 @@ describe('classify', () => {
     it(`"${text}" is noise`, () => assert.equal(classify(text), 'noise'));
 });
 
-describe('BargeIn', () => {
+describe('BargeIn: echo, backchannels and interruptions', () => {
   it("the agent's own words in an echoing microphone are noise: the reply plays on", () => {
     const echo = (who: string, text: string) => who === 'ben' && text === 'tell me';
     const { clock, events, barge } = setup(true, echo);
@@ -110,7 +110,9 @@ describe('BargeIn', () => {
     assert.equal(barge.final('ana', 'yeah'), 'backchannel');
     assert.deepEqual(events, ['pause by ana', 'resume']);
   });
+});
 
+describe('BargeIn: noise, timeouts and several people', () => {
   it('a cough (no words) resumes the reply', () => {
     const { clock, events, barge } = setup();
     barge.speechStarted('ana');

@@ -16,7 +16,7 @@ function setup(completeHoldMs = 500, incompleteHoldMs = completeHoldMs) {
   return { clock, turns, drafts, detector };
 }
 
-describe('TurnDetector', () => {
+describe('TurnDetector: when a turn ends', () => {
   it('ends the turn after the hold when the final came first', () => {
     const { clock, turns, detector } = setup(500);
     detector.speechStarted();
@@ -93,7 +93,9 @@ describe('TurnDetector', () => {
       ['are you there'],
     );
   });
+});
 
+describe('TurnDetector: resets and holds', () => {
   it('reset() drops the turn in progress', () => {
     const { clock, turns, detector } = setup(200);
     detector.speechStarted();
@@ -147,7 +149,9 @@ describe('TurnDetector', () => {
       [['How much is a ticket?', 400]],
     );
   });
+});
 
+describe('TurnDetector: drafts and settling', () => {
   it('offers each draft once, however often the hold is re-armed', () => {
     const { clock, drafts, detector } = setup(200, 2000);
     detector.speechStarted();

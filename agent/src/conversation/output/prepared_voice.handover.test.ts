@@ -93,7 +93,9 @@ describe('prepared voice: speech synthesised before it is asked for', () => {
     assert.deepEqual(chunks, [0, 1, 2, 3, 4, 5, 6, 7]);
     assert.equal(calls[0]!.finished, true);
   });
+});
 
+describe("prepared voice: aborts, failures and the job's end", () => {
   it('stops the synthesis when the request is aborted', async () => {
     const { voice, calls } = scriptedVoice({ chunks: 50, firstMs: 5, chunkMs: 10 });
     const prepared = new PreparedVoice(voice);
