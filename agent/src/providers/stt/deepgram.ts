@@ -1,9 +1,10 @@
 import { PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
 import { providerMetrics } from '../../metrics/providers.js';
-import { LinkedAbort } from '../base.js';
 import { concat, pcmToBytes } from '../pcm.js';
 import type { SttStream, SttStreamOptions } from '../types.js';
-import { SocketStt, SttSocket, type SocketSttOptions } from './socket.js';
+import { SocketStt, SttSocket, type SocketSttOptions, type StreamContext } from './socket.js';
+import { emptyUtterance, finalEvent, interimEvent, Utterances } from './utterances.js';
+import type { Utterance as BaseUtterance } from './utterances.js';
 
 /** Deepgram takes linear16 at any rate: the pipeline's, so nothing is resampled. */
 const SAMPLE_RATE = PIPELINE_SAMPLE_RATE;
@@ -13,14 +14,11 @@ const SAMPLE_RATE = PIPELINE_SAMPLE_RATE;
  */
 const TIME_SLACK_S = 0.02;
 
-/** Label default 'deepgram'. */
+/**
+ * `baseURL`: `wss://api.deepgram.com` (or a self-hosted Deepgram); `/v1/listen` is appended.
+ * `model`: e.g. `nova-3`. Label default 'deepgram'.
+ */
 export interface DeepgramSttOptions extends SocketSttOptions {
-  /** `wss://api.deepgram.com` (or a self-hosted Deepgram); `/v1/listen` is appended. */
-  baseURL: string;
-  apiKey: string;
-  /** e.g. `nova-3`. */
-  model: string;
-  language?: string | undefined;
   /** Audio per binary frame sent. Default 20. */
   frameMs?: number | undefined;
   /** Deepgram closes a socket after 10 s without audio: a KeepAlive goes out after this long. Default 4000. */
@@ -40,11 +38,7 @@ export interface DeepgramSttOptions extends SocketSttOptions {
  */
 export class DeepgramStt extends SocketStt {
   constructor(cfg: DeepgramSttOptions) {
-    const label = cfg.label ?? 'deepgram';
-    super(
-      label,
-      (opts, closing, onClosed) => new DeepgramStream(label, cfg, opts, closing, onClosed),
-    );
+    super(cfg.label ?? 'deepgram', (ctx) => new DeepgramStream(cfg, ctx));
   }
 }
 
@@ -68,43 +62,31 @@ export function listenUrl(cfg: DeepgramSttOptions, language: string | undefined)
   return url.href;
 }
 
-/** One utterance: its audio (for resending), where it ends in stream time, its words so far. */
-interface Utterance {
-  chunks: Int16Array[];
-  samples: number;
+/** One utterance: what every stream keeps, where it ends in stream time, its words so far. */
+interface Utterance extends BaseUtterance {
   /** Stream time (s, on the current socket) where its audio ends; set at commit. */
   endS: number | undefined;
-  committedAt: number | undefined;
   /** Final words of its results so far, in order. */
   parts: string[];
   /** Stream time (s) up to which final results have covered. */
   coveredS: number;
   /** The latest interim words after `parts`. */
   interim: string;
-  interimSent: string;
-  /** Set once all its words are known. */
-  final: string | undefined;
   /** Cleared: its words are not wanted. */
   discarded: boolean;
   /** Running while its Finalize is unanswered. */
   finalizeTimer: NodeJS.Timeout | undefined;
-  dropWarned: boolean;
 }
 
 function newUtterance(): Utterance {
   return {
-    chunks: [],
-    samples: 0,
+    ...emptyUtterance(),
     endS: undefined,
-    committedAt: undefined,
     parts: [],
     coveredS: 0,
     interim: '',
-    interimSent: '',
-    final: undefined,
     discarded: false,
     finalizeTimer: undefined,
-    dropWarned: false,
   };
 }
 
@@ -121,10 +103,7 @@ class DeepgramStream implements SttStream {
   readonly #provider: string;
   readonly #cfg: DeepgramSttOptions;
   readonly #opts: SttStreamOptions;
-  readonly #life: LinkedAbort;
-  readonly #onClosed: () => void;
   readonly #frameSamples: number;
-  readonly #maxSamples: number;
   readonly #socket: SttSocket;
   /** Samples sent on the current socket: Deepgram's stream clock. */
   #sentSamples = 0;
@@ -133,67 +112,58 @@ class DeepgramStream implements SttStream {
   #unsentSamples = 0;
   /** Results that start before this stream time belong to utterances already answered. */
   #answeredUntilS = 0;
-  #current = newUtterance();
-  /** Committed utterances in commit order, until their finals are emitted. */
-  readonly #inflight: Utterance[] = [];
+  readonly #utterances: Utterances<Utterance>;
   #lastSentAt = 0;
   readonly #keepAlive: NodeJS.Timeout;
-  #closed = false;
 
-  constructor(
-    provider: string,
-    cfg: DeepgramSttOptions,
-    opts: SttStreamOptions,
-    closing: AbortSignal,
-    onClosed: () => void,
-  ) {
+  constructor(cfg: DeepgramSttOptions, ctx: StreamContext) {
+    const { provider, opts } = ctx;
     this.#provider = provider;
     this.#cfg = cfg;
     this.#opts = opts;
-    this.#onClosed = onClosed;
     this.#frameSamples = Math.max(1, Math.round(((cfg.frameMs ?? 20) * SAMPLE_RATE) / 1000));
-    this.#maxSamples = Math.round(((cfg.maxBufferedMs ?? 15_000) * SAMPLE_RATE) / 1000);
-    this.#life = new LinkedAbort(opts.signal, closing);
+    this.#utterances = new Utterances(provider, cfg, SAMPLE_RATE, newUtterance);
+    // Before the socket: a stream whose signal has aborted already is closed in its constructor.
+    const keepAliveMs = cfg.keepAliveMs ?? 4_000;
+    this.#keepAlive = setInterval(() => this.#sendKeepAlive(keepAliveMs), keepAliveMs / 2);
+    this.#keepAlive.unref();
     const language = opts.language ?? cfg.language;
     this.#socket = new SttSocket(
-      provider,
+      ctx,
       cfg,
-      this.#life.signal,
-      () => ({
-        url: listenUrl(cfg, language),
-        headers: { Authorization: `Token ${cfg.apiKey}` },
-      }),
+      {
+        address: () => ({
+          url: listenUrl(cfg, language),
+          headers: { Authorization: `Token ${cfg.apiKey}` },
+        }),
+        lastWords: JSON.stringify({ type: 'CloseStream' }),
+      },
       {
         onOpen: () => this.#onOpen(),
         onMessage: (message) => this.#onServerMessage(message),
         onFailed: (error) => {
           this.#stopFinalizeTimers();
-          this.#inflight.length = 0;
-          this.#current = newUtterance();
+          this.#utterances.reset();
           clearInterval(this.#keepAlive);
           this.#opts.onError(error);
         },
-        owed: () => this.#inflight.some((u) => u.final === undefined),
+        owed: () => this.#utterances.owed(),
+        onClose: () => {
+          clearInterval(this.#keepAlive);
+          this.#stopFinalizeTimers();
+        },
       },
     );
-    const keepAliveMs = cfg.keepAliveMs ?? 4_000;
-    this.#keepAlive = setInterval(() => this.#sendKeepAlive(keepAliveMs), keepAliveMs / 2);
-    this.#keepAlive.unref();
-    if (this.#life.signal.aborted) void this.close();
-    else this.#life.signal.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   get #dead(): boolean {
-    return this.#closed || this.#socket.failed || this.#life.signal.aborted;
+    return this.#socket.dead;
   }
 
   pushAudio(samples: Int16Array): void {
     if (this.#dead || samples.length === 0) return;
-    const copy = samples.slice();
-    const u = this.#current;
-    u.chunks.push(copy);
-    u.samples += copy.length;
-    this.#bound(u);
+    // Audio let go while disconnected was never sent: it is lost.
+    const copy = this.#utterances.push(samples, () => !this.#socket.ws);
     // While disconnected the utterances keep the audio; the next socket is sent it from there.
     if (!this.#socket.ws) return;
     this.#unsent.push(copy);
@@ -203,10 +173,8 @@ class DeepgramStream implements SttStream {
 
   commit(): void {
     if (this.#dead) return;
-    const u = this.#current;
-    this.#current = newUtterance();
+    const u = this.#utterances.commit();
     u.committedAt = performance.now();
-    this.#inflight.push(u);
     this.#end(u);
   }
 
@@ -214,10 +182,8 @@ class DeepgramStream implements SttStream {
     if (this.#dead) return;
     // Audio already sent cannot be taken back: it is finalised like any other, and its words
     // are dropped when they come.
-    const u = this.#current;
-    this.#current = newUtterance();
+    const u = this.#utterances.commit();
     u.discarded = true;
-    this.#inflight.push(u);
     this.#end(u);
   }
 
@@ -232,14 +198,8 @@ class DeepgramStream implements SttStream {
     if (this.#socket.ws) this.#finalize(u);
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#life.abort(new DOMException('stream closed', 'AbortError'));
-    clearInterval(this.#keepAlive);
-    this.#stopFinalizeTimers();
-    this.#onClosed();
-    await this.#socket.close(JSON.stringify({ type: 'CloseStream' }));
+  close(): Promise<void> {
+    return this.#socket.close();
   }
 
   /** A new socket has heard nothing: resend what is still unanswered, in order. */
@@ -257,17 +217,18 @@ class DeepgramStream implements SttStream {
       if (u.final !== undefined) u.endS = 0; // answered: no result is theirs any more
       if (u.finalizeTimer) clearTimeout(u.finalizeTimer);
     };
-    this.#inflight.forEach(reset);
-    reset(this.#current);
-    // A copy: an utterance settled at once leaves #inflight.
-    for (const u of [...this.#inflight]) {
+    const { inflight, current } = this.#utterances;
+    inflight.forEach(reset);
+    reset(current);
+    // A copy: an utterance settled at once leaves those in flight.
+    for (const u of [...inflight]) {
       if (u.final !== undefined) continue;
       this.#unsent.push(...u.chunks);
       this.#unsentSamples += u.samples;
       this.#finalize(u);
     }
-    this.#unsent.push(...this.#current.chunks);
-    this.#unsentSamples += this.#current.samples;
+    this.#unsent.push(...current.chunks);
+    this.#unsentSamples += current.samples;
     this.#flush();
   }
 
@@ -308,7 +269,7 @@ class DeepgramStream implements SttStream {
   }
 
   #stopFinalizeTimers(): void {
-    for (const u of this.#inflight) if (u.finalizeTimer) clearTimeout(u.finalizeTimer);
+    for (const u of this.#utterances.inflight) if (u.finalizeTimer) clearTimeout(u.finalizeTimer);
   }
 
   #sendKeepAlive(keepAliveMs: number): void {
@@ -317,19 +278,6 @@ class DeepgramStream implements SttStream {
     if (performance.now() - this.#lastSentAt < keepAliveMs) return;
     ws.send(JSON.stringify({ type: 'KeepAlive' }));
     this.#lastSentAt = performance.now();
-  }
-
-  /** Keeps an utterance's retained audio within maxBufferedMs, dropping the oldest. */
-  #bound(u: Utterance): void {
-    while (u.samples > this.#maxSamples && u.chunks.length > 1) {
-      const dropped = u.chunks.shift();
-      if (!dropped) break;
-      u.samples -= dropped.length;
-      if (!this.#socket.ws && !u.dropWarned) {
-        u.dropWarned = true;
-        this.#cfg.log?.warn({ provider: this.#provider }, 'stt audio dropped while disconnected');
-      }
-    }
   }
 
   // ---- receiving ------------------------------------------------------------------------------
@@ -347,12 +295,13 @@ class DeepgramStream implements SttStream {
     if (start < this.#answeredUntilS - TIME_SLACK_S) return;
     // Results come in stream order: one for later audio means Deepgram is done with the
     // utterances before it, answered or not (a Finalize with little audio left may get no answer).
-    for (const x of [...this.#inflight]) {
+    const { inflight, current } = this.#utterances;
+    for (const x of [...inflight]) {
       if (x.final === undefined && x.endS !== undefined && start >= x.endS - TIME_SLACK_S)
         this.#settle(x);
     }
     // The utterance whose audio the result starts in (if it has its words already, a late one).
-    const u = [...this.#inflight, this.#current].find(
+    const u = [...inflight, current].find(
       (x) => x.endS === undefined || start < x.endS - TIME_SLACK_S,
     );
     if (!u || u.final !== undefined) return;
@@ -383,21 +332,17 @@ class DeepgramStream implements SttStream {
   /** The words so far of an utterance still open, if they changed. */
   #emitInterim(u: Utterance): void {
     if (u.final !== undefined || u.discarded) return;
-    const text = [...u.parts, u.interim].filter(Boolean).join(' ');
-    if (text === '' || text === u.interimSent) return;
-    u.interimSent = text;
-    this.#opts.onEvent({ type: 'interim', text, at: performance.now() });
+    const event = interimEvent(u, [...u.parts, u.interim].filter(Boolean).join(' '));
+    if (event) this.#opts.onEvent(event);
   }
 
   /** Emits finals in commit order: utterance N's final always before anything of N + 1. */
   #emitReady(): void {
-    for (let head = this.#inflight[0]; head?.final !== undefined; head = this.#inflight[0]) {
-      this.#inflight.shift();
-      const at = performance.now();
-      const latencyMs = at - (head.committedAt ?? at);
+    for (const head of this.#utterances.takeDone((u) => u.final !== undefined)) {
       if (head.discarded) continue;
-      if (head.samples > 0) providerMetrics.firstChunk(this.#provider, 'stt', latencyMs);
-      this.#opts.onEvent({ type: 'final', text: head.final, at, latencyMs });
+      const event = finalEvent(head, head.final ?? '');
+      if (head.samples > 0) providerMetrics.firstChunk(this.#provider, 'stt', event.latencyMs);
+      this.#opts.onEvent(event);
       if (this.#dead) return;
     }
     this.#socket.armWatchdog();

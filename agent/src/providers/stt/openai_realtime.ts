@@ -1,10 +1,11 @@
 import { PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
 import { providerMetrics } from '../../metrics/providers.js';
-import { LinkedAbort } from '../base.js';
 import { concat, pcmToBytes } from '../pcm.js';
 import { ProviderError } from '../types.js';
 import type { SttStream, SttStreamOptions } from '../types.js';
-import { SocketStt, SttSocket, type SocketSttOptions } from './socket.js';
+import { SocketStt, SttSocket, type SocketSttOptions, type StreamContext } from './socket.js';
+import { emptyUtterance, finalEvent, interimEvent, Utterances } from './utterances.js';
+import type { Utterance as BaseUtterance } from './utterances.js';
 
 /** The realtime API takes 16-bit mono PCM at 24 kHz, our pipeline rate. */
 const INPUT_SAMPLE_RATE = 24_000;
@@ -17,12 +18,8 @@ if (PIPELINE_SAMPLE_RATE !== INPUT_SAMPLE_RATE) {
   throw new Error('openai realtime STT expects the pipeline rate to be 24 kHz');
 }
 
-/** Label default 'openai-realtime'. */
+/** `baseURL`: OpenAI's `/v1`; `/realtime` is appended. Label default 'openai-realtime'. */
 export interface OpenAiRealtimeSttOptions extends SocketSttOptions {
-  baseURL: string;
-  apiKey: string;
-  model: string;
-  language?: string | undefined;
   /** Audio per `input_audio_buffer.append`. Default 50. */
   appendMs?: number | undefined;
 }
@@ -34,40 +31,28 @@ export interface OpenAiRealtimeSttOptions extends SocketSttOptions {
  */
 export class OpenAiRealtimeStt extends SocketStt {
   constructor(cfg: OpenAiRealtimeSttOptions) {
-    const label = cfg.label ?? 'openai-realtime';
-    super(
-      label,
-      (opts, closing, onClosed) => new RealtimeSttStream(label, cfg, opts, closing, onClosed),
-    );
+    super(cfg.label ?? 'openai-realtime', (ctx) => new RealtimeSttStream(cfg, ctx));
   }
 }
 
-/** One committed (or still open) utterance, kept until its final is emitted. */
-interface Utterance {
-  /** Kept for resending after a reconnect (bounded by maxBufferedMs). */
-  chunks: Int16Array[];
-  samples: number;
+/**
+ * One committed (or still open) utterance, kept until its final is emitted. When it is
+ * `truncated`, the server heard all of it, but it cannot be sent again whole.
+ */
+interface Utterance extends BaseUtterance {
   /** Not yet appended on the current socket. */
   unsent: Int16Array[];
   unsentSamples: number;
   /** Some of its audio is in the server's buffer on the current socket. */
   appended: boolean;
-  /** When commit() was called for it (the listener's end of speech). */
-  committedAt: number | undefined;
   /** When its audio was committed on the server (a draft's before commit()), and answered. */
   sentAt: number | undefined;
   answeredAt: number | undefined;
   /** The event that committed it: its server error is matched by this id. */
   commitEventId: string | undefined;
-  /** #bound dropped some of its audio: the server heard it all, but it cannot be sent again. */
-  truncated: boolean;
   itemId: string | undefined;
   /** Deltas so far. */
   text: string;
-  interimSent: string;
-  /** Set once known ('' when there was nothing to transcribe). */
-  final: string | undefined;
-  dropWarned: boolean;
   /**
    * A draft (draft()): committed while the person may go on. Its final waits for commit(), and
    * is an interim until then.
@@ -89,21 +74,15 @@ interface ServerEvent {
 
 function newUtterance(): Utterance {
   return {
-    chunks: [],
-    samples: 0,
+    ...emptyUtterance(),
     unsent: [],
     unsentSamples: 0,
     appended: false,
-    committedAt: undefined,
     sentAt: undefined,
     answeredAt: undefined,
     commitEventId: undefined,
-    truncated: false,
     itemId: undefined,
     text: '',
-    interimSent: '',
-    final: undefined,
-    dropWarned: false,
     draft: false,
     superseded: false,
   };
@@ -113,78 +92,64 @@ class RealtimeSttStream implements SttStream {
   readonly #provider: string;
   readonly #cfg: OpenAiRealtimeSttOptions;
   readonly #opts: SttStreamOptions;
-  readonly #life: LinkedAbort;
-  readonly #onClosed: () => void;
   readonly #appendSamples: number;
-  readonly #maxSamples: number;
   readonly #socket: SttSocket;
-  #current = newUtterance();
+  readonly #utterances: Utterances<Utterance>;
   /** The draft of the current utterance, committed, while no audio has come after it. */
   #draft: Utterance | undefined;
-  /** Committed utterances in commit order, until their finals are emitted. */
-  readonly #inflight: Utterance[] = [];
   /** Commits sent on the current socket, waiting for `input_audio_buffer.committed`. */
   #awaitingItem: Utterance[] = [];
   readonly #byItem = new Map<string, Utterance>();
   readonly #pending = new Map<string, Pending>();
   #eventSeq = 0;
-  #closed = false;
 
-  constructor(
-    provider: string,
-    cfg: OpenAiRealtimeSttOptions,
-    opts: SttStreamOptions,
-    closing: AbortSignal,
-    onClosed: () => void,
-  ) {
+  constructor(cfg: OpenAiRealtimeSttOptions, ctx: StreamContext) {
+    const { provider, opts } = ctx;
     this.#provider = provider;
     this.#cfg = cfg;
     this.#opts = opts;
-    this.#onClosed = onClosed;
     this.#appendSamples = Math.max(
       1,
       Math.round(((cfg.appendMs ?? 50) * INPUT_SAMPLE_RATE) / 1000),
     );
-    this.#maxSamples = Math.round(((cfg.maxBufferedMs ?? 15_000) * INPUT_SAMPLE_RATE) / 1000);
-    this.#life = new LinkedAbort(opts.signal, closing);
+    this.#utterances = new Utterances(provider, cfg, INPUT_SAMPLE_RATE, newUtterance);
     const url = new URL(cfg.baseURL.replace(/\/+$/, '') + '/realtime');
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('intent', 'transcription');
     this.#socket = new SttSocket(
-      provider,
+      ctx,
       cfg,
-      this.#life.signal,
-      () => ({ url: url.href, headers: { Authorization: `Bearer ${cfg.apiKey}` } }),
+      { address: () => ({ url: url.href, headers: { Authorization: `Bearer ${cfg.apiKey}` } }) },
       {
         onOpen: () => this.#onOpen(),
         onMessage: (message) => this.#onServerEvent(message),
         onFailed: (error) => {
-          this.#inflight.length = 0;
-          this.#current = newUtterance();
+          this.#utterances.reset();
           this.#draft = undefined;
           this.#opts.onError(error);
         },
-        owed: () => this.#inflight.some((u) => u.final === undefined),
+        owed: () => this.#utterances.owed(),
       },
     );
-    if (this.#life.signal.aborted) void this.close();
-    else this.#life.signal.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   get #dead(): boolean {
-    return this.#closed || this.#socket.failed || this.#life.signal.aborted;
+    return this.#socket.dead;
   }
 
   pushAudio(samples: Int16Array): void {
     if (this.#dead || samples.length === 0) return;
     if (this.#draft) this.#supersedeDraft();
-    const u = this.#current;
-    const copy = samples.slice();
-    u.chunks.push(copy);
-    u.samples += copy.length;
+    const u = this.#utterances.current;
+    // Audio let go before it was appended is lost (the newest chunk is never let go).
+    const copy = this.#utterances.push(samples, (dropped) => {
+      if (u.unsent[0] !== dropped) return false;
+      u.unsent.shift();
+      u.unsentSamples -= dropped.length;
+      return true;
+    });
     u.unsent.push(copy);
     u.unsentSamples += copy.length;
-    this.#bound(u);
     if (this.#socket.ws && u.unsentSamples >= this.#appendSamples) this.#flush(u);
   }
 
@@ -199,11 +164,9 @@ class RealtimeSttStream implements SttStream {
       this.#emitReady();
       return;
     }
-    const u = this.#current;
-    this.#current = newUtterance();
+    const u = this.#utterances.commit();
     u.committedAt = performance.now();
     u.sentAt = u.committedAt;
-    this.#inflight.push(u);
     if (u.samples < MIN_COMMIT_SAMPLES) {
       // Too short to commit (OpenAI would answer an error): nothing to transcribe.
       if (u.appended) this.#send({ type: 'input_audio_buffer.clear' });
@@ -216,14 +179,13 @@ class RealtimeSttStream implements SttStream {
 
   draft(): boolean {
     if (this.#dead || this.#draft) return false;
-    const u = this.#current;
+    const current = this.#utterances.current;
     // Too short to commit; or too long to send again whole if the person goes on.
-    if (u.samples < MIN_COMMIT_SAMPLES || u.truncated) return false;
-    this.#current = newUtterance();
+    if (current.samples < MIN_COMMIT_SAMPLES || current.truncated) return false;
+    const u = this.#utterances.commit();
     u.draft = true;
     u.sentAt = performance.now();
     this.#draft = u;
-    this.#inflight.push(u);
     if (this.#socket.ws) this.#sendCommit(u);
     return true;
   }
@@ -237,12 +199,13 @@ class RealtimeSttStream implements SttStream {
     if (!draft) return;
     this.#draft = undefined;
     draft.superseded = true;
-    this.#current.chunks = [...draft.chunks];
-    this.#current.samples = draft.samples;
-    this.#current.unsent = [...draft.chunks];
-    this.#current.unsentSamples = draft.samples;
-    // Now: what #bound drops later must already be on the server.
-    if (this.#socket.ws) this.#flush(this.#current);
+    const current = this.#utterances.current;
+    current.chunks = [...draft.chunks];
+    current.samples = draft.samples;
+    current.unsent = [...draft.chunks];
+    current.unsentSamples = draft.samples;
+    // Now: what the bound lets go later must already be on the server.
+    if (this.#socket.ws) this.#flush(current);
     this.#emitReady(); // the draft may have been the one holding later events back
   }
 
@@ -253,16 +216,12 @@ class RealtimeSttStream implements SttStream {
       this.#draft = undefined;
       this.#emitReady();
     }
-    if (this.#current.appended) this.#send({ type: 'input_audio_buffer.clear' });
-    this.#current = newUtterance();
+    if (this.#utterances.current.appended) this.#send({ type: 'input_audio_buffer.clear' });
+    this.#utterances.abandon();
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#life.abort(new DOMException('stream closed', 'AbortError'));
-    this.#onClosed();
-    await this.#socket.close();
+  close(): Promise<void> {
+    return this.#socket.close();
   }
 
   // ---- connection -----------------------------------------------------------------------------
@@ -290,7 +249,7 @@ class RealtimeSttStream implements SttStream {
       { kind: 'session' },
     );
     // The new server buffer is empty: resend what is still unanswered, in order.
-    for (const u of this.#inflight) {
+    for (const u of this.#utterances.inflight) {
       if (u.superseded) u.final ??= ''; // never emitted: nothing to ask for
       if (u.final !== undefined) continue;
       u.text = '';
@@ -300,7 +259,7 @@ class RealtimeSttStream implements SttStream {
       this.#flush(u, RESEND_APPEND_SAMPLES);
       this.#sendCommit(u);
     }
-    const current = this.#current;
+    const current = this.#utterances.current;
     current.appended = false;
     current.unsent = [...current.chunks];
     current.unsentSamples = current.samples;
@@ -340,24 +299,6 @@ class RealtimeSttStream implements SttStream {
     );
     this.#awaitingItem.push(u);
     this.#socket.expectAnswer();
-  }
-
-  /** Keeps an utterance's retained audio within maxBufferedMs, dropping the oldest. */
-  #bound(u: Utterance): void {
-    while (u.samples > this.#maxSamples && u.chunks.length > 1) {
-      const dropped = u.chunks.shift();
-      if (!dropped) break;
-      u.samples -= dropped.length;
-      u.truncated = true;
-      if (u.unsent[0] === dropped) {
-        u.unsent.shift();
-        u.unsentSamples -= dropped.length;
-        if (!u.dropWarned) {
-          u.dropWarned = true;
-          this.#cfg.log?.warn({ provider: this.#provider }, 'stt audio dropped while disconnected');
-        }
-      }
-    }
   }
 
   // ---- receiving ------------------------------------------------------------------------------
@@ -451,12 +392,10 @@ class RealtimeSttStream implements SttStream {
 
   /** The latest text of the oldest utterance still waiting (a draft's final), if it changed. */
   #emitInterim(): void {
-    const head = this.#inflight[0];
+    const head = this.#utterances.inflight[0];
     if (!head || head.superseded || (head.final !== undefined && !head.draft)) return;
-    const text = (head.final ?? head.text).trim();
-    if (text === '' || text === head.interimSent) return;
-    head.interimSent = text;
-    this.#opts.onEvent({ type: 'interim', text, at: performance.now() });
+    const event = interimEvent(head, (head.final ?? head.text).trim());
+    if (event) this.#opts.onEvent(event);
   }
 
   /**
@@ -464,19 +403,17 @@ class RealtimeSttStream implements SttStream {
    * waits for commit(); a superseded draft's is dropped.
    */
   #emitReady(): void {
-    for (let head = this.#inflight[0]; head; head = this.#inflight[0]) {
-      if (!head.superseded && (head.final === undefined || head.draft)) break;
-      this.#inflight.shift();
+    const done = (u: Utterance) => u.superseded || (u.final !== undefined && !u.draft);
+    for (const head of this.#utterances.takeDone(done)) {
       this.#release(head);
       if (head.superseded) continue;
-      const at = performance.now();
       // commit() -> this event: for a draft answered before its commit, no wait at all.
-      const latencyMs = at - (head.committedAt ?? at);
+      const event = finalEvent(head, (head.final ?? '').trim());
       if (head.sentAt !== undefined && head.answeredAt !== undefined) {
         // The provider's own time: its commit on the server -> its answer.
         providerMetrics.firstChunk(this.#provider, 'stt', head.answeredAt - head.sentAt);
       }
-      this.#opts.onEvent({ type: 'final', text: (head.final ?? '').trim(), at, latencyMs });
+      this.#opts.onEvent(event);
       if (this.#dead) return;
     }
     this.#emitInterim();

@@ -1,13 +1,14 @@
 /**
  * What the WebSocket STT providers share: the Stt that keeps their streams, and the connection
  * half of one stream — opening the socket with retries, reopening it after a drop (the stream
- * resends what is unanswered), giving up after `retry.attempts` drops without progress, and a
- * stall watchdog while an answer is owed.
+ * resends what is unanswered), giving up after `retry.attempts` drops without progress, a stall
+ * watchdog while an answer is owed, and the stream's life (closing when it is closed or its
+ * caller's or provider's signal aborts). The utterance half is ./utterances.ts.
  */
 import type WebSocket from 'ws';
 import type { Logger } from '../../log.js';
 import { providerMetrics } from '../../metrics/providers.js';
-import { closeError, retry, timeoutError, toProviderError } from '../base.js';
+import { closeError, LinkedAbort, retry, timeoutError, toProviderError } from '../base.js';
 import type { RetryPolicy } from '../base.js';
 import type { ProviderError, Stt, SttStream, SttStreamOptions } from '../types.js';
 import { closeSocket, openWebSocket } from '../ws.js';
@@ -17,6 +18,12 @@ const HEALTHY_CONNECTION_MS = 10_000;
 
 /** The settings every WebSocket STT takes. */
 export interface SocketSttOptions {
+  /** The server (an `http(s)` URL is taken as `ws(s)`); the provider appends its path. */
+  baseURL: string;
+  apiKey: string;
+  model: string;
+  /** Unless a stream asks for another. */
+  language?: string | undefined;
   /** Metrics/log label. */
   label?: string | undefined;
   /** Audio kept per utterance (buffered while reconnecting, resent after a drop). Default 15000. */
@@ -29,12 +36,19 @@ export interface SocketSttOptions {
   log?: Logger | undefined;
 }
 
+/** What the Stt gives each stream it opens. */
+export interface StreamContext {
+  /** Metrics/log label. */
+  provider: string;
+  opts: SttStreamOptions;
+  /** Aborts when the provider closes. */
+  closing: AbortSignal;
+  /** Lets the Stt forget the stream; called once, when it closes. */
+  onClosed: () => void;
+}
+
 /** A stream the Stt keeps until it closes. */
-export type OpenStream = (
-  opts: SttStreamOptions,
-  closing: AbortSignal,
-  onClosed: () => void,
-) => SttStream;
+export type OpenStream = (ctx: StreamContext) => SttStream;
 
 /** The Stt of a streaming provider: opens its streams and closes them all with itself. */
 export class SocketStt implements Stt {
@@ -49,7 +63,12 @@ export class SocketStt implements Stt {
   }
 
   stream(opts: SttStreamOptions): SttStream {
-    const stream = this.#open(opts, this.#closing.signal, () => this.#streams.delete(stream));
+    const stream = this.#open({
+      provider: this.label,
+      opts,
+      closing: this.#closing.signal,
+      onClosed: () => this.#streams.delete(stream),
+    });
     this.#streams.add(stream);
     return stream;
   }
@@ -70,14 +89,29 @@ export interface SocketHandlers {
   onFailed(error: ProviderError): void;
   /** Whether the server owes an answer (the stall watchdog runs only then). */
   owed(): boolean;
+  /**
+   * The stream ends (close(), or its caller's or its provider's signal aborted): stop its
+   * timers. Called once, after the stream's signal aborts, before the Stt forgets it and the
+   * socket closes.
+   */
+  onClose?(): void;
+}
+
+/** Where a stream's socket connects, and how it says goodbye. */
+export interface SocketTarget {
+  /** The URL and headers of a connection (asked at each connect). */
+  address: () => { url: string; headers: Record<string, string> };
+  /** A text frame sent before the socket closes politely (Deepgram's CloseStream). */
+  lastWords?: string | undefined;
 }
 
 /** One stream's connection: its socket, reopened after drops, until it fails or closes. */
 export class SttSocket {
   readonly #provider: string;
   readonly #cfg: SocketSttOptions;
-  readonly #signal: AbortSignal;
-  readonly #target: () => { url: string; headers: Record<string, string> };
+  readonly #life: LinkedAbort;
+  readonly #onClosed: () => void;
+  readonly #target: SocketTarget;
   readonly #handlers: SocketHandlers;
   #ws: WebSocket | undefined;
   #connectedAt = 0;
@@ -90,20 +124,26 @@ export class SttSocket {
   #failed = false;
   #closed = false;
 
-  /** Connects at once; `signal` is the stream's life. */
+  /**
+   * Connects at once. Closes itself when the stream's signal or the provider's `closing` aborts
+   * (at once if one has).
+   */
   constructor(
-    provider: string,
+    ctx: StreamContext,
     cfg: SocketSttOptions,
-    signal: AbortSignal,
-    target: () => { url: string; headers: Record<string, string> },
+    target: SocketTarget,
     handlers: SocketHandlers,
   ) {
-    this.#provider = provider;
+    this.#provider = ctx.provider;
     this.#cfg = cfg;
-    this.#signal = signal;
+    this.#life = new LinkedAbort(ctx.opts.signal, ctx.closing);
+    this.#onClosed = ctx.onClosed;
     this.#target = target;
     this.#handlers = handlers;
     this.#connect();
+    const signal = this.#life.signal;
+    if (signal.aborted) void this.close();
+    else signal.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   /** The open socket (undefined while connecting or after the end). */
@@ -119,8 +159,9 @@ export class SttSocket {
     return { provider: this.#provider, kind: 'stt' as const };
   }
 
-  get #dead(): boolean {
-    return this.#closed || this.#failed || this.#signal.aborted;
+  /** Closed, failed, or its signal aborted: the stream takes no more audio and gives no events. */
+  get dead(): boolean {
+    return this.#closed || this.#failed || this.#life.signal.aborted;
   }
 
   /** An answer came: drops count from zero again. */
@@ -136,7 +177,7 @@ export class SttSocket {
 
   /** Ends the stream with `error` (a session the server refused, or retries used up). */
   fail(error: ProviderError): void {
-    if (this.#dead) return;
+    if (this.dead) return;
     this.#failed = true;
     this.#stopWatchdog();
     const ws = this.#ws;
@@ -146,14 +187,21 @@ export class SttSocket {
     this.#handlers.onFailed(error);
   }
 
-  /** Closes politely, after `lastWords` (a text frame) if given; waits for a connect under way. */
-  async close(lastWords?: string): Promise<void> {
+  /**
+   * Ends the stream: aborts its signal, tells the stream (onClose) and then the Stt, and closes
+   * the socket politely, after `lastWords` if given; waits for a connect under way.
+   */
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#life.abort(new DOMException('stream closed', 'AbortError'));
+    this.#handlers.onClose?.();
+    this.#onClosed();
     this.#stopWatchdog();
     const ws = this.#ws;
     this.#ws = undefined;
     if (ws) {
+      const { lastWords } = this.#target;
       if (lastWords !== undefined && ws.readyState === ws.OPEN) ws.send(lastWords);
       await closeSocket(ws);
     }
@@ -162,8 +210,8 @@ export class SttSocket {
 
   #connect(): void {
     const label = this.label;
-    const signal = this.#signal;
-    const { url, headers } = this.#target();
+    const signal = this.#life.signal;
+    const { url, headers } = this.#target.address();
     this.#connecting = retry(
       () =>
         openWebSocket(url, {
@@ -175,11 +223,11 @@ export class SttSocket {
       { ...label, signal, log: this.#cfg.log, ...this.#cfg.retry },
     ).then(
       (ws) => {
-        if (this.#dead) ws.terminate();
+        if (this.dead) ws.terminate();
         else this.#attach(ws);
       },
       (err: unknown) => {
-        if (!this.#dead) this.fail(toProviderError(err, label));
+        if (!this.dead) this.fail(toProviderError(err, label));
       },
     );
   }
@@ -214,7 +262,7 @@ export class SttSocket {
   #onDropped(code: number, reason: string): void {
     this.#ws = undefined;
     this.#stopWatchdog();
-    if (this.#dead) return;
+    if (this.dead) return;
     const error = this.#dropCause ?? closeError(this.label, code, reason);
     providerMetrics.error(this.#provider, 'stt', error.retryable);
     const livedMs = performance.now() - this.#connectedAt;
