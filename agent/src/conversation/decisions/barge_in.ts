@@ -11,7 +11,7 @@
  *   stop, and only what was heard before the pause is remembered.
  * A paused reply whose words never come (the transcription failed) plays on after a timeout.
  */
-import { wordsOf } from '../output/spoken_words.js';
+import { wordsOf } from '../../util/words.js';
 import type { Clock } from '../../util/clock.js';
 import { realClock } from '../../util/clock.js';
 

@@ -12,9 +12,6 @@ import { wordsOf } from '../../util/words.js';
 /** Words played longer ago than this (plus the echo's delay) cannot be in the microphone now. */
 const ECHO_WINDOW_MS = 4_000;
 
-/** Re-exported for barge_in.ts, which reads words as this file does; new code imports util/words. */
-export { wordsOf };
-
 export class SpokenWords {
   readonly #words: { word: string; at: number }[] = [];
 
