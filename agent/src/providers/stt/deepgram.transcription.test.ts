@@ -1,36 +1,35 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { DeepgramRecord, OpenAiFixture } from '@voice-agent/fixtures';
 import { SAMPLES_PER_FRAME } from '../../audio/format.js';
 import { speech } from '../../../test/vad_audio.js';
-import { pushFrames, STT_PHRASES, sttRecorder } from '../../../test/stt_session.js';
-import type { SttStream } from '../types.js';
+import {
+  pushFrames,
+  say,
+  startSttFixture,
+  STT_PHRASES,
+  sttSessions,
+} from '../../../test/stt_session.js';
 import { DeepgramStt, type DeepgramSttOptions } from './deepgram.js';
 
 describe('deepgram STT: live transcription against the Deepgram fixture', () => {
   let fx: OpenAiFixture;
   const utterances = STT_PHRASES.map((p) => speech(p));
-  const providers: DeepgramStt[] = [];
-  const streams: SttStream[] = [];
-  const open = (rec: ReturnType<typeof sttRecorder>, over: Partial<DeepgramSttOptions> = {}) => {
-    const stt = new DeepgramStt({
-      baseURL: fx.deepgramBaseUrl,
-      apiKey: 'dg-test',
-      model: 'nova-3',
-      language: 'en',
-      retry: { baseDelayMs: 20 },
-      ...over,
-    });
-    providers.push(stt);
-    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
-    streams.push(stream);
-    return stream;
-  };
+  const sessions = sttSessions(
+    (over: Partial<DeepgramSttOptions>) =>
+      new DeepgramStt({
+        baseURL: fx.deepgramBaseUrl,
+        apiKey: 'dg-test',
+        model: 'nova-3',
+        language: 'en',
+        retry: { baseDelayMs: 20 },
+        ...over,
+      }),
+  );
   const listens = () => fx.requests.filter((r) => r.endpoint === 'deepgram');
 
   before(async () => {
-    fx = await startOpenAiFixture({ phrases: STT_PHRASES, apiKey: 'dg-test' });
+    fx = await startSttFixture('dg-test');
   });
   beforeEach(() => {
     Object.assign(fx.script.deepgram, {
@@ -40,26 +39,18 @@ describe('deepgram STT: live transcription against the Deepgram fixture', () => 
       faults: [],
     });
   });
-  afterEach(async () => {
-    await Promise.all(streams.splice(0).map((s) => s.close()));
-  });
+  afterEach(() => sessions.closeStreams());
   after(async () => {
-    await Promise.all(providers.map((p) => p.close()));
+    await sessions.close();
     await fx.close();
   });
 
   it('two utterances pushed before the socket opens: interims, then finals, in order', async () => {
-    const rec = sttRecorder();
-    const stream = open(rec);
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
-    pushFrames(stream, utterances[1]!);
-    stream.commit();
+    const { rec, stream } = sessions.open();
+    say(stream, utterances[0]!);
+    say(stream, utterances[1]!);
     const finals = await rec.waitForFinals(2);
-    assert.deepEqual(
-      finals.map((f) => f.text),
-      STT_PHRASES,
-    );
+    assert.deepEqual(rec.texts(), STT_PHRASES);
     for (const e of rec.events.slice(0, rec.events.indexOf(finals[0]!))) {
       assert.ok(STT_PHRASES[0]!.startsWith(e.text), `"${e.text}" leads the first phrase`);
     }
@@ -83,8 +74,7 @@ describe('deepgram STT: live transcription against the Deepgram fixture', () => 
   });
 
   it('audio at the pace of speech: words arrive before the utterance is committed', async (t) => {
-    const rec = sttRecorder();
-    const stream = open(rec);
+    const { rec, stream } = sessions.open();
     const audio = utterances[0]!;
     const startedAt = performance.now();
     let firstInterimAtMs: number | undefined;
@@ -110,25 +100,18 @@ describe('deepgram STT: live transcription against the Deepgram fixture', () => 
     fx.script.deepgram.interimEveryMs = 60_000;
     fx.script.deepgram.faults.push({ kind: 'drop', afterChunks: 0 });
     const before = listens().length;
-    const rec = sttRecorder();
-    const stream = open(rec);
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    const { rec, stream } = sessions.open();
+    say(stream, utterances[0]!);
     await rec.waitForFinals(1);
-    pushFrames(stream, utterances[1]!);
-    stream.commit();
-    const finals = await rec.waitForFinals(2);
-    assert.deepEqual(
-      finals.map((f) => f.text),
-      STT_PHRASES,
-    );
+    say(stream, utterances[1]!);
+    await rec.waitForFinals(2);
+    assert.deepEqual(rec.texts(), STT_PHRASES);
     assert.equal(listens().length - before, 2, 'one reconnect');
     assert.deepEqual(rec.errors, []);
   });
 
   it("a refused key fails the stream once, with the status and Deepgram's message", async () => {
-    const rec = sttRecorder();
-    open(rec, { apiKey: 'wrong' });
+    const { rec } = sessions.open({ apiKey: 'wrong' });
     await rec.until(() => rec.errors.length > 0, 'the error');
     const [error] = rec.errors;
     assert.equal(error?.status, 401);
@@ -140,12 +123,10 @@ describe('deepgram STT: live transcription against the Deepgram fixture', () => 
     fx.script.deepgram.idleTimeoutMs = 400;
     try {
       const before = listens().length;
-      const rec = sttRecorder();
-      const stream = open(rec, { keepAliveMs: 100 });
+      const { rec, stream } = sessions.open({ keepAliveMs: 100 });
       await rec.until(() => listens().length === before + 1, 'connected');
       await new Promise((r) => setTimeout(r, 1_000));
-      pushFrames(stream, utterances[1]!);
-      stream.commit();
+      say(stream, utterances[1]!);
       const [final] = await rec.waitForFinals(1);
       assert.equal(final?.text, STT_PHRASES[1]);
       assert.equal(listens().length, before + 1, 'no reconnect');
@@ -157,12 +138,10 @@ describe('deepgram STT: live transcription against the Deepgram fixture', () => 
   });
 
   it('cleared audio gives no final; the next utterance is transcribed alone', async () => {
-    const rec = sttRecorder();
-    const stream = open(rec);
+    const { rec, stream } = sessions.open();
     pushFrames(stream, utterances[0]!);
     stream.clear();
-    pushFrames(stream, utterances[1]!);
-    stream.commit();
+    say(stream, utterances[1]!);
     const [final] = await rec.waitForFinals(1);
     assert.equal(final?.text, STT_PHRASES[1]);
     await new Promise((r) => setTimeout(r, 200));
@@ -172,15 +151,12 @@ describe('deepgram STT: live transcription against the Deepgram fixture', () => 
   it('a Finalize left unanswered: the utterance ends with what it has, after the timeout', async () => {
     fx.script.deepgram.interimEveryMs = 60_000;
     fx.script.deepgram.unansweredFinalizes = 1;
-    const rec = sttRecorder();
-    const stream = open(rec, { finalizeTimeoutMs: 300 });
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    const { rec, stream } = sessions.open({ finalizeTimeoutMs: 300 });
+    say(stream, utterances[0]!);
     const [first] = await rec.waitForFinals(1);
     assert.ok(first?.type === 'final' && first.latencyMs >= 300, 'after the finalize timeout');
     assert.equal(first?.text, '', 'its words were never sent');
-    pushFrames(stream, utterances[1]!);
-    stream.commit();
+    say(stream, utterances[1]!);
     const finals = await rec.waitForFinals(2);
     assert.equal(finals[1]?.text, STT_PHRASES[1], 'the next utterance is its own');
   });
@@ -188,10 +164,8 @@ describe('deepgram STT: live transcription against the Deepgram fixture', () => 
   it('a Finalize left unanswered ends as soon as results for later audio come', async () => {
     fx.script.deepgram.interimEveryMs = 100;
     fx.script.deepgram.unansweredFinalizes = 1;
-    const rec = sttRecorder();
-    const stream = open(rec, { finalizeTimeoutMs: 10_000 });
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    const { rec, stream } = sessions.open({ finalizeTimeoutMs: 10_000 });
+    say(stream, utterances[0]!);
     await new Promise((r) => setTimeout(r, 200));
     pushFrames(stream, utterances[1]!);
     const [first] = await rec.waitForFinals(1, 5_000);
@@ -204,10 +178,8 @@ describe('deepgram STT: live transcription against the Deepgram fixture', () => 
   it('a server that goes silent with a final owed is dropped and asked again', async () => {
     fx.script.deepgram.interimEveryMs = 60_000;
     fx.script.deepgram.faults.push({ kind: 'stall', afterChunks: 0 });
-    const rec = sttRecorder();
-    const stream = open(rec, { stallTimeoutMs: 300 });
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    const { rec, stream } = sessions.open({ stallTimeoutMs: 300 });
+    say(stream, utterances[0]!);
     const [final] = await rec.waitForFinals(1);
     assert.equal(final?.text, STT_PHRASES[0]);
     assert.ok(final?.type === 'final' && final.latencyMs >= 300, 'after the stall timeout');

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture, TranscriptionRecord } from '@voice-agent/fixtures';
 import { speech } from '../../../test/vad_audio.js';
 import { OpenAiBatchStt } from './openai_batch.js';
-import { pushFrames, STT_PHRASES, sttRecorder } from '../../../test/stt_session.js';
+import {
+  pushFrames,
+  say,
+  startSttFixture,
+  STT_PHRASES,
+  sttSession,
+} from '../../../test/stt_session.js';
 
 describe('openai batch STT: /v1/audio/transcriptions per utterance', () => {
   let fx: OpenAiFixture;
@@ -12,7 +17,7 @@ describe('openai batch STT: /v1/audio/transcriptions per utterance', () => {
   const utterances = STT_PHRASES.map((p) => speech(p));
 
   before(async () => {
-    fx = await startOpenAiFixture({ phrases: STT_PHRASES, apiKey: 'sk-b' });
+    fx = await startSttFixture('sk-b');
     stt = new OpenAiBatchStt({
       baseURL: fx.baseUrl,
       apiKey: 'sk-b',
@@ -40,13 +45,10 @@ describe('openai batch STT: /v1/audio/transcriptions per utterance', () => {
       retry: { baseDelayMs: 300, random: () => 1 },
     });
     fx.script.transcription.faults.push({ kind: 'status', status: 500 });
-    const rec = sttRecorder();
-    const stream = slowRetry.stream({ signal: new AbortController().signal, ...rec });
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    const { rec, stream } = sttSession(slowRetry);
+    say(stream, utterances[0]!);
     await rec.until(() => fx.requests.some((r) => r.endpoint === 'transcription'), 'request 1');
-    pushFrames(stream, utterances[1]!);
-    stream.commit();
+    say(stream, utterances[1]!);
     await rec.until(() => rec.events.length === 2, 'two finals');
     assert.deepEqual(
       rec.events.map((e) => [e.type, e.text]),
@@ -77,12 +79,10 @@ describe('openai batch STT: /v1/audio/transcriptions per utterance', () => {
   it('retries a 500, and clear() drops audio; a tiny utterance is an empty final without a request', async () => {
     fx.script.transcription.faults.push({ kind: 'status', status: 500 });
     const before = fx.requests.filter((r) => r.endpoint === 'transcription').length;
-    const rec = sttRecorder();
-    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
+    const { rec, stream } = sttSession(stt);
     pushFrames(stream, utterances[1]!);
     stream.clear();
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    say(stream, utterances[0]!);
     pushFrames(stream, utterances[0]!.subarray(0, 1000));
     stream.commit();
     await rec.until(() => rec.events.length === 2, 'two finals');
@@ -97,14 +97,11 @@ describe('openai batch STT: /v1/audio/transcriptions per utterance', () => {
 
   it('a non-retryable failure stops the stream with one onError', async () => {
     fx.script.transcription.faults.push({ kind: 'status', status: 400 });
-    const rec = sttRecorder();
-    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    const { rec, stream } = sttSession(stt);
+    say(stream, utterances[0]!);
     await rec.until(() => rec.errors.length === 1, 'the error');
     assert.equal(rec.errors[0]?.status, 400);
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    say(stream, utterances[0]!);
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.deepEqual(rec.events, []);
     assert.equal(rec.errors.length, 1);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture, RealtimeRecord } from '@voice-agent/fixtures';
 import { speech } from '../../../test/vad_audio.js';
 import { OpenAiRealtimeStt } from './openai_realtime.js';
-import { pushFrames, STT_PHRASES, sttRecorder } from '../../../test/stt_session.js';
+import { pushFrames, realtimeSettings, say, startSttFixture } from '../../../test/stt_session.js';
+import { STT_PHRASES, sttSession } from '../../../test/stt_session.js';
 import type { Logger } from '../../log.js';
 import type { SttStream } from '../types.js';
 
@@ -24,16 +24,8 @@ describe('openai realtime STT: drafts before the commit', () => {
   };
 
   before(async () => {
-    fx = await startOpenAiFixture({
-      phrases: STT_PHRASES,
-      apiKey: 'sk-rt',
-      script: { realtime: { finalDelayMs: 50, deltaIntervalMs: 0 } },
-    });
-    stt = new OpenAiRealtimeStt({
-      baseURL: fx.baseUrl,
-      apiKey: 'sk-rt',
-      model: 'gpt-4o-transcribe',
-    });
+    fx = await startSttFixture('sk-rt', { realtime: { finalDelayMs: 50, deltaIntervalMs: 0 } });
+    stt = new OpenAiRealtimeStt(realtimeSettings(fx));
   });
   after(async () => {
     await stt.close();
@@ -41,8 +33,7 @@ describe('openai realtime STT: drafts before the commit', () => {
   });
 
   it("a draft's words come as an interim, and its commit gives them as the final at once", async () => {
-    const rec = sttRecorder();
-    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
+    const { rec, stream } = sttSession(stt);
     pushFrames(stream, utterances[0]!);
     draft(stream);
     // The draft's final, as an interim (its word deltas come as interims before it).
@@ -61,23 +52,17 @@ describe('openai realtime STT: drafts before the commit', () => {
     assert.equal(commits(), 1, 'the commit asked the server nothing more');
 
     // The next utterance is its own.
-    pushFrames(stream, utterances[1]!);
-    stream.commit();
-    const finals = await rec.waitForFinals(2);
-    assert.deepEqual(
-      finals.map((f) => f.text),
-      STT_PHRASES,
-    );
+    say(stream, utterances[1]!);
+    await rec.waitForFinals(2);
+    assert.deepEqual(rec.texts(), STT_PHRASES);
     assert.deepEqual(rec.errors, []);
     await stream.close();
   });
 
   for (const answered of [true, false]) {
     it(`speech after a draft drops it (${answered ? 'answered' : 'not yet answered'}): the utterance is transcribed whole at its commit`, async () => {
-      const rec = sttRecorder();
-      const stream = stt.stream({ signal: new AbortController().signal, ...rec });
-      pushFrames(stream, utterances[0]!);
-      stream.commit();
+      const { rec, stream } = sttSession(stt);
+      say(stream, utterances[0]!);
       await rec.waitForFinals(1); // connected
       const whole = utterances[1]!;
       const cut = Math.round(whole.length * 0.45);
@@ -90,7 +75,7 @@ describe('openai realtime STT: drafts before the commit', () => {
       await rec.waitForFinals(2);
       await new Promise((resolve) => setTimeout(resolve, 300)); // the draft's answer, if late
       assert.deepEqual(
-        rec.finals().map((f) => f.text),
+        rec.texts(),
         STT_PHRASES,
         'one final for the second utterance, of all of it',
       );
@@ -114,17 +99,9 @@ describe('openai realtime STT: drafts before the commit', () => {
       warn: (_: unknown, msg: string) => warnings.push(msg),
       ...{ trace: quiet, debug: quiet, info: quiet, error: quiet, fatal: quiet },
     } as unknown as Logger;
-    const short = new OpenAiRealtimeStt({
-      baseURL: fx.baseUrl,
-      apiKey: 'sk-rt',
-      model: 'gpt-4o-transcribe',
-      maxBufferedMs: 1_000,
-      log,
-    });
-    const rec = sttRecorder();
-    const stream = short.stream({ signal: new AbortController().signal, ...rec });
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    const short = new OpenAiRealtimeStt({ ...realtimeSettings(fx), maxBufferedMs: 1_000, log });
+    const { rec, stream } = sttSession(short);
+    say(stream, utterances[0]!);
     await rec.waitForFinals(1); // connected
     const whole = utterances[1]!; // longer than 1 s
     const cut = 24_000 * 0.8; // 800 ms
@@ -144,10 +121,8 @@ describe('openai realtime STT: drafts before the commit', () => {
   });
 
   it('a draft commit with too little audio is not sent; clear() drops a draft', async () => {
-    const rec = sttRecorder();
-    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    const { rec, stream } = sttSession(stt);
+    say(stream, utterances[0]!);
     await rec.waitForFinals(1); // connected: a draft is sent at once
     pushFrames(stream, utterances[0]!.subarray(0, 1200)); // 50 ms
     assert.equal(draft(stream), false);
@@ -155,14 +130,10 @@ describe('openai realtime STT: drafts before the commit', () => {
     pushFrames(stream, utterances[0]!);
     assert.ok(draft(stream));
     stream.clear(); // the person's speech was dropped (e.g. judged noise): nothing of it comes
-    pushFrames(stream, utterances[1]!);
-    stream.commit();
+    say(stream, utterances[1]!);
     await rec.waitForFinals(2);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.deepEqual(
-      rec.finals().map((f) => f.text),
-      STT_PHRASES,
-    );
+    assert.deepEqual(rec.texts(), STT_PHRASES);
     assert.equal(commits(), 3, 'the first commit, the second draft and the last commit');
     assert.deepEqual(rec.errors, []);
     await stream.close();

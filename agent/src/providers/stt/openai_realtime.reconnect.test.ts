@@ -1,45 +1,29 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture, RealtimeRecord } from '@voice-agent/fixtures';
 import { speech } from '../../../test/vad_audio.js';
-import type { SttStream } from '../types.js';
 import { OpenAiRealtimeStt } from './openai_realtime.js';
 import type { OpenAiRealtimeSttOptions } from './openai_realtime.js';
-import { pushFrames, STT_PHRASES, sttRecorder } from '../../../test/stt_session.js';
+import { pushFrames, realtimeSettings, say, startSttFixture } from '../../../test/stt_session.js';
+import { STT_PHRASES, sttSessions } from '../../../test/stt_session.js';
 
 describe('openai realtime STT: dropped sockets, refused connections, stalls', () => {
   let fx: OpenAiFixture;
   const utterances = STT_PHRASES.map((p) => speech(p));
-  const streams: SttStream[] = [];
-  const providers: OpenAiRealtimeStt[] = [];
-
-  const open = (
-    rec: ReturnType<typeof sttRecorder>,
-    over: Partial<OpenAiRealtimeSttOptions> = {},
-  ) => {
-    const stt = new OpenAiRealtimeStt({
-      baseURL: fx.baseUrl,
-      apiKey: 'sk-rt',
-      model: 'gpt-4o-transcribe',
-      retry: { baseDelayMs: 20 },
-      ...over,
-    });
-    providers.push(stt);
-    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
-    streams.push(stream);
-    return stream;
-  };
+  const sessions = sttSessions(
+    (over: Partial<OpenAiRealtimeSttOptions>) =>
+      new OpenAiRealtimeStt({ ...realtimeSettings(fx), retry: { baseDelayMs: 20 }, ...over }),
+  );
   const connections = () => fx.requests.filter((r) => r.endpoint === 'realtime').length;
 
   before(async () => {
-    fx = await startOpenAiFixture({ phrases: STT_PHRASES, apiKey: 'sk-rt' });
+    fx = await startSttFixture('sk-rt');
   });
   beforeEach(() => {
     fx.script.realtime.faults.length = 0;
   });
   after(async () => {
-    await Promise.all(providers.map((p) => p.close()));
+    await sessions.close();
     await fx.close();
   });
 
@@ -47,18 +31,12 @@ describe('openai realtime STT: dropped sockets, refused connections, stalls', ()
     // session.updated, committed, then the socket is destroyed instead of the first delta.
     fx.script.realtime.faults.push({ kind: 'drop', afterChunks: 2 });
     const before = connections();
-    const rec = sttRecorder();
-    const stream = open(rec);
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    const { rec, stream } = sessions.open();
+    say(stream, utterances[0]!);
     await rec.until(() => rec.finals().length === 1, 'the final');
-    pushFrames(stream, utterances[1]!);
-    stream.commit();
+    say(stream, utterances[1]!);
     await rec.until(() => rec.finals().length === 2, 'the second final');
-    assert.deepEqual(
-      rec.finals().map((f) => f.text),
-      STT_PHRASES,
-    );
+    assert.deepEqual(rec.texts(), STT_PHRASES);
     assert.deepEqual(rec.errors, []);
     assert.equal(connections() - before, 2, 'one reconnect');
     const second = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
@@ -69,8 +47,7 @@ describe('openai realtime STT: dropped sockets, refused connections, stalls', ()
     // The first connection is dropped right after its session.update is answered.
     fx.script.realtime.faults.push({ kind: 'drop', afterChunks: 0 });
     const before = connections();
-    const rec = sttRecorder();
-    const stream = open(rec);
+    const { rec, stream } = sessions.open();
     const half = Math.floor(utterances[1]!.length / 2);
     pushFrames(stream, utterances[1]!.subarray(0, half));
     await rec.until(() => connections() - before === 2, 'the reconnect');
@@ -86,10 +63,8 @@ describe('openai realtime STT: dropped sockets, refused connections, stalls', ()
       { kind: 'status', status: 503 },
       { kind: 'status', status: 429, retryAfterS: 0 },
     );
-    const rec = sttRecorder();
-    const stream = open(rec);
-    pushFrames(stream, utterances[1]!);
-    stream.commit();
+    const { rec, stream } = sessions.open();
+    say(stream, utterances[1]!);
     await rec.until(() => rec.finals().length === 1, 'the final');
     assert.equal(rec.finals()[0]?.text, STT_PHRASES[1]);
     assert.deepEqual(rec.errors, []);
@@ -97,8 +72,7 @@ describe('openai realtime STT: dropped sockets, refused connections, stalls', ()
 
   it('a stalled server: the socket is replaced after stallTimeoutMs and the final arrives', async () => {
     fx.script.realtime.faults.push({ kind: 'stall', afterChunks: 2 });
-    const rec = sttRecorder();
-    const stream = open(rec, { stallTimeoutMs: 300 });
+    const { rec, stream } = sessions.open({ stallTimeoutMs: 300 });
     pushFrames(stream, utterances[0]!);
     const committedAt = performance.now();
     stream.commit();
@@ -109,10 +83,8 @@ describe('openai realtime STT: dropped sockets, refused connections, stalls', ()
   });
 
   it('a wrong API key fails once with a non-retryable 401, and the stream stops', async () => {
-    const rec = sttRecorder();
-    const stream = open(rec, { apiKey: 'wrong' });
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    const { rec, stream } = sessions.open({ apiKey: 'wrong' });
+    say(stream, utterances[0]!);
     await rec.until(() => rec.errors.length > 0, 'the error');
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(rec.errors.length, 1);
@@ -124,10 +96,8 @@ describe('openai realtime STT: dropped sockets, refused connections, stalls', ()
 
   it('drops that keep coming fail the stream once, after the retry budget', async () => {
     for (let i = 0; i < 5; i++) fx.script.realtime.faults.push({ kind: 'drop', afterChunks: 1 });
-    const rec = sttRecorder();
-    const stream = open(rec, { retry: { attempts: 3, baseDelayMs: 10 } });
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    const { rec, stream } = sessions.open({ retry: { attempts: 3, baseDelayMs: 10 } });
+    say(stream, utterances[0]!);
     await rec.until(() => rec.errors.length > 0, 'the error');
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(rec.errors.length, 1);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture, RealtimeRecord } from '@voice-agent/fixtures';
 import { speech } from '../../../test/vad_audio.js';
 import { OpenAiRealtimeStt } from './openai_realtime.js';
-import { pushFrames, STT_PHRASES, sttRecorder } from '../../../test/stt_session.js';
+import { pushFrames, realtimeSettings, say, startSttFixture } from '../../../test/stt_session.js';
+import { STT_PHRASES, sttSession } from '../../../test/stt_session.js';
 
 describe('openai realtime STT: transcription against the realtime fixture', () => {
   let fx: OpenAiFixture;
@@ -12,17 +12,8 @@ describe('openai realtime STT: transcription against the realtime fixture', () =
   const utterances = STT_PHRASES.map((p) => speech(p));
 
   before(async () => {
-    fx = await startOpenAiFixture({
-      phrases: STT_PHRASES,
-      apiKey: 'sk-rt',
-      script: { realtime: { finalDelayMs: 50, deltaIntervalMs: 15 } },
-    });
-    stt = new OpenAiRealtimeStt({
-      baseURL: fx.baseUrl,
-      apiKey: 'sk-rt',
-      model: 'gpt-4o-transcribe',
-      language: 'en',
-    });
+    fx = await startSttFixture('sk-rt', { realtime: { finalDelayMs: 50, deltaIntervalMs: 15 } });
+    stt = new OpenAiRealtimeStt({ ...realtimeSettings(fx), language: 'en' });
   });
   after(async () => {
     await stt.close();
@@ -30,13 +21,10 @@ describe('openai realtime STT: transcription against the realtime fixture', () =
   });
 
   it('transcribes two utterances in order: interims, then the final, per utterance', async (t) => {
-    const rec = sttRecorder();
-    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
+    const { rec, stream } = sttSession(stt);
     // Pushed at once: audio arriving before the socket is open is buffered and sent on connect.
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
-    pushFrames(stream, utterances[1]!);
-    stream.commit();
+    say(stream, utterances[0]!);
+    say(stream, utterances[1]!);
     const finals = await rec.waitForFinals(2);
     await stream.close();
 
@@ -83,15 +71,12 @@ describe('openai realtime STT: transcription against the realtime fixture', () =
   });
 
   it('once connected, sends audio as ~50 ms appends', async () => {
-    const rec = sttRecorder();
-    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    const { rec, stream } = sttSession(stt);
+    say(stream, utterances[0]!);
     await rec.waitForFinals(1);
     const body = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
     const appendsBefore = body.clientEvents.filter((e) => e === 'input_audio_buffer.append').length;
-    pushFrames(stream, utterances[1]!);
-    stream.commit();
+    say(stream, utterances[1]!);
     const finals = await rec.waitForFinals(2);
     assert.equal(finals[1]?.text, STT_PHRASES[1]);
     await stream.close();
@@ -102,21 +87,15 @@ describe('openai realtime STT: transcription against the realtime fixture', () =
   });
 
   it('a commit with no or too little audio gives an empty final, never a server error', async () => {
-    const rec = sttRecorder();
-    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    const { rec, stream } = sttSession(stt);
+    say(stream, utterances[0]!);
     await rec.waitForFinals(1); // connected now
     stream.commit(); // nothing pushed
     pushFrames(stream, utterances[0]!.subarray(0, 1200)); // 50 ms: below OpenAI's 100 ms minimum
     stream.commit();
-    pushFrames(stream, utterances[1]!);
-    stream.commit();
-    const finals = await rec.waitForFinals(4);
-    assert.deepEqual(
-      finals.map((f) => f.text),
-      [STT_PHRASES[0], '', '', STT_PHRASES[1]],
-    );
+    say(stream, utterances[1]!);
+    await rec.waitForFinals(4);
+    assert.deepEqual(rec.texts(), [STT_PHRASES[0], '', '', STT_PHRASES[1]]);
     await stream.close();
     const body = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
     assert.equal(body.clientEvents.filter((e) => e === 'input_audio_buffer.commit').length, 2);
@@ -125,23 +104,19 @@ describe('openai realtime STT: transcription against the realtime fixture', () =
   });
 
   it('clear() drops the audio of the current utterance', async () => {
-    const rec = sttRecorder();
-    const stream = stt.stream({ signal: new AbortController().signal, ...rec });
+    const { rec, stream } = sttSession(stt);
     pushFrames(stream, utterances[1]!);
     stream.clear();
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    say(stream, utterances[0]!);
     const [final] = await rec.waitForFinals(1);
     assert.equal(final?.text, STT_PHRASES[0]);
     await stream.close();
   });
 
   it('close() closes the socket and ends the session quietly', async () => {
-    const rec = sttRecorder();
     const ac = new AbortController();
-    const stream = stt.stream({ signal: ac.signal, ...rec });
-    pushFrames(stream, utterances[0]!);
-    stream.commit();
+    const { rec, stream } = sttSession(stt, ac.signal);
+    say(stream, utterances[0]!);
     const started = performance.now();
     ac.abort();
     await stream.close();
