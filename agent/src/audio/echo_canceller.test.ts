@@ -87,7 +87,7 @@ function heardOfPerson({ frames, segments }: Awaited<ReturnType<typeof scenario>
 const show = (segs: [number, number][]) =>
   segs.map(([a, b]) => `${Math.round(a)}-${Math.round(b)}`).join(' ') || 'none';
 
-describe('echo canceller in front of VAD', () => {
+describe('echo canceller in front of VAD: echo removed, the person heard', () => {
   for (const echoDelayMs of [150, 400, 650]) {
     it(`takes over and removes echo at -10 dB, ${echoDelayMs} ms late`, async (t) => {
       const { frames, segments } = await scenario(-10, echoDelayMs, false);
@@ -168,7 +168,9 @@ describe('echo canceller in front of VAD', () => {
     );
     assert.equal(changed.length, 0);
   });
+});
 
+describe("echo canceller: what may count as a person's sound", () => {
   it("no frame of echo could pass for a sound's onset, and the person's voice does", async (t) => {
     // The listener pauses the reply on a sound: 20 ms of frames, after the canceller, at least
     // -45 dBFS (AGENT_INPUT_ACTIVE_DBFS) and 7 dB above the loudest echo expected in them.
@@ -238,7 +240,9 @@ describe('echo canceller in front of VAD', () => {
     assert.ok(loudOnset.estimate, 'the gate measured the louder echo');
     assert.equal(evidenceApplies(loudOnset.estimate), false);
   });
+});
 
+describe('echo canceller: the native canceller off or missing', () => {
   it('with the native canceller turned off, only gates', async () => {
     const reference = new EchoReference();
     const canceller = new EchoCanceller(reference, {

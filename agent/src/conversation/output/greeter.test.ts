@@ -44,7 +44,7 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 }
 
-describe('Greeter', () => {
+describe('Greeter: order and once per person', () => {
   it('greets in order, one at a time: the next starts only after the previous ends', async () => {
     const { greeter, events, finishNext, playing } = threeWaiting();
     await settle();
@@ -108,7 +108,9 @@ describe('Greeter', () => {
     assert.deepEqual(events, ['start Hello Ann', 'end Hello Ann']);
     assert.equal(playing(), 0);
   });
+});
 
+describe('Greeter: who is skipped, and what is said', () => {
   it('skips a person who left before their turn', async () => {
     const { greeter, events, finishNext } = threeWaiting();
     await settle();
