@@ -2,12 +2,12 @@
  * What the simulated people say in the turn-taking bench and what the fixture's LLM answers.
  * Every phrase spoken is registered with the fixture (its recogniser only knows these).
  */
-import type { ChatMessage } from '@voice-agent/fixtures';
 import {
   GROUP_SCRIPT,
   GROUP_SCRIPT_GAP_MS,
+  type ChatMessage,
   type GroupScriptLine,
-} from '../../../fixtures/src/group_script.js';
+} from '@voice-agent/fixtures';
 import { BENCH_ANSWERS, normalise, STORY, STORY_QUESTION } from '../../../e2e/src/script.js';
 import { containsPhrase } from './measure.js';
 
@@ -100,7 +100,7 @@ export function loadGroupScript(): GroupScript {
   return {
     turns: GROUP_SCRIPT,
     defaultGapMs: GROUP_SCRIPT_GAP_MS,
-    source: 'agent/src/conversation/group_script.ts',
+    source: 'fixtures/src/group_script.ts',
   };
 }
 

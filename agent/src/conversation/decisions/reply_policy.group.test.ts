@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GROUP_SCRIPT, GROUP_SCRIPT_GAP_MS } from '../../../../fixtures/src/group_script.js';
+import { GROUP_SCRIPT, GROUP_SCRIPT_GAP_MS } from '@voice-agent/fixtures';
 import type { ReplyReason } from './reply_policy.js';
 import { AddressTracker, FOLLOW_UP_WINDOW_MS } from './reply_policy.js';
 
