@@ -11,6 +11,7 @@ import {
   TrackSource,
 } from '@livekit/rtc-node';
 import type { RemoteParticipant, RemoteTrack } from '@livekit/rtc-node';
+import { installFfiDispatch } from '@voice-agent/agent/room/ffi-dispatch';
 import {
   HEARING_ATTRIBUTE,
   METRICS_TOPIC,
@@ -23,7 +24,6 @@ import type { HearingReport, TurnMetrics } from '@voice-agent/common';
 import { LIVEKIT_URL, participantToken } from './stack.js';
 import { TEST_SAMPLE_RATE, timeline } from './speech.js';
 import type { Timeline } from './speech.js';
-import { installFfiDispatch } from '../../agent/src/room/ffi_dispatch.js';
 
 // The simulated people are many rooms in one process too: the same event routing as the agent's
 // (agent/src/room/ffi_dispatch.ts) keeps the load generator's CPU from growing with k squared.

@@ -5,8 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { agentConfigSchema } from '../../agent/src/config.js';
-import { webConfigSchema } from '../../web/lib/config.js';
+import { agentConfigSchema } from '@voice-agent/agent/config';
+import { webConfigSchema } from '@voice-agent/web/config';
 import { REPO_ROOT } from '../src/paths.js';
 
 // ---- docker-compose.yml ----------------------------------------------------------------------
