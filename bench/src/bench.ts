@@ -27,18 +27,18 @@ import {
   SimParticipant,
   STOP_GAP_MS,
   untilQuiet,
-} from '../../e2e/src/participants.js';
-import { REPO_ROOT } from '../../e2e/src/paths.js';
-import { startLivekit } from '../../e2e/src/stack.js';
-import { teardown } from '../../e2e/src/teardown.js';
+} from '@voice-agent/e2e/participants';
+import { REPO_ROOT } from '@voice-agent/e2e/paths';
+import { startLivekit } from '@voice-agent/e2e/stack';
+import { teardown } from '@voice-agent/e2e/teardown';
 import {
   BENCH_FIXTURE,
   BENCH_QUESTIONS,
   BENCH_REPLY,
   INTERRUPTION,
   STORY_QUESTION,
-} from '../../e2e/src/script.js';
-import { cough, referenceUtterances, timeline } from '../../e2e/src/speech.js';
+} from '@voice-agent/e2e/script';
+import { cough, referenceUtterances, timeline } from '@voice-agent/e2e/speech';
 import { renderChart } from './chart.js';
 import {
   seededRandom,
@@ -47,7 +47,7 @@ import {
   sttFinals,
   sttFinalsLine,
   table,
-} from '../../e2e/src/stats.js';
+} from '@voice-agent/e2e/stats';
 import {
   cpuSeconds,
   assertPeerInstalled,

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
-import { percentile } from '../../e2e/src/stats.js';
+import { percentile } from '@voice-agent/e2e/stats';
 
 export interface Series {
   name: string;

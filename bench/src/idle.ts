@@ -9,11 +9,11 @@
  */
 import { parseArgs } from 'node:util';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
-import { joinPerson, type SimParticipant } from '../../e2e/src/participants.js';
-import { BENCH_FIXTURE, BENCH_REPLY } from '../../e2e/src/script.js';
-import { startLivekit } from '../../e2e/src/stack.js';
-import { sleep } from '../../e2e/src/stats.js';
-import { teardown } from '../../e2e/src/teardown.js';
+import { joinPerson, type SimParticipant } from '@voice-agent/e2e/participants';
+import { BENCH_FIXTURE, BENCH_REPLY } from '@voice-agent/e2e/script';
+import { startLivekit } from '@voice-agent/e2e/stack';
+import { sleep } from '@voice-agent/e2e/stats';
+import { teardown } from '@voice-agent/e2e/teardown';
 import { startSystem, TreeMeter } from './systems.js';
 
 const { values: args } = parseArgs({

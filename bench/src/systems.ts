@@ -5,9 +5,9 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentProcess, API_KEY, API_SECRET, LIVEKIT_URL } from '../../e2e/src/stack.js';
-import { ManagedProcess } from '../../e2e/src/processes.js';
-import { REPO_ROOT } from '../../e2e/src/paths.js';
+import { AgentProcess, API_KEY, API_SECRET, LIVEKIT_URL } from '@voice-agent/e2e/stack';
+import { ManagedProcess } from '@voice-agent/e2e/processes';
+import { REPO_ROOT } from '@voice-agent/e2e/paths';
 
 export const PEER_DIR = join(REPO_ROOT, 'bench', 'peer');
 export const PEER_GREETING = 'Hello, I am here. How can I help?';

@@ -9,9 +9,9 @@
  * Prints a table (p50 / p95, split into uplink and downlink at the relay) and one JSON line.
  */
 import { parseArgs } from 'node:util';
-import { startLivekit } from '../../e2e/src/stack.js';
-import { seededRandom, table } from '../../e2e/src/stats.js';
-import { teardown } from '../../e2e/src/teardown.js';
+import { startLivekit } from '@voice-agent/e2e/stack';
+import { seededRandom, table } from '@voice-agent/e2e/stats';
+import { teardown } from '@voice-agent/e2e/teardown';
 import { measureTransportFloor, type TransportFloor } from './transport/probe.js';
 import { AGENT_SOURCE_QUEUE_MS } from './transport/protocol.js';
 

@@ -29,11 +29,11 @@
 import { parseArgs } from 'node:util';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture } from '@voice-agent/fixtures';
-import { agentEnvOverrides, startLivekit } from '../../e2e/src/stack.js';
-import { BENCH_FIXTURE } from '../../e2e/src/script.js';
-import { referenceUtterances } from '../../e2e/src/speech.js';
-import { seededRandom, sttFinals, sttFinalsLine, table } from '../../e2e/src/stats.js';
-import { teardown } from '../../e2e/src/teardown.js';
+import { agentEnvOverrides, startLivekit } from '@voice-agent/e2e/stack';
+import { BENCH_FIXTURE } from '@voice-agent/e2e/script';
+import { referenceUtterances } from '@voice-agent/e2e/speech';
+import { seededRandom, sttFinals, sttFinalsLine, table } from '@voice-agent/e2e/stats';
+import { teardown } from '@voice-agent/e2e/teardown';
 import { startSystem, type RunningSystem } from './systems.js';
 import { errorText, type ScenarioContext, type ScenarioResult } from './turn_taking/context.js';
 import { runEcho } from './turn_taking/echo.js';

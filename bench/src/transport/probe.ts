@@ -17,10 +17,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { AccessToken } from 'livekit-server-sdk';
-import { SimParticipant, STOP_GAP_MS } from '../../../e2e/src/participants.js';
-import { timeline } from '../../../e2e/src/speech.js';
-import { API_KEY, API_SECRET, LIVEKIT_URL } from '../../../e2e/src/stack.js';
-import { sleep, stats } from '../../../e2e/src/stats.js';
+import { SimParticipant, STOP_GAP_MS } from '@voice-agent/e2e/participants';
+import { timeline } from '@voice-agent/e2e/speech';
+import { API_KEY, API_SECRET, LIVEKIT_URL } from '@voice-agent/e2e/stack';
+import { sleep, stats } from '@voice-agent/e2e/stats';
 import { storyStopMs } from '../turn_taking/measure.js';
 import { AGENT_SOURCE_QUEUE_MS, type RelayCommand, type RelayReport } from './protocol.js';
 

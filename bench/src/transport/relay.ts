@@ -23,7 +23,7 @@ import {
   TrackSource,
 } from '@livekit/rtc-node';
 import type { RemoteTrack } from '@livekit/rtc-node';
-import { SOUND_PEAK } from '../../../e2e/src/participants.js';
+import { SOUND_PEAK } from '@voice-agent/e2e/participants';
 import {
   AGENT_SOURCE_QUEUE_MS,
   RELAY_SAMPLE_RATE,

@@ -1,6 +1,6 @@
 /** What every turn-taking scenario gets, and what it returns. */
 import type { OpenAiFixture } from '@voice-agent/fixtures';
-import type { SimParticipant } from '../../../e2e/src/participants.js';
+import type { SimParticipant } from '@voice-agent/e2e/participants';
 
 export interface ScenarioContext {
   fixture: OpenAiFixture;

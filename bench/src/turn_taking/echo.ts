@@ -3,15 +3,15 @@
  * after it arrived, a new delay every turn) asks questions; the agent must not interrupt
  * itself. Every 5th turn the person asks for the story and interrupts it for real with "wait".
  */
-import { askAndHear, joinPerson, untilQuiet } from '../../../e2e/src/participants.js';
-import type { EchoOptions, SimParticipant } from '../../../e2e/src/participants.js';
-import { timeline } from '../../../e2e/src/speech.js';
-import { sleep } from '../../../e2e/src/stats.js';
+import { askAndHear, joinPerson, untilQuiet } from '@voice-agent/e2e/participants';
+import type { EchoOptions, SimParticipant } from '@voice-agent/e2e/participants';
+import { normalise } from '@voice-agent/e2e/script';
+import { timeline } from '@voice-agent/e2e/speech';
+import { sleep } from '@voice-agent/e2e/stats';
 import { agentSaid, errorText, type ScenarioContext, type ScenarioResult } from './context.js';
 import { containsPhrase, rate, requestsBetween } from './measure.js';
 import { BENCH_ANSWERS, BENCH_QUESTIONS } from './script.js';
 import { measureStop, stopResult, storyRound } from './story.js';
-import { normalise } from '../../../e2e/src/script.js';
 
 export const ECHO_GAIN_DB = -10;
 /** A reply heard for less than this share of the fixture's audio of it counts as cut short. */

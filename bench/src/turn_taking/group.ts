@@ -3,9 +3,9 @@
  * (Sam, reply policy `addressed`). The script is played turn by turn; the agent must answer the
  * turns that address it and stay quiet during the others.
  */
-import { joinPerson, STOP_GAP_MS, untilQuiet } from '../../../e2e/src/participants.js';
-import type { SimParticipant } from '../../../e2e/src/participants.js';
-import { timeline } from '../../../e2e/src/speech.js';
+import { joinPerson, STOP_GAP_MS, untilQuiet } from '@voice-agent/e2e/participants';
+import type { SimParticipant } from '@voice-agent/e2e/participants';
+import { timeline } from '@voice-agent/e2e/speech';
 import { errorText, type ScenarioContext, type ScenarioResult } from './context.js';
 import { judgeReplyDecisions, QUIET_FOR_MS, rate, REPLY_WITHIN_MS } from './measure.js';
 import type { PlayedTurn } from './measure.js';

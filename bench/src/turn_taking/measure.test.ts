@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HeardFrame } from '../../../e2e/src/participants.js';
+import type { HeardFrame } from '@voice-agent/e2e/participants';
 import { containsPhrase, judgeReplyDecisions, storyStopMs } from './measure.js';
 
 /** Frames every 10 ms in [from, to), loud where `sound(at)` says so. */

@@ -3,9 +3,9 @@
  * frames with arrival times) and what the fixture was asked, so each definition is testable.
  */
 import type { RecordedRequest } from '@voice-agent/fixtures';
-import type { HeardFrame } from '../../../e2e/src/participants.js';
-import { SOUND_PEAK, STOP_GAP_MS } from '../../../e2e/src/participants.js';
-import { normalise } from '../../../e2e/src/script.js';
+import type { HeardFrame } from '@voice-agent/e2e/participants';
+import { SOUND_PEAK, STOP_GAP_MS } from '@voice-agent/e2e/participants';
+import { normalise } from '@voice-agent/e2e/script';
 
 /** Epoch ms of a fixture request (the fixture runs in this process: performance.now()). */
 export const requestEpoch = (r: RecordedRequest): number => performance.timeOrigin + r.at;

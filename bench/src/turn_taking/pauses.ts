@@ -7,10 +7,10 @@ import {
   joinPerson,
   untilQuiet,
   type SimParticipant,
-} from '../../../e2e/src/participants.js';
-import { BENCH_FIXTURE, normalise } from '../../../e2e/src/script.js';
-import { timeline } from '../../../e2e/src/speech.js';
-import { sleep, stats } from '../../../e2e/src/stats.js';
+} from '@voice-agent/e2e/participants';
+import { BENCH_FIXTURE, normalise } from '@voice-agent/e2e/script';
+import { timeline } from '@voice-agent/e2e/speech';
+import { sleep, stats } from '@voice-agent/e2e/stats';
 import { agentSaid, errorText, type ScenarioContext, type ScenarioResult } from './context.js';
 import { containsPhrase, lastUserText, rate, requestsBetween, speechInput } from './measure.js';
 import {

@@ -8,7 +8,7 @@ import {
   type ChatMessage,
   type GroupScriptLine,
 } from '@voice-agent/fixtures';
-import { BENCH_ANSWERS, normalise, STORY, STORY_QUESTION } from '../../../e2e/src/script.js';
+import { BENCH_ANSWERS, normalise, STORY, STORY_QUESTION } from '@voice-agent/e2e/script';
 import { containsPhrase } from './measure.js';
 
 export { BENCH_ANSWERS, STORY, STORY_QUESTION };

@@ -9,10 +9,11 @@ import {
   meanBufferMs,
   STOP_GAP_MS,
   type SimParticipant,
-} from '../../../e2e/src/participants.js';
-import type { PlayedSegment } from '../../../e2e/src/participants.js';
-import { cough, doorSlam, timeline, type Timeline } from '../../../e2e/src/speech.js';
-import { sleep, stats } from '../../../e2e/src/stats.js';
+} from '@voice-agent/e2e/participants';
+import type { PlayedSegment } from '@voice-agent/e2e/participants';
+import { normalise } from '@voice-agent/e2e/script';
+import { cough, doorSlam, timeline, type Timeline } from '@voice-agent/e2e/speech';
+import { sleep, stats } from '@voice-agent/e2e/stats';
 import { errorText, type ScenarioContext, type ScenarioResult } from './context.js';
 import {
   firstSoundBetween,
@@ -23,7 +24,6 @@ import {
   storyStopMs,
 } from './measure.js';
 import { BACKCHANNELS, BENCH_QUESTIONS, STOP_WORDS, STORY, STORY_QUESTION } from './script.js';
-import { normalise } from '../../../e2e/src/script.js';
 
 /** The story goes on if it is heard again within this long after the interjection ends. */
 export const RESUME_WITHIN_MS = 2_000;
