@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readEnv } from '../common/dist/index.js';
+import { readEnv } from '@voice-agent/common';
 import { ensureLivekitServer, livekitConfigPath } from './livekit-server.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
