@@ -69,8 +69,9 @@ interface HeldFrame {
 
 /**
  * Cuts one person's microphone into utterances for STT, frame by frame, from VAD's events and
- * the level. Pure: it is told each frame's facts and answers with the actions they call for, in
- * order; the listener does the I/O. The rules, in the order they apply to a frame:
+ * the level. It does no I/O: it is told each frame's facts and answers with the actions they
+ * call for, in order, and the listener carries them out. The rules, in the order they apply to
+ * a frame:
  *
  * 1. VAD's start: an utterance starts at STT (a failed stream replaced, the echo evidence
  *    started), the pre-roll goes to it, and then the start is reported (a final may come back

@@ -16,7 +16,7 @@ export interface SoundWithoutSpeechInfo {
 
 /**
  * Follows each stretch of sound the level meter hears and whether VAD called any of it speech:
- * one it never did (a cough, a door, or speech VAD missed) is reported as it ends. Pure.
+ * one it never did (a cough, a door, or speech VAD missed) is reported as it ends. No I/O.
  */
 export class SoundWithoutSpeech {
   /** The stretch of sound the level meter hears now: did VAD call any of it speech? */
