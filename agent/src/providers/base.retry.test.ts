@@ -146,7 +146,9 @@ describe('retry', () => {
       1,
     );
   });
+});
 
+describe('retry: retry-after and aborts', () => {
   it('waits for the retry-after the server asked for', async () => {
     const started = performance.now();
     let secondAt = 0;

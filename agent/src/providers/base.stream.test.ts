@@ -114,7 +114,9 @@ describe('retryingStream: retry only before the first chunk', () => {
     assert.deepEqual(got, [1]);
     assert.equal(attempts, 1);
   });
+});
 
+describe('retryingStream: aborts, early stops and failures not retried', () => {
   it('an abort while waiting for a chunk rejects promptly with the abort reason', async () => {
     const ac = new AbortController();
     let attemptSignal: AbortSignal | undefined;

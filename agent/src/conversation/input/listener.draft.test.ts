@@ -60,68 +60,68 @@ function recording(stt: Stt): { stt: Stt; calls: Call[] } {
   return { stt: wrapped, calls };
 }
 
-describe('listener: a draft to STT at a short silence', () => {
-  let vad: SileroVad;
-  let fx: OpenAiFixture;
+let vad: SileroVad;
+let fx: OpenAiFixture;
 
-  before(async () => {
-    vad = await SileroVad.load();
-    fx = await startOpenAiFixture({
-      phrases: PHRASES,
-      apiKey: 'sk-rt',
-      script: { realtime: { finalDelayMs: 150, deltaIntervalMs: 0 } },
-    });
+before(async () => {
+  vad = await SileroVad.load();
+  fx = await startOpenAiFixture({
+    phrases: PHRASES,
+    apiKey: 'sk-rt',
+    script: { realtime: { finalDelayMs: 150, deltaIntervalMs: 0 } },
   });
-  after(async () => {
-    await fx.close();
-    await dispose();
-  });
+});
+after(async () => {
+  await fx.close();
+  await dispose();
+});
 
-  /** Plays `parts` into a local track in real time and listens to it; what the listener did. */
-  async function hear(parts: Part[], draftSilenceMs: number | undefined) {
-    const real = new OpenAiRealtimeStt({ baseURL: fx.baseUrl, apiKey: 'sk-rt', model: 'm' });
-    const { stt, calls } = recording(real);
-    const source = new AudioSource(PIPELINE_SAMPLE_RATE, 1, 1000);
-    const track = LocalAudioTrack.createAudioTrack('mic', source);
-    const ac = new AbortController();
-    const seen: { what: 'end' | SttEvent['type']; at: number; text?: string }[] = [];
-    const drafts: string[] = [];
-    const listening = listen(
-      track,
-      {
-        vad,
-        vadOptions: { minSilenceMs: VAD_SILENCE_MS, minSpeechMs: 64 },
-        stt,
-        interruptMinSpeechMs: 1_000,
-        draftSilenceMs,
-        activity: { thresholdDbfs: -45, ...DEFAULT_ACTIVITY },
-        signal: ac.signal,
-      },
-      {
-        onLevel: () => undefined,
-        onSpeechStart: () => undefined,
-        onSpeechLasting: () => undefined,
-        onSpeechEnd: () => seen.push({ what: 'end', at: performance.now() }),
-        onTranscript: (event) => seen.push({ what: event.type, at: event.at, text: event.text }),
-        onSttError: (error) => assert.fail(error),
-        onSttDraft: (outcome) => drafts.push(outcome),
-      },
-    );
-    const { samples } = layout(parts);
-    for (let at = 0; at < samples.length; at += SAMPLES_PER_FRAME) {
-      const data = samples.slice(at, at + SAMPLES_PER_FRAME);
-      await source.captureFrame(new AudioFrame(data, PIPELINE_SAMPLE_RATE, 1, data.length));
-    }
-    await source.waitForPlayout();
-    await new Promise((resolve) => setTimeout(resolve, 400)); // the last final
-    ac.abort();
-    await listening;
-    await real.close();
-    await source.close();
-    const body = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
-    return { calls, seen, drafts, server: body };
+/** Plays `parts` into a local track in real time and listens to it; what the listener did. */
+async function hear(parts: Part[], draftSilenceMs: number | undefined) {
+  const real = new OpenAiRealtimeStt({ baseURL: fx.baseUrl, apiKey: 'sk-rt', model: 'm' });
+  const { stt, calls } = recording(real);
+  const source = new AudioSource(PIPELINE_SAMPLE_RATE, 1, 1000);
+  const track = LocalAudioTrack.createAudioTrack('mic', source);
+  const ac = new AbortController();
+  const seen: { what: 'end' | SttEvent['type']; at: number; text?: string }[] = [];
+  const drafts: string[] = [];
+  const listening = listen(
+    track,
+    {
+      vad,
+      vadOptions: { minSilenceMs: VAD_SILENCE_MS, minSpeechMs: 64 },
+      stt,
+      interruptMinSpeechMs: 1_000,
+      draftSilenceMs,
+      activity: { thresholdDbfs: -45, ...DEFAULT_ACTIVITY },
+      signal: ac.signal,
+    },
+    {
+      onLevel: () => undefined,
+      onSpeechStart: () => undefined,
+      onSpeechLasting: () => undefined,
+      onSpeechEnd: () => seen.push({ what: 'end', at: performance.now() }),
+      onTranscript: (event) => seen.push({ what: event.type, at: event.at, text: event.text }),
+      onSttError: (error) => assert.fail(error),
+      onSttDraft: (outcome) => drafts.push(outcome),
+    },
+  );
+  const { samples } = layout(parts);
+  for (let at = 0; at < samples.length; at += SAMPLES_PER_FRAME) {
+    const data = samples.slice(at, at + SAMPLES_PER_FRAME);
+    await source.captureFrame(new AudioFrame(data, PIPELINE_SAMPLE_RATE, 1, data.length));
   }
+  await source.waitForPlayout();
+  await new Promise((resolve) => setTimeout(resolve, 400)); // the last final
+  ac.abort();
+  await listening;
+  await real.close();
+  await source.close();
+  const body = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
+  return { calls, seen, drafts, server: body };
+}
 
+describe('listener: a draft to STT at a short silence', () => {
   it('a finished utterance: drafted once quiet, its final given at the commit, after the end', async (t) => {
     const parts: Part[] = [
       { silenceMs: 300 },
@@ -188,6 +188,9 @@ describe('listener: a draft to STT at a short silence', () => {
       `the server's last commit held ${whole.audioMs} ms of the ${pushedMs} ms pushed`,
     );
   });
+});
+
+describe("listener: sound around a draft and at VAD's end", () => {
   it('sound after a draft that VAD calls silence (a release, a soft end) drops it too', async () => {
     const run = await hear(
       [

@@ -12,39 +12,39 @@ import {
 } from '../../../test/stt_session.js';
 import { DeepgramStt, type DeepgramSttOptions } from './deepgram.js';
 
+let fx: OpenAiFixture;
+const utterances = STT_PHRASES.map((p) => speech(p));
+const sessions = sttSessions(
+  (over: Partial<DeepgramSttOptions>) =>
+    new DeepgramStt({
+      baseURL: fx.deepgramBaseUrl,
+      apiKey: 'dg-test',
+      model: 'nova-3',
+      language: 'en',
+      retry: { baseDelayMs: 20 },
+      ...over,
+    }),
+);
+const listens = () => fx.requests.filter((r) => r.endpoint === 'deepgram');
+
+before(async () => {
+  fx = await startSttFixture('dg-test');
+});
+beforeEach(() => {
+  Object.assign(fx.script.deepgram, {
+    interimEveryMs: 250,
+    finalDelayMs: 0,
+    unansweredFinalizes: 0,
+    faults: [],
+  });
+});
+afterEach(() => sessions.closeStreams());
+after(async () => {
+  await sessions.close();
+  await fx.close();
+});
+
 describe('deepgram STT: live transcription against the Deepgram fixture', () => {
-  let fx: OpenAiFixture;
-  const utterances = STT_PHRASES.map((p) => speech(p));
-  const sessions = sttSessions(
-    (over: Partial<DeepgramSttOptions>) =>
-      new DeepgramStt({
-        baseURL: fx.deepgramBaseUrl,
-        apiKey: 'dg-test',
-        model: 'nova-3',
-        language: 'en',
-        retry: { baseDelayMs: 20 },
-        ...over,
-      }),
-  );
-  const listens = () => fx.requests.filter((r) => r.endpoint === 'deepgram');
-
-  before(async () => {
-    fx = await startSttFixture('dg-test');
-  });
-  beforeEach(() => {
-    Object.assign(fx.script.deepgram, {
-      interimEveryMs: 250,
-      finalDelayMs: 0,
-      unansweredFinalizes: 0,
-      faults: [],
-    });
-  });
-  afterEach(() => sessions.closeStreams());
-  after(async () => {
-    await sessions.close();
-    await fx.close();
-  });
-
   it('two utterances pushed before the socket opens: interims, then finals, in order', async () => {
     const { rec, stream } = sessions.open();
     say(stream, utterances[0]!);
@@ -109,7 +109,9 @@ describe('deepgram STT: live transcription against the Deepgram fixture', () => 
     assert.equal(listens().length - before, 2, 'one reconnect');
     assert.deepEqual(rec.errors, []);
   });
+});
 
+describe('deepgram STT: refused keys, keep-alive, Clear and Finalize', () => {
   it("a refused key fails the stream once, with the status and Deepgram's message", async () => {
     const { rec } = sessions.open({ apiKey: 'wrong' });
     await rec.until(() => rec.errors.length > 0, 'the error');

@@ -14,24 +14,24 @@ function draft(stream: SttStream): boolean {
 }
 
 /** A draft is committed when the person goes quiet; VAD's commit confirms or supersedes it. */
+let fx: OpenAiFixture;
+let stt: OpenAiRealtimeStt;
+const utterances = STT_PHRASES.map((p) => speech(p));
+const commits = () => {
+  const body = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
+  return body.clientEvents.filter((e) => e === 'input_audio_buffer.commit').length;
+};
+
+before(async () => {
+  fx = await startSttFixture('sk-rt', { realtime: { finalDelayMs: 50, deltaIntervalMs: 0 } });
+  stt = new OpenAiRealtimeStt(realtimeSettings(fx));
+});
+after(async () => {
+  await stt.close();
+  await fx.close();
+});
+
 describe('openai realtime STT: drafts before the commit', () => {
-  let fx: OpenAiFixture;
-  let stt: OpenAiRealtimeStt;
-  const utterances = STT_PHRASES.map((p) => speech(p));
-  const commits = () => {
-    const body = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
-    return body.clientEvents.filter((e) => e === 'input_audio_buffer.commit').length;
-  };
-
-  before(async () => {
-    fx = await startSttFixture('sk-rt', { realtime: { finalDelayMs: 50, deltaIntervalMs: 0 } });
-    stt = new OpenAiRealtimeStt(realtimeSettings(fx));
-  });
-  after(async () => {
-    await stt.close();
-    await fx.close();
-  });
-
   it("a draft's words come as an interim, and its commit gives them as the final at once", async () => {
     const { rec, stream } = sttSession(stt);
     pushFrames(stream, utterances[0]!);
@@ -91,7 +91,9 @@ describe('openai realtime STT: drafts before the commit', () => {
       await stream.close();
     });
   }
+});
 
+describe('openai realtime STT: drafts not made, re-sent or dropped', () => {
   it('an utterance longer than the audio kept for resending is not drafted; one re-sent after a draft loses nothing', async () => {
     const warnings: string[] = [];
     const quiet = () => undefined;

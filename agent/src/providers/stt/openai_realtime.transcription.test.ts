@@ -6,20 +6,20 @@ import { OpenAiRealtimeStt } from './openai_realtime.js';
 import { pushFrames, realtimeSettings, say, startSttFixture } from '../../../test/stt_session.js';
 import { STT_PHRASES, sttSession } from '../../../test/stt_session.js';
 
+let fx: OpenAiFixture;
+let stt: OpenAiRealtimeStt;
+const utterances = STT_PHRASES.map((p) => speech(p));
+
+before(async () => {
+  fx = await startSttFixture('sk-rt', { realtime: { finalDelayMs: 50, deltaIntervalMs: 15 } });
+  stt = new OpenAiRealtimeStt({ ...realtimeSettings(fx), language: 'en' });
+});
+after(async () => {
+  await stt.close();
+  await fx.close();
+});
+
 describe('openai realtime STT: transcription against the realtime fixture', () => {
-  let fx: OpenAiFixture;
-  let stt: OpenAiRealtimeStt;
-  const utterances = STT_PHRASES.map((p) => speech(p));
-
-  before(async () => {
-    fx = await startSttFixture('sk-rt', { realtime: { finalDelayMs: 50, deltaIntervalMs: 15 } });
-    stt = new OpenAiRealtimeStt({ ...realtimeSettings(fx), language: 'en' });
-  });
-  after(async () => {
-    await stt.close();
-    await fx.close();
-  });
-
   it('transcribes two utterances in order: interims, then the final, per utterance', async (t) => {
     const { rec, stream } = sttSession(stt);
     // Pushed at once: audio arriving before the socket is open is buffered and sent on connect.
@@ -85,7 +85,9 @@ describe('openai realtime STT: transcription against the realtime fixture', () =
     const expected = utterances[1]!.length / 1200;
     assert.ok(Math.abs(appends - expected) <= 1, `${appends} appends, ~${expected} expected`);
   });
+});
 
+describe('openai realtime STT: empty commits, clear() and close()', () => {
   it('a commit with no or too little audio gives an empty final, never a server error', async () => {
     const { rec, stream } = sttSession(stt);
     say(stream, utterances[0]!);

@@ -40,12 +40,12 @@ function fliteChildren(): number[] {
 
 const fliteDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('flite-'));
 
+const tts = new FliteTts();
+
+before(() => tts.warmUp());
+after(() => tts.close());
+
 describe('flite TTS: offline synthesis in a child process', () => {
-  const tts = new FliteTts();
-
-  before(() => tts.warmUp());
-  after(() => tts.close());
-
   it('speaks a sentence as audible 100 ms chunks of plausible length', async (t) => {
     const chunks = await collect(tts.synthesize(TEXT, { signal: signal() }));
     const samples = chunks.reduce((n, c) => n + c.length, 0);
@@ -98,7 +98,9 @@ describe('flite TTS: offline synthesis in a child process', () => {
     );
     assert.equal(chunks.length, 2);
   });
+});
 
+describe('flite TTS: close(), many requests, and a child that dies', () => {
   // A timeout: a synthesis that close() forgets never settles.
   it('close() rejects a synthesis in flight with an AbortError', { timeout: 10_000 }, async () => {
     const own = new FliteTts({ voice: 'kal' });

@@ -32,49 +32,49 @@ const durationMs = (samples: Int16Array) => (samples.length * 1000) / PIPELINE_S
 const spokenMs = (text: string) => (text.split(/\s+/).length / WORDS_PER_MINUTE) * 60_000;
 const signal = () => new AbortController().signal;
 
+let fx: OpenAiFixture;
+/** TEXT's audio from a request that met no fault. */
+let wholeText: Int16Array;
+const providers: OpenAiTts[] = [];
+const probes: Awaited<ReturnType<typeof startConnectionProbe>>[] = [];
+
+const tts = (over: StreamSettings = {}) => {
+  const provider = new OpenAiTts({
+    baseURL: fx.baseUrl,
+    apiKey: 'sk-tts',
+    model: 'gpt-4o-mini-tts',
+    voice: 'alloy',
+    firstChunkTimeoutMs: 2_000,
+    stallTimeoutMs: 1_000,
+    retry: { baseDelayMs: 5, random: () => 0 },
+    ...over,
+  });
+  providers.push(provider);
+  return provider;
+};
+const probe = async () => {
+  const p = await startConnectionProbe(fx.baseUrl);
+  probes.push(p);
+  return p;
+};
+const speechRequests = () => fx.requests.filter((r) => r.endpoint === 'speech');
+
+before(async () => {
+  fx = await startOpenAiFixture({ phrases: [] });
+  wholeText = (await drain(tts().synthesize(TEXT, { signal: signal() }))).samples;
+});
+beforeEach(() => {
+  // 100 ms chunks, unpaced: all of the audio at once.
+  Object.assign(fx.script.speech, { ttfbMs: 0, chunkMs: 100, realtimeFactor: 0 });
+  fx.script.speech.faults.length = 0;
+});
+after(async () => {
+  await Promise.all(providers.map((p) => p.close()));
+  await Promise.all(probes.map((p) => p.close()));
+  await fx.close();
+});
+
 describe('openai TTS: streamed /v1/audio/speech against the fixture', () => {
-  let fx: OpenAiFixture;
-  /** TEXT's audio from a request that met no fault. */
-  let wholeText: Int16Array;
-  const providers: OpenAiTts[] = [];
-  const probes: Awaited<ReturnType<typeof startConnectionProbe>>[] = [];
-
-  const tts = (over: StreamSettings = {}) => {
-    const provider = new OpenAiTts({
-      baseURL: fx.baseUrl,
-      apiKey: 'sk-tts',
-      model: 'gpt-4o-mini-tts',
-      voice: 'alloy',
-      firstChunkTimeoutMs: 2_000,
-      stallTimeoutMs: 1_000,
-      retry: { baseDelayMs: 5, random: () => 0 },
-      ...over,
-    });
-    providers.push(provider);
-    return provider;
-  };
-  const probe = async () => {
-    const p = await startConnectionProbe(fx.baseUrl);
-    probes.push(p);
-    return p;
-  };
-  const speechRequests = () => fx.requests.filter((r) => r.endpoint === 'speech');
-
-  before(async () => {
-    fx = await startOpenAiFixture({ phrases: [] });
-    wholeText = (await drain(tts().synthesize(TEXT, { signal: signal() }))).samples;
-  });
-  beforeEach(() => {
-    // 100 ms chunks, unpaced: all of the audio at once.
-    Object.assign(fx.script.speech, { ttfbMs: 0, chunkMs: 100, realtimeFactor: 0 });
-    fx.script.speech.faults.length = 0;
-  });
-  after(async () => {
-    await Promise.all(providers.map((p) => p.close()));
-    await Promise.all(probes.map((p) => p.close()));
-    await fx.close();
-  });
-
   it('streams audible 24 kHz speech as it arrives, from one request for pcm', async (t) => {
     fx.script.speech.realtimeFactor = 20; // 100 ms chunks every 5 ms: several network reads
     const before = speechRequests().length;
@@ -137,7 +137,9 @@ describe('openai TTS: streamed /v1/audio/speech against the fixture', () => {
         assert.equal(concat(chunks).length, 2 * CHUNK_SAMPLES, 'the two chunks sent'),
     },
   });
+});
 
+describe('openai TTS: the kept-alive connection, and empty text', () => {
   it('warmUp() opens the keep-alive connection that the following requests reuse', async () => {
     const p = await probe();
     const provider = tts({ baseURL: p.baseUrl });
