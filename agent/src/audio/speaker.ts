@@ -3,10 +3,7 @@ import { samplesToMs } from './format.js';
 import { Framer } from './framer.js';
 import { Playout } from './playout.js';
 import type { PlayoutMonitor } from './playout.js';
-import { SpokenWords } from './spoken_words.js';
-
-export type { PlayoutMonitor } from './playout.js';
-export { wordEnds } from './spoken_words.js';
+import { WordPacing } from './word_pacing.js';
 
 /** One piece of a reply: its text and the stream of its speech (pipeline format). */
 export interface SpokenSegment {
@@ -70,7 +67,7 @@ export class Speaker {
   async speak(segments: AsyncIterable<SpokenSegment>, opts: SpeakOptions): Promise<SpeechReport> {
     const { signal } = opts;
     const playout = new Playout(this.#source, this.#monitor, signal);
-    const words = new SpokenWords();
+    const words = new WordPacing();
     const framer = new Framer();
     let firstAudioAt: number | undefined;
     let playedAtAbort: number | undefined;
@@ -134,7 +131,7 @@ export class Speaker {
  */
 async function frameAudio(
   audio: AsyncIterable<Int16Array>,
-  to: { framer: Framer; words: SpokenWords; capture: () => Promise<void>; signal: AbortSignal },
+  to: { framer: Framer; words: WordPacing; capture: () => Promise<void>; signal: AbortSignal },
 ): Promise<void> {
   const { framer, words, capture, signal } = to;
   for await (const chunk of audio) {

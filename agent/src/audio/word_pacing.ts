@@ -23,7 +23,7 @@ interface Placed {
  * words are spread over its audio by characters; while its audio is still coming, its length is
  * estimated from its text. Pure bookkeeping: the caller says where the audio is.
  */
-export class SpokenWords {
+export class WordPacing {
   readonly #placed: Placed[] = [];
 
   /** A new segment, whose audio starts at `startSample` of the reply. */

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PIPELINE_SAMPLE_RATE } from './format.js';
-import { SpokenWords, wordEnds } from './spoken_words.js';
+import { WordPacing, wordEnds } from './word_pacing.js';
 
 /** Samples in `ms` of pipeline audio. */
 const ms = (n: number) => (n * PIPELINE_SAMPLE_RATE) / 1000;
 
-describe('SpokenWords: which words have been played', () => {
+describe('WordPacing: which words have been played', () => {
   it('words are spread over the segment by characters, each with its leading space', () => {
     assert.deepEqual(wordEnds('ab cd'), [
       { word: 'ab', at: 0.4 },
@@ -20,7 +20,7 @@ describe('SpokenWords: which words have been played', () => {
   });
 
   it('a word is released once its end has played, and only once', () => {
-    const words = new SpokenWords();
+    const words = new WordPacing();
     words.begin('one two', 0); // "one" ends at 3/7 of the segment, "two" at its end
     words.grow(ms(700));
     words.endSegment();
@@ -32,7 +32,7 @@ describe('SpokenWords: which words have been played', () => {
   });
 
   it('while its audio is still coming, a segment is paced by its text, not by what came', () => {
-    const words = new SpokenWords();
+    const words = new WordPacing();
     words.begin('one two', 0); // 7 characters at 65 ms: 455 ms estimated
     words.grow(ms(100));
     assert.deepEqual(words.release(ms(100)), [], 'the first 100 ms are not the whole segment');
@@ -41,7 +41,7 @@ describe('SpokenWords: which words have been played', () => {
   });
 
   it('the next segment waits for the one before to be complete', () => {
-    const words = new SpokenWords();
+    const words = new WordPacing();
     words.begin('one', 0);
     words.grow(ms(200));
     words.begin('two', ms(200));
@@ -52,7 +52,7 @@ describe('SpokenWords: which words have been played', () => {
   });
 
   it('a segment whose audio failed adds no words, and the next one is placed after it', () => {
-    const words = new SpokenWords();
+    const words = new WordPacing();
     words.begin('Sorry,', 0);
     words.endSegment();
     words.begin('say again.', 0);
@@ -64,7 +64,7 @@ describe('SpokenWords: which words have been played', () => {
   });
 
   it('the heard text holds the words played so far, across segments', () => {
-    const words = new SpokenWords();
+    const words = new WordPacing();
     words.begin('Once upon', 0);
     words.grow(ms(300));
     words.endSegment();
@@ -79,7 +79,7 @@ describe('SpokenWords: which words have been played', () => {
   });
 
   it('played out whole, every word not yet released is', () => {
-    const words = new SpokenWords();
+    const words = new WordPacing();
     words.begin('one two three', 0);
     words.grow(ms(50)); // the audio is cut short of its estimate, never ended
     assert.deepEqual(words.release(ms(50)), []);
