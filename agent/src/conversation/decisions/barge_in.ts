@@ -39,7 +39,7 @@ export interface Floor {
 export type Verdict = 'interruption' | 'backchannel' | 'noise';
 
 /** What the listener knows of an utterance's sound (listener.ts). */
-export interface Heard {
+export interface EchoCheck {
   /**
    * Enough of it was louder than the agent's echo could be in that microphone. False: it may be
    * echo alone, and its words (a recogniser makes words of echo) judge like no words at all.
@@ -47,7 +47,7 @@ export interface Heard {
   beyondEcho: boolean;
 }
 
-const HEARD_CLEARLY: Heard = { beyondEcho: true };
+const BEYOND_ECHO: EchoCheck = { beyondEcho: true };
 
 /** Words that acknowledge without taking the floor. */
 const BACKCHANNEL = new Set(
@@ -137,14 +137,14 @@ export class BargeIn {
    * only keep (or put) it paused, and the final decides. Once the utterance has ended (words
    * streamed after the commit), other words stop it.
    */
-  interim(who: string, text: string, heard = HEARD_CLEARLY): void {
+  interim(who: string, text: string, echo = BEYOND_ECHO): void {
     const pauser = this.#pausers.get(who);
     if (!pauser) {
-      if (this.#releasedEarly.has(who) && this.#classify(who, text, heard) === 'interruption')
+      if (this.#releasedEarly.has(who) && this.#classify(who, text, echo) === 'interruption')
         this.#pauseAgain(who);
       return;
     }
-    const verdict = this.#classify(who, text, heard);
+    const verdict = this.#classify(who, text, echo);
     if (!pauser.speaking) {
       if (verdict === 'interruption') this.#stop(who, 'interim words');
     } else if (verdict === 'backchannel') {
@@ -184,11 +184,11 @@ export class BargeIn {
    * The final words of `who`'s utterance. Returns the verdict when that utterance had paused
    * the reply: a backchannel or noise is not a turn (the caller drops its words).
    */
-  final(who: string, text: string, heard = HEARD_CLEARLY): Verdict | undefined {
+  final(who: string, text: string, echo = BEYOND_ECHO): Verdict | undefined {
     const pauser = this.#pausers.get(who);
     const late = this.#unjudged.get(who) ?? 0;
     if (!pauser && late === 0) return undefined;
-    const verdict = this.#classify(who, text, heard);
+    const verdict = this.#classify(who, text, echo);
     if (late > 0) {
       // Finals come in order: those of utterances that no longer hold the reply come first.
       this.#addUnjudged(who, -1);
@@ -216,10 +216,10 @@ export class BargeIn {
     if (this.#pausers.has(who)) this.#release(who, 'noise', 'forgotten');
   }
 
-  #classify(who: string, text: string, heard: Heard): Verdict {
+  #classify(who: string, text: string, echo: EchoCheck): Verdict {
     const verdict = classify(text);
     if (verdict !== 'interruption') return verdict;
-    return !heard.beyondEcho || this.#opts.isEcho?.(who, text) ? 'noise' : verdict;
+    return !echo.beyondEcho || this.#opts.isEcho?.(who, text) ? 'noise' : verdict;
   }
 
   #release(who: string, verdict: Verdict, how: string): void {

@@ -1,6 +1,6 @@
 import type { EchoPathEstimate } from '../../audio/echo.js';
 import type { EchoOutput } from '../../audio/echo_canceller.js';
-import type { Heard } from '../decisions/barge_in.js';
+import type { EchoCheck } from '../decisions/barge_in.js';
 
 /**
  * Whether an utterance could be nothing but the agent's own echo, judged by level: it could,
@@ -133,7 +133,7 @@ interface Tally {
 }
 
 /** `beyondEcho`: at least `minFrames` of the utterance were louder than the echo could be. */
-export interface EchoVerdict extends Heard {
+export interface EchoVerdict extends EchoCheck {
   /** How many were, and by how much the loudest was over the echo (dB), for logs. */
   louderFrames?: number;
   loudestOverEchoDb?: number;

@@ -75,7 +75,7 @@ export interface ListenerEvents {
    * Words of an utterance, and whether enough of its sound was louder than the agent's echo
    * could be in this microphone (echo_evidence.ts; always so for a microphone without echo).
    */
-  onTranscript(event: SttEvent, heard: EchoVerdict): void;
+  onTranscript(event: SttEvent, echo: EchoVerdict): void;
   onSttError(error: ProviderError): void;
   /** A draft (see `draftSilenceMs`) was confirmed by the speech's end, or dropped as it went on. */
   onSttDraft?(outcome: 'confirmed' | 'dropped'): void;

@@ -142,7 +142,7 @@ export class PersonInput {
         this.#detector.speechEnded(speechEndAt);
         this.#deps.bargeIn.speechEnded(who);
       },
-      onTranscript: (event, heard) => this.#transcript(event, heard),
+      onTranscript: (event, echo) => this.#transcript(event, echo),
       onSoundWithoutSpeech: ({ soundMs, maxProbability }) =>
         log.info(
           {
@@ -173,22 +173,22 @@ export class PersonInput {
     }
   }
 
-  #transcript(event: SttEvent, heard: EchoVerdict): void {
+  #transcript(event: SttEvent, echo: EchoVerdict): void {
     const { bargeIn, turns, events } = this.#deps;
     const who = this.identity;
     const segmentId = `${who}-${this.#utterance}`;
     if (event.type === 'interim') {
       events.transcript({ segmentId, text: event.text, final: false });
-      this.#log.debug({ participant: who, text: event.text, ...heard }, 'heard so far');
-      bargeIn.interim(who, event.text, heard);
+      this.#log.debug({ participant: who, text: event.text, ...echo }, 'heard so far');
+      bargeIn.interim(who, event.text, echo);
       return;
     }
     if (event.text.trim()) events.transcript({ segmentId, text: event.text, final: true });
     // Words only at debug: transcripts do not belong in production logs.
-    this.#log.debug({ participant: who, text: event.text, ...heard }, 'heard');
+    this.#log.debug({ participant: who, text: event.text, ...echo }, 'heard');
     this.#utterance++;
     // 1. Barge-in: words that only paused the agent (a backchannel, a cough) are not a turn.
-    const verdict = bargeIn.final(who, event.text, heard);
+    const verdict = bargeIn.final(who, event.text, echo);
     const words = verdict === 'backchannel' || verdict === 'noise' ? '' : event.text;
     // 2. The turn detector: is their turn over?
     this.#detector.final(words, event.latencyMs);

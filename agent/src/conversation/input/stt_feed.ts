@@ -25,7 +25,7 @@ export interface SttFeedOptions {
 
 /** Where the words go: each with its utterance's echo verdict. */
 export interface SttFeedEvents {
-  onTranscript(event: SttEvent, heard: EchoVerdict): void;
+  onTranscript(event: SttEvent, echo: EchoVerdict): void;
   onSttError(error: ProviderError): void;
 }
 
