@@ -63,13 +63,19 @@ export class SocketStt implements Stt {
   }
 
   stream(opts: SttStreamOptions): SttStream {
-    const stream = this.#open({
+    // A stream opened on an aborted signal, or after close(), closes before it is returned.
+    let closed = false;
+    let stream: SttStream | undefined;
+    stream = this.#open({
       provider: this.label,
       opts,
       closing: this.#closing.signal,
-      onClosed: () => this.#streams.delete(stream),
+      onClosed: () => {
+        closed = true;
+        if (stream) this.#streams.delete(stream);
+      },
     });
-    this.#streams.add(stream);
+    if (!closed) this.#streams.add(stream);
     return stream;
   }
 
