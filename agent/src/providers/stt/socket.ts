@@ -63,19 +63,21 @@ export class SocketStt implements Stt {
   }
 
   stream(opts: SttStreamOptions): SttStream {
-    // A stream opened on an aborted signal, or after close(), closes before it is returned.
-    let closed = false;
-    let stream: SttStream | undefined;
-    stream = this.#open({
+    // A stream opened on an aborted signal, or after close(), closes inside #open, before
+    // `stream` exists: it is returned closed and never kept.
+    let opening = true;
+    let closedWhileOpening = false;
+    const stream = this.#open({
       provider: this.label,
       opts,
       closing: this.#closing.signal,
       onClosed: () => {
-        closed = true;
-        if (stream) this.#streams.delete(stream);
+        if (opening) closedWhileOpening = true;
+        else this.#streams.delete(stream);
       },
     });
-    if (!closed) this.#streams.add(stream);
+    opening = false;
+    if (!closedWhileOpening) this.#streams.add(stream);
     return stream;
   }
 
