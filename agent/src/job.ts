@@ -62,7 +62,10 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       void voice.close();
       throw err;
     });
-    ctx.signal.addEventListener('abort', () => io.end('terminated'), { once: true });
+    // Also a termination that came while joining.
+    const terminate = () => io.end('terminated');
+    if (ctx.signal.aborted) terminate();
+    else ctx.signal.addEventListener('abort', terminate, { once: true });
 
     const echoReference = new EchoReference();
     const spokenWords = new SpokenWords();
@@ -102,7 +105,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       log,
     };
     const decide = { ...bargeInOver(conversation, config, isEcho, log), turns: conversation };
-    const hear = (mic: Microphone, ended: () => void) =>
+    const hear = (mic: Microphone) =>
       people.add(
         personInput(mic, io, microphoneChain(mic.person.identity, mic.track, chain), {
           ...decide,
@@ -110,10 +113,10 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           apologizeForLostTurns: deps.llm !== undefined,
           log,
         }),
-        ended,
       );
 
     io.start({
+      hears: (identity) => people.has(identity),
       microphone: hear,
       joined: (p) => greetWhenHeard(greeter, p, io.room.whenHeard(LISTENER_WAIT_MS), log),
       left: (identity) => greeter.left(identity),

@@ -1,4 +1,4 @@
-/** Someone in a room: their identity and their display name ('' if they gave none). */
+/** Someone in a room: their identity and their name (a display name, or as `nameOf` gives it). */
 export interface RoomPerson {
   identity: string;
   name: string;

@@ -22,8 +22,10 @@ export interface Microphone {
 
 /** What the room brings in; the composition root (job.ts) routes each to its owner. */
 export interface RoomInputs {
-  /** A human's microphone, the first time it is subscribed; it ends when `ended` is called. */
-  microphone(mic: Microphone, ended: () => void): void;
+  /** Whether `identity`'s microphone is being heard already (LiveKit may announce it again). */
+  hears(identity: string): boolean;
+  /** A human's microphone to hear, until its track ends. */
+  microphone(mic: Microphone): void;
   /** A human joined (or was there when the agent arrived). */
   joined(person: RoomPerson): void;
   left(identity: string): void;
@@ -45,8 +47,6 @@ export class RoomIO {
   readonly #hearing: HearingReporter;
   readonly #log: Logger;
   readonly #end = new AbortController();
-  /** People whose microphone is being heard (one input each). */
-  readonly #heardPeople = new Set<string>();
 
   private constructor(room: AgentRoom, log: Logger) {
     this.room = room;
@@ -135,9 +135,8 @@ export class RoomIO {
     return this.room.humans().map(personOf);
   }
 
-  /** Leaves the room. */
+  /** Leaves the room (its reports stopped when it ended). */
   async close(): Promise<void> {
-    this.#hearing.close();
     await this.room.leave();
   }
 
@@ -148,15 +147,11 @@ export class RoomIO {
     to: RoomInputs,
   ): void {
     if (track.kind !== TrackKind.KIND_AUDIO || pub.source !== TrackSource.SOURCE_MICROPHONE) return;
-    if (!isHuman(p) || this.#heardPeople.has(p.identity)) return;
-    const identity = p.identity;
+    if (!isHuman(p) || to.hears(p.identity)) return;
     const trackSid = pub.sid ?? '';
-    this.#log.info({ participant: identity, trackSid }, 'listening to microphone');
-    this.#heardPeople.add(identity);
-    this.#hearing.set(identity, { active: false, dbfs: -100 });
-    to.microphone({ person: personOf(p), trackSid, track }, () =>
-      this.#heardPeople.delete(identity),
-    );
+    this.#log.info({ participant: p.identity, trackSid }, 'listening to microphone');
+    this.#hearing.set(p.identity, { active: false, dbfs: -100 });
+    to.microphone({ person: personOf(p), trackSid, track });
   }
 
   #onChat(identity: string, raw: string, to: RoomInputs): void {

@@ -215,15 +215,19 @@ export class PersonInputs {
   readonly #inputs = new Map<string, PersonInput>();
   readonly #running = new Set<Promise<void>>();
 
-  /** Runs `input` until its microphone ends; `ended` is called then. */
-  add(input: PersonInput, ended: () => void = () => {}): void {
+  /** Runs `input` until its microphone ends (one input per person: see `has`). */
+  add(input: PersonInput): void {
     this.#inputs.set(input.identity, input);
     const run = input.run().finally(() => {
       this.#running.delete(run);
       if (this.#inputs.get(input.identity) === input) this.#inputs.delete(input.identity);
-      ended();
     });
     this.#running.add(run);
+  }
+
+  /** Whether `identity`'s microphone is being heard now. */
+  has(identity: string): boolean {
+    return this.#inputs.has(identity);
   }
 
   get(identity: string): PersonInput | undefined {

@@ -31,7 +31,7 @@ export interface SttFeedEvents {
 
 /**
  * One person's STT stream, and the echo evidence of what was sent to it (echo_evidence.ts). A
- * stream that failed after its retries is dead: the next utterance gets a fresh one (reopen()).
+ * stream that failed after its retries is dead: the next utterance gets a fresh one (startUtterance()).
  */
 export class SttFeed {
   readonly #opts: SttFeedOptions;
