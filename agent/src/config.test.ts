@@ -234,3 +234,44 @@ describe('agent config: which provider serves each stage', () => {
     assert.match(err.message, /at least AGENT_TURN_HOLD_MS \(800 ms\)/);
   });
 });
+
+describe('agent config: the Groq and xAI presets of the OpenAI-compatible LLM', () => {
+  for (const [preset, keyVariable, baseURL, model] of [
+    ['groq', 'GROQ_API_KEY', 'https://api.groq.com/openai/v1', 'llama-3.3-70b-versatile'],
+    ['xai', 'XAI_API_KEY', 'https://api.x.ai/v1', 'grok-4.3'],
+  ] as const) {
+    it(`${preset}: its server, its key and its model, on the OpenAI-compatible path`, () => {
+      const { llm } = stagesOf(
+        loadAgentConfig({ AGENT_LLM: preset, [keyVariable]: 'key-1', OPENAI_API_KEY: 'sk-x' }),
+      );
+      assert.deepEqual(
+        [llm.provider, llm.label, llm.baseURL, llm.apiKey, llm.model],
+        ['openai', preset, baseURL, 'key-1', model],
+      );
+    });
+
+    it(`${preset}: LLM_BASE_URL, LLM_API_KEY and LLM_MODEL still override it`, () => {
+      const { llm } = stagesOf(
+        loadAgentConfig({
+          AGENT_LLM: preset,
+          LLM_BASE_URL: 'http://127.0.0.1:9000/v1',
+          LLM_API_KEY: 'key-2',
+          LLM_MODEL: 'some-model',
+        }),
+      );
+      assert.deepEqual(
+        [llm.baseURL, llm.apiKey, llm.model],
+        ['http://127.0.0.1:9000/v1', 'key-2', 'some-model'],
+      );
+    });
+
+    it(`${preset} without a key names ${keyVariable}`, () => {
+      const err = configError({ AGENT_LLM: preset, OPENAI_API_KEY: 'sk-not-this-one' });
+      assert.deepEqual(namedVariables(err), [keyVariable]);
+    });
+  }
+
+  it('the OpenAI default model is unchanged when no preset is named', () => {
+    assert.equal(stagesOf(loadAgentConfig({ OPENAI_API_KEY: 'sk-x' })).llm.model, 'gpt-4o-mini');
+  });
+});

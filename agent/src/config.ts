@@ -62,9 +62,15 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       })
       .transform((v) => v.replace(/\/+$/, ''))
       .optional(),
-    /** Language model: `openai` (chat completions, any compatible server) or `none`. */
-    AGENT_LLM: z.enum(['openai', 'none']).optional(),
-    LLM_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
+    /**
+     * Language model: `openai` (chat completions, any compatible server), the presets `groq` and
+     * `xai` (the same path with their base URL, key and a default model: LLM_PRESETS), or `none`.
+     */
+    AGENT_LLM: z.enum(['openai', 'groq', 'xai', 'none']).optional(),
+    /** Default: gpt-4o-mini, or the preset's model. */
+    LLM_MODEL: z.string().trim().min(1).optional(),
+    GROQ_API_KEY: z.string().trim().min(1).optional(),
+    XAI_API_KEY: z.string().trim().min(1).optional(),
     LLM_BASE_URL: optionalUrl,
     LLM_API_KEY: z.string().trim().min(1).optional(),
     /** Text to speech: `openai` (/v1/audio/speech, streaming PCM) or `flite` (embedded, offline). */
@@ -216,6 +222,16 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       message: 'expected a Deepgram API key: AGENT_STT is deepgram',
     });
   }
+  if (cfg.AGENT_LLM === 'groq' || cfg.AGENT_LLM === 'xai') {
+    const { keyVariable } = LLM_PRESETS[cfg.AGENT_LLM];
+    if (cfg.LLM_API_KEY === undefined && cfg[keyVariable] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [keyVariable],
+        message: `expected an API key (or LLM_API_KEY): AGENT_LLM is ${cfg.AGENT_LLM}`,
+      });
+    }
+  }
   if (cfg.AGENT_VAD_SILENCE_MS > cfg.AGENT_TURN_HOLD_MS) {
     ctx.addIssue({
       code: 'custom',
@@ -248,6 +264,20 @@ export const agentConfigSchema = refuseDevKeysInProduction(
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
+/**
+ * OpenAI-compatible servers known by name (AGENT_LLM=groq|xai): their base URL, the variable
+ * holding their key, and a default model for a voice agent (fast, streams). LLM_BASE_URL,
+ * LLM_API_KEY and LLM_MODEL still override each.
+ */
+export const LLM_PRESETS = {
+  groq: {
+    baseURL: 'https://api.groq.com/openai/v1',
+    keyVariable: 'GROQ_API_KEY',
+    model: 'llama-3.3-70b-versatile',
+  },
+  xai: { baseURL: 'https://api.x.ai/v1', keyVariable: 'XAI_API_KEY', model: 'grok-4.3' },
+} as const;
+
 /** Which provider serves each stage, with its endpoint, after the defaults are applied. */
 export function stagesOf(cfg: AgentConfig) {
   const openai = cfg.OPENAI_API_KEY !== undefined || cfg.OPENAI_BASE_URL !== undefined;
@@ -258,11 +288,7 @@ export function stagesOf(cfg: AgentConfig) {
   });
   return {
     stt: sttStage(cfg, openai, endpoint),
-    llm: {
-      provider: cfg.AGENT_LLM ?? (openai ? 'openai' : 'none'),
-      ...endpoint(cfg.LLM_BASE_URL, cfg.LLM_API_KEY),
-      model: cfg.LLM_MODEL,
-    },
+    llm: llmStage(cfg, openai, endpoint),
     tts: {
       provider: cfg.AGENT_TTS ?? (openai ? 'openai' : 'flite'),
       ...endpoint(cfg.TTS_BASE_URL, cfg.TTS_API_KEY),
@@ -270,6 +296,32 @@ export function stagesOf(cfg: AgentConfig) {
       voice: cfg.TTS_VOICE,
     },
   } as const;
+}
+
+type EndpointOf = (
+  baseUrl: string | undefined,
+  apiKey: string | undefined,
+) => { baseURL: string; apiKey: string };
+
+/** The LLM stage: the OpenAI-compatible path, with a preset's server, key and model if named. */
+function llmStage(cfg: AgentConfig, openai: boolean, endpoint: EndpointOf) {
+  const setting = cfg.AGENT_LLM ?? (openai ? 'openai' : 'none');
+  if (setting === 'groq' || setting === 'xai') {
+    const preset = LLM_PRESETS[setting];
+    return {
+      provider: 'openai' as const,
+      label: setting,
+      baseURL: cfg.LLM_BASE_URL ?? preset.baseURL,
+      apiKey: cfg.LLM_API_KEY ?? cfg[preset.keyVariable] ?? '',
+      model: cfg.LLM_MODEL ?? preset.model,
+    };
+  }
+  return {
+    provider: setting,
+    label: setting,
+    ...endpoint(cfg.LLM_BASE_URL, cfg.LLM_API_KEY),
+    model: cfg.LLM_MODEL ?? 'gpt-4o-mini',
+  };
 }
 
 function sttStage(

@@ -23,7 +23,12 @@ export interface ProvidersConfig {
     provider: 'deepgram' | 'openai-realtime' | 'openai-batch' | 'none';
     language?: string | undefined;
   };
-  llm: Endpoint & { provider: 'openai' | 'none'; temperature?: number | undefined };
+  llm: Endpoint & {
+    provider: 'openai' | 'none';
+    /** Metrics/log label of an OpenAI-compatible preset (groq, xai); default 'openai'. */
+    label?: string | undefined;
+    temperature?: number | undefined;
+  };
   tts: Endpoint & { provider: 'openai' | 'flite'; voice: string };
 }
 
@@ -47,6 +52,7 @@ export function createProviders(cfg: ProvidersConfig, log?: Logger): Providers {
           baseURL: cfg.llm.baseURL,
           apiKey: cfg.llm.apiKey,
           model: cfg.llm.model,
+          label: cfg.llm.label,
           temperature: cfg.llm.temperature,
           log,
         })
