@@ -1,5 +1,5 @@
 import type { ProviderKind } from '../providers/types.js';
-import { counter, histogram } from './registry.js';
+import { counter, gauge, histogram } from './registry.js';
 
 /** How one logical provider request ended (after any retries). */
 export type RequestOutcome = 'ok' | 'error' | 'aborted';
@@ -49,5 +49,38 @@ export const providerMetrics = {
   },
   firstChunk(provider: string, kind: ProviderKind, ms: number): void {
     firstChunk.observe({ provider, kind }, ms);
+  },
+};
+
+const switches = counter({
+  name: 'voice_agent_provider_fallbacks_total',
+  help:
+    'Requests moved off a provider of a fallback chain (AGENT_STT/LLM/TTS with several), by ' +
+    'reason: error (after its retries), slow (missed the stage budget), empty (nothing in it).',
+  labelNames: ['kind', 'from', 'to', 'reason'],
+});
+
+const recoveries = counter({
+  name: 'voice_agent_provider_recoveries_total',
+  help: 'Failed providers of a fallback chain back in use after a probe succeeded.',
+  labelNames: ['kind', 'provider'],
+});
+
+const up = gauge({
+  name: 'voice_agent_provider_up',
+  help: 'Whether a provider of a fallback chain is in use (1) or passed over until a probe succeeds (0).',
+  labelNames: ['kind', 'provider'],
+});
+
+/** The fallback chains' metrics (../providers/fallback/chain.ts). */
+export const fallbackMetrics = {
+  switched(kind: ProviderKind, from: string, to: string, reason: string): void {
+    switches.inc({ kind, from, to, reason });
+  },
+  recovered(kind: ProviderKind, provider: string): void {
+    recoveries.inc({ kind, provider });
+  },
+  up(kind: ProviderKind, provider: string, isUp: boolean): void {
+    up.set({ kind, provider }, isUp ? 1 : 0);
   },
 };

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * The agent's one Prometheus registry, served at `/metrics`. Every metric of the agent registers
@@ -23,4 +23,9 @@ export function histogram<L extends string = never>(
   spec: MetricSpec<L> & { buckets: number[] },
 ): Histogram<L> {
   return new Histogram({ ...spec, registers: [registry] });
+}
+
+/** A gauge in the agent's registry. */
+export function gauge<L extends string = never>(spec: MetricSpec<L>): Gauge<L> {
+  return new Gauge({ ...spec, registers: [registry] });
 }

@@ -59,6 +59,7 @@ export class KeepAliveHttp {
       // Errors after the response arrived surface on the response stream; never unhandled.
       out.on('error', (err) => reject(toProviderError(err, this.#label)));
       out.on('response', resolve);
+      out.on('socket', quietOnce);
       out.end(body);
     });
     const status = res.statusCode ?? 0;
@@ -81,6 +82,21 @@ export class KeepAliveHttp {
   close(): void {
     this.#agent.destroy();
   }
+}
+
+/** Sockets that already have a listener for the errors nobody else hears. */
+const quieted = new WeakSet<object>();
+
+/**
+ * An abort after the response began, while nobody reads its body (a consumer holding a chunk),
+ * destroys the socket with an error no request or response listens for any more: an uncaught
+ * exception. The reader still gets the failure through the response; this only keeps it from
+ * crashing the process.
+ */
+function quietOnce(socket: { on(event: 'error', fn: () => void): unknown }): void {
+  if (quieted.has(socket)) return;
+  quieted.add(socket);
+  socket.on('error', () => undefined);
 }
 
 async function readText(res: IncomingMessage, maxBytes: number): Promise<string> {

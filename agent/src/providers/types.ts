@@ -81,6 +81,13 @@ export interface Stt {
   readonly label: string;
   /** Opens a session (connections are made now, so the first utterance does not wait for them). */
   stream(opts: SttStreamOptions): SttStream;
+  /**
+   * A cheap check that the provider answers (no user data, no billed request: a model list or a
+   * connection opened and closed). A fallback chain calls it in the background to see whether a
+   * failed provider is back. Rejects when it is not. Optional: without it a failed provider is
+   * tried again after its wait.
+   */
+  probe?(signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -98,6 +105,13 @@ export interface Llm {
    * it, a failure ends the iteration with a ProviderError. Stops promptly when `signal` aborts.
    */
   stream(messages: readonly ChatMessage[], opts: { signal: AbortSignal }): AsyncIterable<string>;
+  /**
+   * A cheap check that the provider answers (no user data, no billed request: a model list or a
+   * connection opened and closed). A fallback chain calls it in the background to see whether a
+   * failed provider is back. Rejects when it is not. Optional: without it a failed provider is
+   * tried again after its wait.
+   */
+  probe?(signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -111,5 +125,12 @@ export interface SpeechSynthesizer {
    */
   synthesize(text: string, opts: { signal: AbortSignal }): AsyncIterable<Int16Array>;
   warmUp?(): Promise<void>;
+  /**
+   * A cheap check that the provider answers (no user data, no billed request: a model list or a
+   * connection opened and closed). A fallback chain calls it in the background to see whether a
+   * failed provider is back. Rejects when it is not. Optional: without it a failed provider is
+   * tried again after its wait.
+   */
+  probe?(signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import type { Logger } from '../../log.js';
-import { LinkedAbort, retryingStream } from '../base.js';
+import { LinkedAbort, retryingStream, toProviderError } from '../base.js';
 import type { RetryPolicy } from '../base.js';
 import type { ChatMessage, Llm } from '../types.js';
 
@@ -40,6 +40,15 @@ export class OpenAiLlm implements Llm {
 
   stream(messages: readonly ChatMessage[], opts: { signal: AbortSignal }): AsyncIterable<string> {
     return this.#stream(messages, opts.signal);
+  }
+
+  /** Lists the models (one GET, nothing billed): the server answers. */
+  async probe(signal: AbortSignal): Promise<void> {
+    try {
+      await this.#client.models.list({ signal });
+    } catch (err) {
+      throw toProviderError(err, { provider: this.label, kind: 'llm' });
+    }
   }
 
   async close(): Promise<void> {

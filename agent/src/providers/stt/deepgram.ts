@@ -2,7 +2,13 @@ import { PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
 import { providerMetrics } from '../../metrics/providers.js';
 import { concat, pcmToBytes } from '../pcm.js';
 import type { SttStream, SttStreamOptions } from '../types.js';
-import { SocketStt, SttSocket, type SocketSttOptions, type StreamContext } from './socket.js';
+import {
+  SocketStt,
+  SttSocket,
+  type SocketAddress,
+  type SocketSttOptions,
+  type StreamContext,
+} from './socket.js';
 import { emptyUtterance, finalEvent, interimEvent, Utterances } from './utterances.js';
 import type { Utterance as BaseUtterance } from './utterances.js';
 
@@ -38,8 +44,17 @@ export interface DeepgramSttOptions extends SocketSttOptions {
  */
 export class DeepgramStt extends SocketStt {
   constructor(cfg: DeepgramSttOptions) {
-    super(cfg.label ?? 'deepgram', (ctx) => new DeepgramStream(cfg, ctx));
+    super(
+      cfg.label ?? 'deepgram',
+      (ctx) => new DeepgramStream(cfg, ctx),
+      () => listenAddress(cfg, cfg.language),
+    );
   }
+}
+
+/** Where a stream (or a probe) connects. */
+function listenAddress(cfg: DeepgramSttOptions, language: string | undefined): SocketAddress {
+  return { url: listenUrl(cfg, language), headers: { Authorization: `Token ${cfg.apiKey}` } };
 }
 
 /** The listen URL with the options this client relies on. */
@@ -132,10 +147,7 @@ class DeepgramStream implements SttStream {
       ctx,
       cfg,
       {
-        address: () => ({
-          url: listenUrl(cfg, language),
-          headers: { Authorization: `Token ${cfg.apiKey}` },
-        }),
+        address: () => listenAddress(cfg, language),
         lastWords: JSON.stringify({ type: 'CloseStream' }),
       },
       {

@@ -53,6 +53,15 @@ export class OpenAiBatchStt implements Stt {
     return stream;
   }
 
+  /** Lists the models (one GET, nothing billed): the server answers. */
+  async probe(signal: AbortSignal): Promise<void> {
+    try {
+      await this.#client.models.list({ signal });
+    } catch (err) {
+      throw toProviderError(err, { provider: this.label, kind: 'stt' });
+    }
+  }
+
   async close(): Promise<void> {
     this.#closing.abort(new DOMException('provider closed', 'AbortError'));
     await Promise.all([...this.#streams].map((s) => s.close()));

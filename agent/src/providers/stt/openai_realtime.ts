@@ -3,7 +3,13 @@ import { providerMetrics } from '../../metrics/providers.js';
 import { concat, pcmToBytes } from '../pcm.js';
 import { ProviderError } from '../types.js';
 import type { SttStream, SttStreamOptions } from '../types.js';
-import { SocketStt, SttSocket, type SocketSttOptions, type StreamContext } from './socket.js';
+import {
+  SocketStt,
+  SttSocket,
+  type SocketAddress,
+  type SocketSttOptions,
+  type StreamContext,
+} from './socket.js';
 import { emptyUtterance, finalEvent, interimEvent, Utterances } from './utterances.js';
 import type { Utterance as BaseUtterance } from './utterances.js';
 
@@ -31,8 +37,20 @@ export interface OpenAiRealtimeSttOptions extends SocketSttOptions {
  */
 export class OpenAiRealtimeStt extends SocketStt {
   constructor(cfg: OpenAiRealtimeSttOptions) {
-    super(cfg.label ?? 'openai-realtime', (ctx) => new RealtimeSttStream(cfg, ctx));
+    super(
+      cfg.label ?? 'openai-realtime',
+      (ctx) => new RealtimeSttStream(cfg, ctx),
+      () => realtimeAddress(cfg),
+    );
   }
+}
+
+/** Where a stream (or a probe) connects: the transcription intent of `/realtime`. */
+function realtimeAddress(cfg: OpenAiRealtimeSttOptions): SocketAddress {
+  const url = new URL(cfg.baseURL.replace(/\/+$/, '') + '/realtime');
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.searchParams.set('intent', 'transcription');
+  return { url: url.href, headers: { Authorization: `Bearer ${cfg.apiKey}` } };
 }
 
 /**
@@ -113,13 +131,10 @@ class RealtimeSttStream implements SttStream {
       Math.round(((cfg.appendMs ?? 50) * INPUT_SAMPLE_RATE) / 1000),
     );
     this.#utterances = new Utterances(provider, cfg, INPUT_SAMPLE_RATE, newUtterance);
-    const url = new URL(cfg.baseURL.replace(/\/+$/, '') + '/realtime');
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.searchParams.set('intent', 'transcription');
     this.#socket = new SttSocket(
       ctx,
       cfg,
-      { address: () => ({ url: url.href, headers: { Authorization: `Bearer ${cfg.apiKey}` } }) },
+      { address: () => realtimeAddress(cfg) },
       {
         onOpen: () => this.#onOpen(),
         onMessage: (message) => this.#onServerEvent(message),

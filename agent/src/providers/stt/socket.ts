@@ -56,10 +56,21 @@ export class SocketStt implements Stt {
   readonly #open: OpenStream;
   readonly #closing = new AbortController();
   readonly #streams = new Set<SttStream>();
+  readonly #address: () => SocketAddress;
 
-  constructor(label: string, open: OpenStream) {
+  /** `address`: where a stream connects (a probe connects there too). */
+  constructor(label: string, open: OpenStream, address: () => SocketAddress) {
     this.label = label;
     this.#open = open;
+    this.#address = address;
+  }
+
+  /** Opens a connection and closes it again, sending nothing: the provider is reachable. */
+  async probe(signal: AbortSignal): Promise<void> {
+    const { url, headers } = this.#address();
+    const label = { provider: this.label, kind: 'stt' as const };
+    const ws = await openWebSocket(url, { label, headers, timeoutMs: 5_000, signal });
+    await closeSocket(ws);
   }
 
   stream(opts: SttStreamOptions): SttStream {
@@ -105,10 +116,16 @@ export interface SocketHandlers {
   onClose?(): void;
 }
 
+/** A WebSocket's URL and upgrade headers. */
+export interface SocketAddress {
+  url: string;
+  headers: Record<string, string>;
+}
+
 /** Where a stream's socket connects, and how it says goodbye. */
 export interface SocketTarget {
   /** The URL and headers of a connection (asked at each connect). */
-  address: () => { url: string; headers: Record<string, string> };
+  address: () => SocketAddress;
   /** A text frame sent before the socket closes politely (Deepgram's CloseStream). */
   lastWords?: string | undefined;
 }

@@ -73,6 +73,11 @@ export class OpenAiTts implements SpeechSynthesizer {
     }
   }
 
+  /** GET /models on the keep-alive connection (nothing billed): the server answers. */
+  async probe(signal: AbortSignal): Promise<void> {
+    await this.#http.warm('/models', signal);
+  }
+
   async close(): Promise<void> {
     this.#closing.abort(new DOMException('provider closed', 'AbortError'));
     this.#http.close();

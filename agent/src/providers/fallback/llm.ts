@@ -1,0 +1,100 @@
+/**
+ * An LLM made of several (AGENT_LLM=openai,anthropic): a reply starts on the first working one;
+ * it moves to the next when the provider fails after its own retries, misses the first-token
+ * budget, or ends with no text. A provider that fails after some of the reply was given is not
+ * asked again: the next one continues the reply from where it stopped (the text so far is in its
+ * request), so nothing already said is said twice.
+ */
+import { abortReason, LinkedAbort } from '../base.js';
+import type { ChatMessage, Llm } from '../types.js';
+import { ProviderChain } from './chain.js';
+import type { ChainOptions, FailReason } from './chain.js';
+
+export interface FallbackLlmOptions extends Omit<ChainOptions, 'kind'> {
+  /** Request -> first text: a provider that takes longer is passed over (not the last). */
+  firstTokenBudgetMs: number;
+}
+
+export class FallbackLlm implements Llm {
+  readonly chain: ProviderChain<Llm>;
+  readonly #budgetMs: number;
+
+  constructor(llms: readonly Llm[], opts: FallbackLlmOptions) {
+    this.chain = new ProviderChain(llms, { ...opts, kind: 'llm' });
+    this.#budgetMs = opts.firstTokenBudgetMs;
+  }
+
+  get label(): string {
+    return this.chain.label;
+  }
+
+  async *stream(
+    messages: readonly ChatMessage[],
+    opts: { signal: AbortSignal },
+  ): AsyncGenerator<string, void, undefined> {
+    const { signal } = opts;
+    const order = this.chain.order();
+    let said = '';
+    for (const [i, llm] of order.entries()) {
+      const last = i === order.length - 1;
+      const attempt = new LinkedAbort(signal);
+      const budget = !this.chain.hasWorkingAfter(order, i)
+        ? undefined
+        : setTimeout(
+            () => attempt.abort(new Error('missed the first-token budget')),
+            this.#budgetMs,
+          );
+      let given = false;
+      try {
+        const request = said === '' ? messages : continuation(messages, said);
+        for await (const delta of llm.stream(request, { signal: attempt.signal })) {
+          clearTimeout(budget);
+          const text = given || said === '' ? delta : joined(said, delta);
+          given = true;
+          said += text;
+          yield text;
+        }
+        if (given || last) {
+          if (given) this.chain.succeeded(llm);
+          return;
+        }
+        this.chain.failed(llm, 'empty');
+      } catch (err) {
+        if (signal.aborted) throw abortReason(signal);
+        const reason: FailReason = attempt.signal.aborted && !given ? 'slow' : 'error';
+        this.chain.failed(llm, reason, err);
+        if (last) throw err;
+      } finally {
+        clearTimeout(budget);
+        attempt.abort();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.chain.close();
+    await Promise.allSettled(this.chain.providers.map((llm) => llm.close()));
+  }
+}
+
+/**
+ * The request that asks the next model to finish a reply another one began: the same
+ * conversation, and a system note with the words already said (not heard twice).
+ */
+export function continuation(messages: readonly ChatMessage[], said: string): ChatMessage[] {
+  return [
+    ...messages,
+    {
+      role: 'system',
+      content:
+        `Your reply so far, already spoken aloud, was cut off here: "${said}". ` +
+        'Continue it from exactly where it stops, without repeating any of it.',
+    },
+  ];
+}
+
+/** A continuation's first delta, with a space if it would glue two words together. */
+function joined(said: string, delta: string): string {
+  const gluesWords = /[\p{L}\p{N},.;:!?]$/u.test(said) && /^[\p{L}\p{N}]/u.test(delta);
+  return gluesWords ? ` ${delta}` : delta;
+}

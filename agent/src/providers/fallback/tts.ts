@@ -1,0 +1,106 @@
+/**
+ * A voice made of several (AGENT_TTS=deepgram,openai,flite): each chunk of a reply is spoken by
+ * the first working provider; it moves to the next when the provider fails after its retries,
+ * misses the first-audio budget, or gives no audio. A chunk already being heard is never started
+ * again on another voice: if its provider fails or stalls mid-way, the chunk ends there and the
+ * reply goes on with the next chunk on the next provider.
+ */
+import { abortReason, LinkedAbort } from '../base.js';
+import type { SpeechSynthesizer } from '../types.js';
+import { ProviderChain } from './chain.js';
+import type { ChainOptions, FailReason } from './chain.js';
+
+export interface FallbackTtsOptions extends Omit<ChainOptions, 'kind'> {
+  /** Request -> first audio: a provider that takes longer is passed over (not the last). */
+  firstByteBudgetMs: number;
+  /**
+   * Longest wait between two chunks of audio before a provider counts as stalled (when another
+   * provider is there to take the next chunk). Default 1000.
+   */
+  stallMs?: number | undefined;
+}
+
+export class FallbackTts implements SpeechSynthesizer {
+  readonly chain: ProviderChain<SpeechSynthesizer>;
+  readonly #opts: FallbackTtsOptions;
+
+  constructor(voices: readonly SpeechSynthesizer[], opts: FallbackTtsOptions) {
+    this.chain = new ProviderChain(voices, { ...opts, kind: 'tts' });
+    this.#opts = opts;
+  }
+
+  get label(): string {
+    return this.chain.label;
+  }
+
+  async *synthesize(
+    text: string,
+    opts: { signal: AbortSignal },
+  ): AsyncGenerator<Int16Array, void, undefined> {
+    const { signal } = opts;
+    const order = this.chain.order();
+    for (const [i, tts] of order.entries()) {
+      const last = i === order.length - 1;
+      const attempt = new LinkedAbort(signal);
+      const watched = this.chain.hasWorkingAfter(order, i);
+      const watchdog = new Watchdog(attempt, watched ? this.#opts.firstByteBudgetMs : undefined);
+      let heard = false;
+      try {
+        for await (const chunk of tts.synthesize(text, { signal: attempt.signal })) {
+          heard = true;
+          watchdog.reset(watched ? (this.#opts.stallMs ?? 1_000) : undefined);
+          yield chunk;
+        }
+        if (heard || last) {
+          if (heard) this.chain.succeeded(tts);
+          return;
+        }
+        this.chain.failed(tts, 'empty');
+      } catch (err) {
+        if (signal.aborted) throw abortReason(signal);
+        const reason: FailReason = watchdog.fired ? 'slow' : 'error';
+        this.chain.failed(tts, reason, err);
+        if (last) throw err;
+        if (heard) return; // the rest of the reply goes to the next provider, from its next chunk
+      } finally {
+        watchdog.stop();
+        attempt.abort();
+      }
+    }
+  }
+
+  async warmUp(): Promise<void> {
+    await this.chain.preferred().warmUp?.();
+  }
+
+  async close(): Promise<void> {
+    this.chain.close();
+    await Promise.allSettled(this.chain.providers.map((tts) => tts.close()));
+  }
+}
+
+/** Aborts an attempt when a wait runs out; reset() starts a new wait (undefined: none). */
+class Watchdog {
+  fired = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly attempt: LinkedAbort,
+    ms: number | undefined,
+  ) {
+    this.reset(ms);
+  }
+
+  reset(ms: number | undefined): void {
+    this.stop();
+    if (ms === undefined) return;
+    this.#timer = setTimeout(() => {
+      this.fired = true;
+      this.attempt.abort(new Error(`no audio for ${ms} ms`));
+    }, ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+}
