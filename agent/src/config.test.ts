@@ -275,3 +275,69 @@ describe('agent config: the Groq and xAI presets of the OpenAI-compatible LLM', 
     assert.equal(stagesOf(loadAgentConfig({ OPENAI_API_KEY: 'sk-x' })).llm.model, 'gpt-4o-mini');
   });
 });
+
+describe('agent config: fallback chains and budgets', () => {
+  it('a chain per stage: the first provider, then the next ones with their own settings', () => {
+    const stages = stagesOf(
+      loadAgentConfig({
+        OPENAI_API_KEY: 'sk-x',
+        DEEPGRAM_API_KEY: 'dg-x',
+        GROQ_API_KEY: 'gsk-x',
+        AGENT_STT: 'deepgram, openai-realtime',
+        AGENT_LLM: 'openai,groq',
+        AGENT_TTS: 'openai,flite',
+        LLM_MODEL: 'gpt-4.1-mini',
+        STT_MODEL: 'nova-3-general',
+      }),
+    );
+    assert.deepEqual(
+      [stages.stt.provider, stages.stt.model, ...stages.stt.next.map((s) => [s.provider, s.model])],
+      ['deepgram', 'nova-3-general', ['openai-realtime', 'gpt-4o-mini-transcribe']],
+    );
+    assert.equal(stages.llm.model, 'gpt-4.1-mini', 'LLM_MODEL is the first provider’s');
+    assert.deepEqual(
+      stages.llm.next.map((l) => [l.label, l.baseURL, l.apiKey, l.model]),
+      [['groq', 'https://api.groq.com/openai/v1', 'gsk-x', 'llama-3.3-70b-versatile']],
+    );
+    assert.deepEqual(
+      [stages.tts.provider, ...stages.tts.next.map((t) => t.provider)],
+      ['openai', 'flite'],
+    );
+  });
+
+  it('one provider per stage is a chain of one (no next)', () => {
+    const stages = stagesOf(loadAgentConfig({ OPENAI_API_KEY: 'sk-x' }));
+    assert.deepEqual([stages.stt.next, stages.llm.next, stages.tts.next], [[], [], []]);
+  });
+
+  for (const [variable, value, message] of [
+    ['AGENT_LLM', 'openai,gemini', /expected one of openai, groq, xai, none/],
+    ['AGENT_TTS', 'openai,openai', /each provider once/],
+    ['AGENT_STT', 'deepgram,none', /none alone/],
+    ['AGENT_STT', ' , ', /expected one of/],
+  ] as const) {
+    it(`${variable}=${JSON.stringify(value)} is refused, naming it`, () => {
+      const err = configError({ [variable]: value, DEEPGRAM_API_KEY: 'dg' });
+      assert.deepEqual(namedVariables(err), [variable]);
+      assert.match(err.message, message);
+    });
+  }
+
+  it('a preset later in the chain needs its own key (LLM_API_KEY is the first one’s)', () => {
+    const err = configError({ AGENT_LLM: 'openai,xai', LLM_API_KEY: 'sk-first' });
+    assert.deepEqual(namedVariables(err), ['XAI_API_KEY']);
+  });
+
+  it('budgets and the filler: the seed figures by default, bounded', () => {
+    const cfg = loadAgentConfig({});
+    assert.deepEqual(stagesOf(cfg).budgets, {
+      sttFinalMs: 300,
+      llmFirstTokenMs: 2_000,
+      ttsFirstByteMs: 250,
+      voiceToVoiceMs: 3_000,
+    });
+    assert.deepEqual([cfg.AGENT_FILLER_AFTER_MS, cfg.AGENT_FILLER], [1_500, 'One moment.']);
+    const err = configError({ AGENT_BUDGET_TTS_FIRST_BYTE_MS: '10', AGENT_FILLER: ' ' });
+    assert.deepEqual(namedVariables(err), ['AGENT_BUDGET_TTS_FIRST_BYTE_MS', 'AGENT_FILLER']);
+  });
+});

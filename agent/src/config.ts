@@ -24,6 +24,37 @@ const optionalUrl = z
   .transform((v) => v.replace(/\/+$/, ''))
   .optional();
 
+/**
+ * A stage's providers, one or a fallback chain in order of preference (`deepgram,openai-realtime`):
+ * each a known name, none twice, `none` only alone.
+ */
+const chainOf = <const T extends readonly [string, ...string[]]>(names: T) =>
+  z
+    .string()
+    .trim()
+    .transform((value, ctx) => {
+      const items = value
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
+      const expected = `expected one of ${names.join(', ')}, or several separated by commas`;
+      const unknown = items.filter((v) => !names.includes(v));
+      if (items.length === 0 || unknown.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `${expected} (got "${value}")` });
+        return z.NEVER;
+      }
+      if (new Set(items).size !== items.length) {
+        ctx.addIssue({ code: 'custom', message: `expected each provider once (got "${value}")` });
+        return z.NEVER;
+      }
+      if (items.includes('none') && items.length > 1) {
+        ctx.addIssue({ code: 'custom', message: 'expected none alone (the stage is off)' });
+        return z.NEVER;
+      }
+      return items as T[number][];
+    })
+    .optional();
+
 const DEFAULT_INSTRUCTIONS =
   'You are a friendly voice assistant in a live audio room. Several people may be talking to ' +
   "you; each user message starts with the speaker's name. Answer in one to three short spoken " +
@@ -46,13 +77,36 @@ export const agentConfigSchema = refuseDevKeysInProduction(
      * DEEPGRAM_API_KEY is set, else openai-realtime when OPENAI_API_KEY or OPENAI_BASE_URL is
      * set, else none.
      */
-    AGENT_STT: z.enum(['deepgram', 'openai-realtime', 'openai-batch', 'none']).optional(),
+    AGENT_STT: chainOf(['deepgram', 'openai-realtime', 'openai-batch', 'none']),
     /** Default: nova-3 for Deepgram, gpt-4o-mini-transcribe otherwise. */
     STT_MODEL: z.string().trim().min(1).optional(),
     STT_LANGUAGE: z.string().trim().min(2).max(8).default('en'),
     STT_BASE_URL: optionalUrl,
     STT_API_KEY: z.string().trim().min(1).optional(),
     DEEPGRAM_API_KEY: z.string().trim().min(1).optional(),
+    /**
+     * Per-stage budgets. A turn over one is counted (voice_agent_turns_over_budget_total); a
+     * provider that misses its stage's first-result budget is passed over when a fallback chain
+     * has another working one. Commit -> final transcript:
+     */
+    AGENT_BUDGET_STT_FINAL_MS: ms('the STT final budget', 50, 30_000, 300),
+    /** Request -> first token. */
+    AGENT_BUDGET_LLM_FIRST_TOKEN_MS: ms('the LLM first-token budget', 100, 60_000, 2_000),
+    /** Request -> first audio. */
+    AGENT_BUDGET_TTS_FIRST_BYTE_MS: ms('the TTS first-audio budget', 50, 30_000, 250),
+    /** End of the person's speech -> the agent's first sound. */
+    AGENT_BUDGET_VOICE_TO_VOICE_MS: ms('the voice-to-voice budget', 100, 60_000, 3_000),
+    /**
+     * A reply whose first words are not heard this long after the person stopped speaking gets
+     * a short filler first (AGENT_FILLER), so nobody waits in silence. 0: never.
+     */
+    AGENT_FILLER_AFTER_MS: ms('the silence before a filler', 0, 30_000, 1_500),
+    AGENT_FILLER: z
+      .string()
+      .trim()
+      .min(1, 'expected a non-empty filler')
+      .max(100, 'expected at most 100 characters')
+      .default('One moment.'),
     /** Deepgram's address (a self-hosted Deepgram); `/v1/listen` is appended. */
     DEEPGRAM_BASE_URL: z
       .string()
@@ -66,16 +120,23 @@ export const agentConfigSchema = refuseDevKeysInProduction(
      * Language model: `openai` (chat completions, any compatible server), the presets `groq` and
      * `xai` (the same path with their base URL, key and a default model: LLM_PRESETS), or `none`.
      */
-    AGENT_LLM: z.enum(['openai', 'groq', 'xai', 'none']).optional(),
+    AGENT_LLM: chainOf(['openai', 'groq', 'xai', 'none']),
     /** Default: gpt-4o-mini, or the preset's model. */
     LLM_MODEL: z.string().trim().min(1).optional(),
     GROQ_API_KEY: z.string().trim().min(1).optional(),
     XAI_API_KEY: z.string().trim().min(1).optional(),
     LLM_BASE_URL: optionalUrl,
     LLM_API_KEY: z.string().trim().min(1).optional(),
-    /** Text to speech: `openai` (/v1/audio/speech, streaming PCM) or `flite` (embedded, offline). */
-    AGENT_TTS: z.enum(['openai', 'flite']).optional(),
-    TTS_MODEL: z.string().trim().min(1).default('gpt-4o-mini-tts'),
+    /**
+     * Text to speech: `openai` (/v1/audio/speech, streaming PCM) or `flite` (embedded, offline).
+     * Each stage takes one provider or a fallback chain (`openai,flite`): a reply moves to the
+     * next when one fails after its retries, misses the stage's budget or gives nothing, and
+     * comes back once a background probe sees it answer. The stage's own variables (TTS_MODEL,
+     * TTS_BASE_URL, ...) are the first provider's; later ones use their provider's variables.
+     */
+    AGENT_TTS: chainOf(['openai', 'flite']),
+    /** Default: gpt-4o-mini-tts. */
+    TTS_MODEL: z.string().trim().min(1).optional(),
     TTS_VOICE: z.string().trim().min(1).default('alloy'),
     TTS_BASE_URL: optionalUrl,
     TTS_API_KEY: z.string().trim().min(1).optional(),
@@ -215,20 +276,22 @@ export const agentConfigSchema = refuseDevKeysInProduction(
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   }),
 ).superRefine((cfg, ctx) => {
-  if (cfg.AGENT_STT === 'deepgram' && cfg.DEEPGRAM_API_KEY === undefined) {
+  if (cfg.AGENT_STT?.includes('deepgram') && cfg.DEEPGRAM_API_KEY === undefined) {
     ctx.addIssue({
       code: 'custom',
       path: ['DEEPGRAM_API_KEY'],
-      message: 'expected a Deepgram API key: AGENT_STT is deepgram',
+      message: 'expected a Deepgram API key: AGENT_STT has deepgram',
     });
   }
-  if (cfg.AGENT_LLM === 'groq' || cfg.AGENT_LLM === 'xai') {
-    const { keyVariable } = LLM_PRESETS[cfg.AGENT_LLM];
-    if (cfg.LLM_API_KEY === undefined && cfg[keyVariable] === undefined) {
+  for (const [i, name] of (cfg.AGENT_LLM ?? []).entries()) {
+    if (name !== 'groq' && name !== 'xai') continue;
+    const { keyVariable } = LLM_PRESETS[name];
+    const ownKey = i === 0 ? cfg.LLM_API_KEY : undefined;
+    if (ownKey === undefined && cfg[keyVariable] === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: [keyVariable],
-        message: `expected an API key (or LLM_API_KEY): AGENT_LLM is ${cfg.AGENT_LLM}`,
+        message: `expected an API key${i === 0 ? ' (or LLM_API_KEY)' : ''}: AGENT_LLM has ${name}`,
       });
     }
   }
@@ -278,24 +341,39 @@ export const LLM_PRESETS = {
   xai: { baseURL: 'https://api.x.ai/v1', keyVariable: 'XAI_API_KEY', model: 'grok-4.3' },
 } as const;
 
-/** Which provider serves each stage, with its endpoint, after the defaults are applied. */
+/** Which providers serve each stage, with their endpoints, after the defaults are applied. */
 export function stagesOf(cfg: AgentConfig) {
   const openai = cfg.OPENAI_API_KEY !== undefined || cfg.OPENAI_BASE_URL !== undefined;
-  const endpoint = (baseUrl: string | undefined, apiKey: string | undefined) => ({
+  const endpoint: EndpointOf = (baseUrl, apiKey) => ({
     baseURL: baseUrl ?? cfg.OPENAI_BASE_URL ?? 'https://api.openai.com/v1',
     // OpenAI-compatible local servers (Ollama, vLLM) take any key.
     apiKey: apiKey ?? cfg.OPENAI_API_KEY ?? 'no-key',
   });
+  const stt = cfg.AGENT_STT ?? [
+    cfg.DEEPGRAM_API_KEY !== undefined ? 'deepgram' : openai ? 'openai-realtime' : 'none',
+  ];
+  const llm = cfg.AGENT_LLM ?? [openai ? 'openai' : 'none'];
+  const tts = cfg.AGENT_TTS ?? [openai ? 'openai' : 'flite'];
   return {
-    stt: sttStage(cfg, openai, endpoint),
-    llm: llmStage(cfg, openai, endpoint),
-    tts: {
-      provider: cfg.AGENT_TTS ?? (openai ? 'openai' : 'flite'),
-      ...endpoint(cfg.TTS_BASE_URL, cfg.TTS_API_KEY),
-      model: cfg.TTS_MODEL,
-      voice: cfg.TTS_VOICE,
+    stt: chained(stt, (name, first) => sttStage(cfg, name, first, endpoint)),
+    llm: chained(llm, (name, first) => llmStage(cfg, name, first, endpoint)),
+    tts: chained(tts, (name, first) => ttsStage(cfg, name, first, endpoint)),
+    budgets: {
+      sttFinalMs: cfg.AGENT_BUDGET_STT_FINAL_MS,
+      llmFirstTokenMs: cfg.AGENT_BUDGET_LLM_FIRST_TOKEN_MS,
+      ttsFirstByteMs: cfg.AGENT_BUDGET_TTS_FIRST_BYTE_MS,
+      voiceToVoiceMs: cfg.AGENT_BUDGET_VOICE_TO_VOICE_MS,
     },
   } as const;
+}
+
+/** The first provider's settings, with the ones after it in `next` (a fallback chain). */
+function chained<N extends string, S>(
+  names: readonly N[],
+  stage: (name: N, first: boolean) => S,
+): S & { next: S[] } {
+  const [first, ...rest] = names;
+  return { ...stage(first!, true), next: rest.map((name) => stage(name, false)) };
 }
 
 type EndpointOf = (
@@ -303,56 +381,64 @@ type EndpointOf = (
   apiKey: string | undefined,
 ) => { baseURL: string; apiKey: string };
 
-/** The LLM stage: the OpenAI-compatible path, with a preset's server, key and model if named. */
-function llmStage(cfg: AgentConfig, openai: boolean, endpoint: EndpointOf) {
-  const setting = cfg.AGENT_LLM ?? (openai ? 'openai' : 'none');
-  if (setting === 'groq' || setting === 'xai') {
-    const preset = LLM_PRESETS[setting];
+type LlmName = NonNullable<AgentConfig['AGENT_LLM']>[number];
+type SttName = NonNullable<AgentConfig['AGENT_STT']>[number];
+type TtsName = NonNullable<AgentConfig['AGENT_TTS']>[number];
+
+/**
+ * One LLM of the stage: the OpenAI-compatible path, with a preset's server, key and model if
+ * named. LLM_BASE_URL, LLM_API_KEY and LLM_MODEL are the first provider's.
+ */
+function llmStage(cfg: AgentConfig, name: LlmName, first: boolean, endpoint: EndpointOf) {
+  const own = first
+    ? { baseURL: cfg.LLM_BASE_URL, apiKey: cfg.LLM_API_KEY, model: cfg.LLM_MODEL }
+    : { baseURL: undefined, apiKey: undefined, model: undefined };
+  if (name === 'groq' || name === 'xai') {
+    const preset = LLM_PRESETS[name];
     return {
       provider: 'openai' as const,
-      label: setting,
-      baseURL: cfg.LLM_BASE_URL ?? preset.baseURL,
-      apiKey: cfg.LLM_API_KEY ?? cfg[preset.keyVariable] ?? '',
-      model: cfg.LLM_MODEL ?? preset.model,
+      label: name,
+      baseURL: own.baseURL ?? preset.baseURL,
+      apiKey: own.apiKey ?? cfg[preset.keyVariable] ?? '',
+      model: own.model ?? preset.model,
     };
   }
   return {
-    provider: setting,
-    label: setting,
-    ...endpoint(cfg.LLM_BASE_URL, cfg.LLM_API_KEY),
-    model: cfg.LLM_MODEL ?? 'gpt-4o-mini',
+    provider: name,
+    label: name,
+    ...endpoint(own.baseURL, own.apiKey),
+    model: own.model ?? 'gpt-4o-mini',
   };
 }
 
-function sttStage(
-  cfg: AgentConfig,
-  openai: boolean,
-  endpoint: (
-    baseUrl: string | undefined,
-    apiKey: string | undefined,
-  ) => {
-    baseURL: string;
-    apiKey: string;
-  },
-) {
-  const provider =
-    cfg.AGENT_STT ??
-    (cfg.DEEPGRAM_API_KEY !== undefined ? 'deepgram' : openai ? 'openai-realtime' : 'none');
+/** One STT of the stage; STT_MODEL, STT_BASE_URL and STT_API_KEY are the first provider's. */
+function sttStage(cfg: AgentConfig, name: SttName, first: boolean, endpoint: EndpointOf) {
   const language = cfg.STT_LANGUAGE;
-  if (provider === 'deepgram') {
+  const model = first ? cfg.STT_MODEL : undefined;
+  if (name === 'deepgram') {
     return {
-      provider,
+      provider: name,
       baseURL: cfg.DEEPGRAM_BASE_URL ?? 'wss://api.deepgram.com',
       apiKey: cfg.DEEPGRAM_API_KEY ?? '',
-      model: cfg.STT_MODEL ?? 'nova-3',
+      model: model ?? 'nova-3',
       language,
     };
   }
   return {
-    provider,
-    ...endpoint(cfg.STT_BASE_URL, cfg.STT_API_KEY),
-    model: cfg.STT_MODEL ?? 'gpt-4o-mini-transcribe',
+    provider: name,
+    ...(first ? endpoint(cfg.STT_BASE_URL, cfg.STT_API_KEY) : endpoint(undefined, undefined)),
+    model: model ?? 'gpt-4o-mini-transcribe',
     language,
+  };
+}
+
+/** One voice of the stage; TTS_MODEL, TTS_BASE_URL and TTS_API_KEY are the first provider's. */
+function ttsStage(cfg: AgentConfig, name: TtsName, first: boolean, endpoint: EndpointOf) {
+  return {
+    provider: name,
+    ...(first ? endpoint(cfg.TTS_BASE_URL, cfg.TTS_API_KEY) : endpoint(undefined, undefined)),
+    model: (first ? cfg.TTS_MODEL : undefined) ?? 'gpt-4o-mini-tts',
+    voice: cfg.TTS_VOICE,
   };
 }
 

@@ -5,6 +5,9 @@ import { OpenAiBatchStt } from './stt/openai_batch.js';
 import { OpenAiRealtimeStt } from './stt/openai_realtime.js';
 import { FliteTts } from './tts/flite.js';
 import { OpenAiTts } from './tts/openai.js';
+import { FallbackLlm } from './fallback/llm.js';
+import { FallbackStt } from './fallback/stt.js';
+import { FallbackTts } from './fallback/tts.js';
 import type { Llm, SpeechSynthesizer, Stt } from './types.js';
 
 export type { ChatMessage, Llm, SpeechSynthesizer, Stt, SttEvent, SttStream } from './types.js';
@@ -17,19 +20,30 @@ interface Endpoint {
   model: string;
 }
 
-/** Which provider serves each stage, and where (the lead maps config onto this). */
+type Chained<T> = T & {
+  /** The providers after this one in the stage's fallback chain (none: no chain). */
+  next?: readonly T[] | undefined;
+};
+
+type SttConfig = Endpoint & {
+  provider: 'deepgram' | 'openai-realtime' | 'openai-batch' | 'none';
+  language?: string | undefined;
+};
+type LlmConfig = Endpoint & {
+  provider: 'openai' | 'none';
+  /** Metrics/log label of an OpenAI-compatible preset (groq, xai); default 'openai'. */
+  label?: string | undefined;
+  temperature?: number | undefined;
+};
+type TtsConfig = Endpoint & { provider: 'openai' | 'flite'; voice: string };
+
+/** Which providers serve each stage, and where (config.ts's stagesOf maps config onto this). */
 export interface ProvidersConfig {
-  stt: Endpoint & {
-    provider: 'deepgram' | 'openai-realtime' | 'openai-batch' | 'none';
-    language?: string | undefined;
-  };
-  llm: Endpoint & {
-    provider: 'openai' | 'none';
-    /** Metrics/log label of an OpenAI-compatible preset (groq, xai); default 'openai'. */
-    label?: string | undefined;
-    temperature?: number | undefined;
-  };
-  tts: Endpoint & { provider: 'openai' | 'flite'; voice: string };
+  stt: Chained<SttConfig>;
+  llm: Chained<LlmConfig>;
+  tts: Chained<TtsConfig>;
+  /** Time-to-first-result budgets: a chain passes over a provider that misses its stage's. */
+  budgets?: { sttFinalMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number } | undefined;
 }
 
 export interface Providers {
@@ -44,31 +58,28 @@ export interface Providers {
   close(): Promise<void>;
 }
 
+/** The seed figures of the issue that set them (config.ts has the same defaults). */
+const DEFAULT_BUDGETS = { sttFinalMs: 300, llmFirstTokenMs: 2_000, ttsFirstByteMs: 250 };
+
 export function createProviders(cfg: ProvidersConfig, log?: Logger): Providers {
-  const stt = createStt(cfg.stt, log);
-  const llm =
-    cfg.llm.provider === 'openai'
-      ? new OpenAiLlm({
-          baseURL: cfg.llm.baseURL,
-          apiKey: cfg.llm.apiKey,
-          model: cfg.llm.model,
-          label: cfg.llm.label,
-          temperature: cfg.llm.temperature,
-          log,
-        })
-      : undefined;
-  const tts: SpeechSynthesizer =
-    cfg.tts.provider === 'openai'
-      ? new OpenAiTts({
-          baseURL: cfg.tts.baseURL,
-          apiKey: cfg.tts.apiKey,
-          model: cfg.tts.model,
-          voice: cfg.tts.voice,
-          log,
-        })
-      : new FliteTts({ voice: cfg.tts.voice });
+  const budgets = cfg.budgets ?? DEFAULT_BUDGETS;
+  const stt = chain(
+    stageOf(cfg.stt).map((c) => createStt(c, log)),
+    (stts) => new FallbackStt(stts, { finalBudgetMs: budgets.sttFinalMs, log }),
+  );
+  const llm = chain(
+    stageOf(cfg.llm).map((c) => createLlm(c, log)),
+    (llms) => new FallbackLlm(llms, { firstTokenBudgetMs: budgets.llmFirstTokenMs, log }),
+  );
+  const voices = stageOf(cfg.tts).map((c) => createTts(c, log));
+  const tts = chain(
+    voices,
+    (all) => new FallbackTts(all, { firstByteBudgetMs: budgets.ttsFirstByteMs, log }),
+  )!;
   // Flite's worker starts on first use, so an unused fallback costs nothing.
-  const fallbackTts = tts instanceof FliteTts ? tts : new FliteTts();
+  const fallbackTts =
+    tts instanceof FliteTts ? tts : (voices.find((v) => v instanceof FliteTts) ?? new FliteTts());
+  const owned = voices.includes(fallbackTts) ? [] : [fallbackTts];
   return {
     stt,
     llm,
@@ -76,12 +87,52 @@ export function createProviders(cfg: ProvidersConfig, log?: Logger): Providers {
     fallbackTts,
     labels: { stt: stt?.label ?? 'none', llm: llm?.label ?? 'none', tts: tts.label },
     async close() {
-      await Promise.allSettled([stt?.close(), llm?.close(), tts.close(), fallbackTts.close()]);
+      await Promise.allSettled([
+        stt?.close(),
+        llm?.close(),
+        tts.close(),
+        ...owned.map((t) => t.close()),
+      ]);
     },
   };
 }
 
-function createStt(cfg: ProvidersConfig['stt'], log: Logger | undefined): Stt | undefined {
+/** A stage's providers in chain order. */
+function stageOf<T>(stage: Chained<T>): T[] {
+  return [stage, ...(stage.next ?? [])];
+}
+
+/** One provider as it is; several as their fallback chain; none (a stage that is off) as undefined. */
+function chain<T>(providers: (T | undefined)[], fallback: (all: T[]) => T): T | undefined {
+  const present = providers.filter((p): p is T => p !== undefined);
+  if (present.length <= 1) return present[0];
+  return fallback(present);
+}
+
+function createLlm(cfg: LlmConfig, log: Logger | undefined): Llm | undefined {
+  if (cfg.provider === 'none') return undefined;
+  return new OpenAiLlm({
+    baseURL: cfg.baseURL,
+    apiKey: cfg.apiKey,
+    model: cfg.model,
+    label: cfg.label,
+    temperature: cfg.temperature,
+    log,
+  });
+}
+
+function createTts(cfg: TtsConfig, log: Logger | undefined): SpeechSynthesizer {
+  if (cfg.provider === 'flite') return new FliteTts({ voice: cfg.voice });
+  return new OpenAiTts({
+    baseURL: cfg.baseURL,
+    apiKey: cfg.apiKey,
+    model: cfg.model,
+    voice: cfg.voice,
+    log,
+  });
+}
+
+function createStt(cfg: SttConfig, log: Logger | undefined): Stt | undefined {
   const common = {
     baseURL: cfg.baseURL,
     apiKey: cfg.apiKey,
