@@ -13,6 +13,7 @@ import { PersonInput, PersonInputs } from './conversation/input/person_input.js'
 import type { PersonInputDeps } from './conversation/input/person_input.js';
 import { Greeter, greetWhenHeard, prepareGreetings } from './conversation/output/greeter.js';
 import { PreparedVoice } from './conversation/output/prepared_voice.js';
+import type { FillerClip } from './conversation/output/filler.js';
 import { SpokenWords } from './conversation/output/spoken_words.js';
 import { turnMetrics } from './metrics/turns.js';
 import type { Llm, SpeechSynthesizer, Stt } from './providers/types.js';
@@ -35,6 +36,8 @@ export interface JobDeps {
   fallbackTts: SpeechSynthesizer;
   models: ModelsReport;
   vad: SileroVad;
+  /** Said when a reply is late (made once per process, ahead of need); none: no filler. */
+  filler?: FillerClip | undefined;
   /**
    * The people in a room, asked of the server before the agent has joined it: their greetings
    * are synthesised while it joins. Without it, each greeting is synthesised once they are seen.
@@ -83,6 +86,13 @@ export function createJobEntry(deps: JobDeps): JobEntry {
         instructions: config.AGENT_INSTRUCTIONS,
         maxMessages: 40,
         apology: config.AGENT_APOLOGY,
+        filler: deps.filler && { clip: deps.filler, afterMs: config.AGENT_FILLER_AFTER_MS },
+        budgets: {
+          stt_final: config.AGENT_BUDGET_STT_FINAL_MS,
+          llm_ttft: config.AGENT_BUDGET_LLM_FIRST_TOKEN_MS,
+          tts_ttfb: config.AGENT_BUDGET_TTS_FIRST_BYTE_MS,
+          end_to_end: config.AGENT_BUDGET_VOICE_TO_VOICE_MS,
+        },
         onWordPlayed: (word) => spokenWords.played(word, performance.now()),
       },
       policy: roomTurnPolicy({

@@ -9,6 +9,7 @@ import { createLogger } from './log.js';
 import type { Logger } from './log.js';
 import { registry } from './metrics/registry.js';
 import { createProviders } from './providers/index.js';
+import { FillerClip } from './conversation/output/filler.js';
 import { humansIn } from './room/agent_room.js';
 import { installFfiDispatch } from './room/ffi_dispatch.js';
 import { AgentWorker } from './worker/worker.js';
@@ -70,6 +71,12 @@ async function main(): Promise<void> {
   const providers = createProviders(stages, log);
   const [vad] = await Promise.all([SileroVad.load(), providers.tts.warmUp?.()]);
   log.info({ ...providers.labels, llmModel: stages.llm.model }, 'providers ready');
+  // Made now, ahead of need: a late reply gets it without a provider round trip.
+  const filler =
+    config.AGENT_FILLER_AFTER_MS > 0 && providers.llm
+      ? new FillerClip(config.AGENT_FILLER, [providers.tts, providers.fallbackTts], log)
+      : undefined;
+  void filler?.prepare();
 
   const worker = new AgentWorker({
     url: config.LIVEKIT_URL,
@@ -87,6 +94,7 @@ async function main(): Promise<void> {
       fallbackTts: providers.fallbackTts,
       models: providers.labels,
       vad,
+      filler,
       peopleIn: humansIn(
         new RoomServiceClient(
           config.LIVEKIT_URL,

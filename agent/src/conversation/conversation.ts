@@ -2,11 +2,13 @@ import type { AgentState, TurnMetrics } from '@voice-agent/common';
 import type { SpeechReport } from '../audio/speaker.js';
 import type { Logger } from '../log.js';
 import { turnMetrics } from '../metrics/turns.js';
+import type { StageBudgets } from '../metrics/turns.js';
 import type { ChatMessage, Llm, SpeechSynthesizer } from '../providers/types.js';
 import { errorFields } from '../log.js';
 import { ChatContext } from './output/context.js';
 import { runReply } from './output/reply.js';
 import type { ReplyResult, SpeechOutput } from './output/reply.js';
+import type { FillerClip } from './output/filler.js';
 import type { CompletedTurn } from './decisions/turn_detector.js';
 
 /** Whether the agent answers a turn (reply_policy.ts); by default it answers every turn. */
@@ -28,6 +30,10 @@ export interface ConversationOptions {
   apology: string;
   /** Told each word of a reply as it is heard. */
   onWordPlayed?: (word: string) => void;
+  /** Said first when a reply's first words are not heard `afterMs` after the person's speech. */
+  filler?: { clip: FillerClip; afterMs: number } | undefined;
+  /** Turns over these (ms) are counted. */
+  budgets?: StageBudgets | undefined;
 }
 
 /** What the conversation shows in the room (room/agent_room.ts; a fake in tests). */
@@ -92,6 +98,7 @@ export class Conversation {
   readonly #fallbackTts: SpeechSynthesizer;
   readonly #apology: string;
   readonly #onWordPlayed: ((word: string) => void) | undefined;
+  readonly #options: ConversationOptions;
   readonly #log: Logger;
   readonly #signal: AbortSignal;
   readonly #context: ChatContext;
@@ -127,6 +134,7 @@ export class Conversation {
     this.#fallbackTts = deps.fallbackTts;
     this.#apology = deps.options.apology;
     this.#onWordPlayed = deps.options.onWordPlayed;
+    this.#options = deps.options;
     this.#log = deps.log;
     this.#signal = deps.signal;
     this.#context = new ChatContext(deps.options);
@@ -372,7 +380,9 @@ export class Conversation {
     signal: AbortSignal,
     /** Playout waits for it; false (or an abort) plays nothing. */
     gate?: Promise<boolean>,
-  ): Promise<ReplyResult> {
+    /** A reply: when the person stopped speaking (asked once playout may start), for the filler. */
+    spokeUntil?: () => number | undefined,
+  ): Promise<ReplyResult & { filler: boolean }> {
     const speaker = this.#speaker;
     // The reply's place in the context is taken when it may start playing (a prepared reply's,
     // once its turn is confirmed): an interruption said over it comes after it.
@@ -385,11 +395,28 @@ export class Conversation {
       },
     };
     const transcript = this.#room.agentTranscript();
+    const filler = this.#options.filler;
+    let fillerSaid = false;
     const result = await runReply(messages, {
       llm,
       tts,
       output,
       signal,
+      ...(filler && filler.afterMs > 0 && spokeUntil
+        ? {
+            filler: {
+              at: () => {
+                const until = spokeUntil();
+                return until === undefined ? undefined : until + filler.afterMs;
+              },
+              segment: () => filler.clip.segment,
+              onSaid: () => {
+                fillerSaid = true;
+                turnMetrics.filler();
+              },
+            },
+          }
+        : {}),
       onFirstAudio: () => this.#room.setState('speaking'),
       onWord: (word) => {
         transcript.write(word);
@@ -397,7 +424,7 @@ export class Conversation {
       },
     }).finally(() => void transcript.close()); // not awaited: see AgentRoom.setState
     record?.(result.playedText);
-    return result;
+    return { ...result, filler: fillerSaid };
   }
 
   /**
@@ -415,7 +442,8 @@ export class Conversation {
     const gate = confirmed && untilConfirmed(confirmed, signal);
     if (!gate) this.#room.setState('thinking');
     void gate?.then((ok) => ok && this.#room.setState('thinking'));
-    const result = await this.#speak(messages, llm, this.#tts, signal, gate);
+    const spokeUntil = () => answered()?.speechEndAt;
+    const result = await this.#speak(messages, llm, this.#tts, signal, gate, spokeUntil);
     const last = answered();
     if (!last) return; // a prepared reply that was dropped: nobody heard it
     if (result.error) {
@@ -440,6 +468,7 @@ export class Conversation {
       {
         ...metrics,
         prepared: confirmed !== undefined,
+        filler: result.filler,
         playedMs: Math.round(result.playedMs),
         interrupted: result.interrupted,
         playedChars: result.playedText.length,
@@ -449,7 +478,7 @@ export class Conversation {
     );
     if (t.firstAudioAt !== undefined) {
       this.#policy.replied([last.identity]);
-      turnMetrics.turn(metrics);
+      turnMetrics.turn(metrics, this.#options.budgets);
       void this.#room.sendMetrics(metrics).catch(() => undefined);
     }
     // Nothing of the answer could be played: a provider is down. Say so rather than nothing.

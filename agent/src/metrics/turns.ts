@@ -48,13 +48,41 @@ const STAGES = {
   end_to_end: 'endToEndMs',
 } as const satisfies Record<string, keyof TurnMetrics>;
 
+const overBudget = counter({
+  name: 'voice_agent_turns_over_budget_total',
+  help:
+    'Answered turns over a stage budget (AGENT_BUDGET_*): stt_final, llm_ttft, tts_ttfb, ' +
+    'end_to_end (voice to voice).',
+  labelNames: ['stage'],
+});
+
+const fillers = counter({
+  name: 'voice_agent_fillers_total',
+  help: 'Fillers said because a reply was late (AGENT_FILLER_AFTER_MS).',
+});
+
+/** A stage's budget in ms, by the histogram's stage names. */
+export type StageBudgets = Partial<Record<keyof typeof STAGES, number>>;
+
 export const turnMetrics = {
-  /** Records one answered turn; stages that did not happen (negative values) are skipped. */
-  turn(m: TurnMetrics): void {
-    for (const [stage, field] of Object.entries(STAGES)) {
+  /**
+   * Records one answered turn; stages that did not happen (negative values) are skipped. A stage
+   * over its budget is counted.
+   */
+  turn(m: TurnMetrics, budgets: StageBudgets = {}): void {
+    for (const [stage, field] of Object.entries(STAGES) as [
+      keyof typeof STAGES,
+      keyof TurnMetrics,
+    ][]) {
       const value = m[field];
-      if (value >= 0) turnLatency.observe({ stage }, value);
+      if (typeof value !== 'number' || value < 0) continue;
+      turnLatency.observe({ stage }, value);
+      const budget = budgets[stage];
+      if (budget !== undefined && value > budget) overBudget.inc({ stage });
     }
+  },
+  filler(): void {
+    fillers.inc();
   },
   interrupted(reason: string): void {
     interruptions.inc({ reason });

@@ -160,3 +160,55 @@ describe('runReply', () => {
     );
   });
 });
+
+describe('runReply: the filler when the first words are late', () => {
+  const clip = (): SpokenSegment => ({
+    text: 'One moment.',
+    audio: (async function* () {
+      yield new Int16Array(240).fill(500);
+    })(),
+  });
+
+  function withFiller(llmGapMs: number, fillerInMs: number | undefined) {
+    const { llm } = fakeLlm('The museum opens at nine.', llmGapMs);
+    const { tts, events } = fakeTts();
+    let said = 0;
+    const started = performance.now();
+    const result = runReply([], {
+      llm,
+      tts,
+      output: fakeOutput(events),
+      signal: new AbortController().signal,
+      filler: {
+        at: () => (fillerInMs === undefined ? undefined : started + fillerInMs),
+        segment: clip,
+        onSaid: () => said++,
+      },
+    });
+    return { result, events, said: () => said };
+  }
+
+  it('a reply slower than the filler time: the filler first, then the whole reply', async () => {
+    const run = withFiller(150, 50);
+    const result = await run.result;
+    assert.equal(run.said(), 1);
+    assert.deepEqual(
+      run.events.filter((e) => e.startsWith('played')),
+      ['played One moment.', 'played The museum opens', 'played at nine.'],
+    );
+    assert.match(result.playedText, /^One moment\. The museum opens/);
+  });
+
+  it('a reply in time: no filler', async () => {
+    const run = withFiller(1, 300);
+    await run.result;
+    assert.equal(run.said(), 0);
+    assert.ok(!run.events.includes('played One moment.'));
+  });
+
+  it('no filler time (a turn without a known end): no filler, however slow', async () => {
+    const run = withFiller(100, undefined);
+    await run.result;
+    assert.equal(run.said(), 0);
+  });
+});

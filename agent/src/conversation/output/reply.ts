@@ -34,6 +34,15 @@ export interface ReplyOptions {
   prefetch?: number;
   onFirstAudio?: () => void;
   onWord?: (word: string) => void;
+  /**
+   * Said first if the reply's first audio is not ready by `at()` (performance.now() time; asked
+   * when playout starts, undefined: no filler). `onSaid` is told when it is.
+   */
+  filler?: {
+    at: () => number | undefined;
+    segment: () => SpokenSegment | undefined;
+    onSaid?: () => void;
+  };
 }
 
 /**
@@ -95,7 +104,7 @@ export async function runReply(
     }
   })();
 
-  const report = await opts.output.speak(ready, {
+  const report = await opts.output.speak(opts.filler ? withFiller(ready, opts.filler) : ready, {
     signal,
     onFirstAudio: () => {
       timings.firstAudioAt = performance.now();
@@ -105,6 +114,56 @@ export async function runReply(
   });
   ready.close();
   return { ...report, timings, error };
+}
+
+/**
+ * `segments`, with the filler in front if the first one has no audio by the filler's time: the
+ * first segment's first chunk is awaited here (and handed on), racing that time.
+ */
+async function* withFiller(
+  segments: AsyncIterable<SpokenSegment>,
+  filler: NonNullable<ReplyOptions['filler']>,
+): AsyncGenerator<SpokenSegment> {
+  const it = segments[Symbol.asyncIterator]();
+  try {
+    const first = it.next().then((r) => (r.done ? undefined : withFirstChunk(r.value)));
+    const at = filler.at();
+    if (at !== undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = await Promise.race([
+        first.then(() => false),
+        new Promise<boolean>(
+          (resolve) => (timer = setTimeout(resolve, at - performance.now(), true)),
+        ),
+      ]);
+      clearTimeout(timer);
+      const clip = late ? filler.segment() : undefined;
+      if (clip) {
+        filler.onSaid?.();
+        yield clip;
+      }
+    }
+    const segment = await first;
+    if (!segment) return;
+    yield segment;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  } finally {
+    await it.return?.();
+  }
+}
+
+/** Waits for a segment's first chunk of audio; the segment plays it, then the rest. */
+async function withFirstChunk(segment: SpokenSegment): Promise<SpokenSegment> {
+  const audio = segment.audio[Symbol.asyncIterator]();
+  const head = await audio.next();
+  return {
+    text: segment.text,
+    audio: (async function* () {
+      if (head.done) return;
+      yield head.value;
+      for (let r = await audio.next(); !r.done; r = await audio.next()) yield r.value;
+    })(),
+  };
 }
 
 /** A one-consumer async queue: push, end, iterate; close() tells the producer to stop. */
