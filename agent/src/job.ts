@@ -121,6 +121,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           ...decide,
           config,
           apologizeForLostTurns: deps.llm !== undefined,
+          wordsLateAfterMs: deps.filler ? config.AGENT_FILLER_AFTER_MS : undefined,
           log,
         }),
       );
@@ -147,7 +148,7 @@ function personInput(
   chain: ReturnType<typeof microphoneChain>,
   deps: Pick<
     PersonInputDeps,
-    'bargeIn' | 'onsetPause' | 'turns' | 'apologizeForLostTurns' | 'log'
+    'bargeIn' | 'onsetPause' | 'turns' | 'apologizeForLostTurns' | 'wordsLateAfterMs' | 'log'
   > & { config: AgentConfig },
 ): PersonInput {
   const { config } = deps;

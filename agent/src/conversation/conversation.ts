@@ -110,6 +110,8 @@ export class Conversation {
   #draft: Draft | undefined;
   readonly #busy: (except?: string) => boolean;
   #turns = 0;
+  /** When the filler was last said (a reply does not say it again for the same speech). */
+  #filledAt = -Infinity;
 
   constructor(deps: {
     room: RoomOutput;
@@ -285,6 +287,30 @@ export class Conversation {
     this.userTurn({ ...from, text, speechEndAt: now, endedAt: now, sttFinalMs: 0 });
   }
 
+  /**
+   * `identity` stopped speaking at `speechEndAt` and their words are late (a slow or failing
+   * transcriber): the filler, so they do not wait in silence for the reply that follows. Not
+   * when the agent is speaking, or when their turn would not be answered.
+   */
+  wordsLate(identity: string, speechEndAt: number): void {
+    const filler = this.#options.filler;
+    if (!filler || !this.#llm || this.#current || this.#filledAt > speechEndAt) return;
+    if (!this.#policy.preview({ identity, text: '' })) return;
+    const segment = filler.clip.segment;
+    if (!segment) return;
+    this.#filledAt = performance.now();
+    turnMetrics.filler();
+    this.#log.info({ participant: identity }, 'filler: their words are late');
+    void this.#take('say', async (signal) => {
+      await this.#speaker.speak(
+        (async function* () {
+          yield segment;
+        })(),
+        { signal },
+      );
+    });
+  }
+
   /** Starts a reply if turns are waiting and no human is speaking or mid-turn. */
   maybeReply(): void {
     if (!this.#llm || this.#waiting.length === 0 || this.#current?.kind === 'reply') return;
@@ -407,11 +433,13 @@ export class Conversation {
             filler: {
               at: () => {
                 const until = spokeUntil();
-                return until === undefined ? undefined : until + filler.afterMs;
+                if (until === undefined || this.#filledAt > until) return undefined;
+                return until + filler.afterMs;
               },
               segment: () => filler.clip.segment,
               onSaid: () => {
                 fillerSaid = true;
+                this.#filledAt = performance.now();
                 turnMetrics.filler();
               },
             },

@@ -56,6 +56,11 @@ export class TurnDetector {
     this.#clock = clock;
   }
 
+  /** Whether an utterance has ended and its final transcript is not in yet. */
+  get awaitingWords(): boolean {
+    return this.#awaitingFinals > 0;
+  }
+
   /** True from the first speech of a turn until it is declared over (or dropped as empty). */
   get pending(): boolean {
     return this.#speaking || this.#awaitingFinals > 0 || this.#parts.length > 0 || !this.#holdOver;

@@ -18,7 +18,7 @@ const interim = (text: string): SttEvent => ({ type: 'interim', text, at: 0 });
  * barge-in that answers `verdict` and a conversation, both recording what is asked of them, in
  * one log with the transcripts shown in the room.
  */
-function setup(opts: { verdict?: Verdict; apologize?: boolean } = {}) {
+function setup(opts: { verdict?: Verdict; apologize?: boolean; wordsLateAfterMs?: number } = {}) {
   const log: string[] = [];
   const clock = new FakeClock();
   let mic: ListenerEvents | undefined;
@@ -42,6 +42,7 @@ function setup(opts: { verdict?: Verdict; apologize?: boolean } = {}) {
     maybeReply: () => void log.push('reply decision'),
     forget: (who) => void log.push(`conversation: forget ${who}`),
     apologize: async (reason) => void log.push(`apology: ${reason}`),
+    wordsLate: (who, endAt) => void log.push(`words late: ${who} (speech ended at ${endAt})`),
   };
   const input = new PersonInput({
     person: { identity: 'ana-1', name: 'Ana' },
@@ -61,6 +62,7 @@ function setup(opts: { verdict?: Verdict; apologize?: boolean } = {}) {
       heard: () => {},
     },
     apologizeForLostTurns: opts.apologize ?? true,
+    wordsLateAfterMs: opts.wordsLateAfterMs,
     log: createLogger('silent'),
     clock,
   });
@@ -215,5 +217,35 @@ describe('PersonInput: when words or the microphone are lost', () => {
     ]);
     assert.equal(s.people.busy(), false);
     assert.equal(s.people.has('ana-1'), false, 'the room may hear their next microphone');
+  });
+});
+
+describe('PersonInput: words that are late', () => {
+  it('no final by the filler time after the speech ended: the conversation is told, once', () => {
+    const s = setup({ wordsLateAfterMs: 1_500 });
+    s.mic.onSpeechStart(s.clock.now());
+    const endAt = s.clock.now();
+    s.mic.onSpeechEnd(endAt);
+    s.clock.advance(1_499);
+    assert.ok(!s.log.some((l) => l.startsWith('words late')));
+    s.clock.advance(1);
+    assert.deepEqual(
+      s.log.filter((l) => l.startsWith('words late')),
+      [`words late: ana-1 (speech ended at ${endAt})`],
+    );
+    s.clock.advance(5_000);
+    assert.equal(s.log.filter((l) => l.startsWith('words late')).length, 1);
+  });
+
+  it('a final in time, or speech again, and nothing is late', () => {
+    const s = setup({ wordsLateAfterMs: 1_500 });
+    utterance(s, 'What time is it?', 300);
+    s.clock.advance(3_000);
+    s.mic.onSpeechStart(s.clock.now());
+    s.mic.onSpeechEnd(s.clock.now());
+    s.clock.advance(1_000);
+    s.mic.onSpeechStart(s.clock.now());
+    s.clock.advance(3_000);
+    assert.ok(!s.log.some((l) => l.startsWith('words late')), s.log.join('\n'));
   });
 });

@@ -3,6 +3,7 @@ import { errorFields, type Logger } from '../../log.js';
 import { turnMetrics } from '../../metrics/turns.js';
 import type { ProviderError, SttEvent } from '../../providers/types.js';
 import type { RoomPerson } from '../../room/person.js';
+import { realClock } from '../../util/clock.js';
 import type { Clock } from '../../util/clock.js';
 import type { BargeIn } from '../decisions/barge_in.js';
 import { TurnDetector } from '../decisions/turn_detector.js';
@@ -31,6 +32,11 @@ export interface TurnSink {
   forget(identity: string): void;
   /** Their words were lost mid-turn (transcription failed): say so. */
   apologize(reason: string, to: string): Promise<void>;
+  /**
+   * They stopped speaking at `speechEndAt` and their words are still not in after the filler
+   * time (a slow or failing transcriber): the conversation may say its filler.
+   */
+  wordsLate?(identity: string, speechEndAt: number): void;
 }
 
 /** What one person's input shows in the room: their words and their level, as heard. */
@@ -58,6 +64,8 @@ export interface PersonInputDeps {
   events: PersonInputEvents;
   /** Apologise for a turn lost to a failed transcription (only when a reply could be given). */
   apologizeForLostTurns: boolean;
+  /** Words still not in this long after their speech ended are late (TurnSink.wordsLate). */
+  wordsLateAfterMs?: number | undefined;
   log: Logger;
   clock?: Clock;
 }
@@ -77,12 +85,15 @@ export class PersonInput {
   /** Numbers their utterances, for transcript segment ids. */
   #utterance = 1;
   #speaking = false;
+  #wordsTimer: unknown;
+  readonly #clock: Clock;
 
   constructor(deps: PersonInputDeps) {
     this.#deps = deps;
     this.identity = deps.person.identity;
     this.name = deps.person.name;
     this.#log = deps.log;
+    this.#clock = deps.clock ?? realClock;
     const { turns } = deps;
     this.#detector = new TurnDetector(
       deps.turnDetector,
@@ -116,6 +127,7 @@ export class PersonInput {
         'microphone stream failed',
       );
     } finally {
+      this.#clock.clearTimeout(this.#wordsTimer);
       this.#detector.reset();
       this.#speaking = false;
       this.#deps.bargeIn.forget(this.identity);
@@ -141,6 +153,7 @@ export class PersonInput {
         this.#speaking = false;
         this.#detector.speechEnded(speechEndAt);
         this.#deps.bargeIn.speechEnded(who);
+        this.#watchWords(speechEndAt);
       },
       onTranscript: (event, echo) => this.#transcript(event, echo),
       onSoundWithoutSpeech: ({ soundMs, maxProbability }) =>
@@ -160,8 +173,21 @@ export class PersonInput {
     };
   }
 
+  /** Tells the conversation if this utterance's words are late (see TurnSink.wordsLate). */
+  #watchWords(speechEndAt: number): void {
+    const afterMs = this.#deps.wordsLateAfterMs;
+    this.#clock.clearTimeout(this.#wordsTimer);
+    if (!afterMs || !this.#deps.turns.wordsLate) return;
+    const waitMs = speechEndAt + afterMs - this.#clock.now();
+    this.#wordsTimer = this.#clock.setTimeout(() => {
+      if (!this.#speaking && this.#detector.awaitingWords)
+        this.#deps.turns.wordsLate?.(this.identity, speechEndAt);
+    }, waitMs);
+  }
+
   #speechStarted(startAt: number): void {
     const { bargeIn, turns } = this.#deps;
+    this.#clock.clearTimeout(this.#wordsTimer);
     this.#speaking = true;
     this.#detector.speechStarted();
     turns.speechStarted();
