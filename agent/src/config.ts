@@ -125,6 +125,9 @@ export const agentConfigSchema = refuseDevKeysInProduction(
     LLM_MODEL: z.string().trim().min(1).optional(),
     GROQ_API_KEY: z.string().trim().min(1).optional(),
     XAI_API_KEY: z.string().trim().min(1).optional(),
+    /** A preset's server elsewhere (a proxy, a gateway): default its public API. */
+    GROQ_BASE_URL: optionalUrl,
+    XAI_BASE_URL: optionalUrl,
     LLM_BASE_URL: optionalUrl,
     LLM_API_KEY: z.string().trim().min(1).optional(),
     /**
@@ -335,10 +338,16 @@ export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export const LLM_PRESETS = {
   groq: {
     baseURL: 'https://api.groq.com/openai/v1',
+    baseUrlVariable: 'GROQ_BASE_URL',
     keyVariable: 'GROQ_API_KEY',
     model: 'llama-3.3-70b-versatile',
   },
-  xai: { baseURL: 'https://api.x.ai/v1', keyVariable: 'XAI_API_KEY', model: 'grok-4.3' },
+  xai: {
+    baseURL: 'https://api.x.ai/v1',
+    baseUrlVariable: 'XAI_BASE_URL',
+    keyVariable: 'XAI_API_KEY',
+    model: 'grok-4.3',
+  },
 } as const;
 
 /** Which providers serve each stage, with their endpoints, after the defaults are applied. */
@@ -398,7 +407,7 @@ function llmStage(cfg: AgentConfig, name: LlmName, first: boolean, endpoint: End
     return {
       provider: 'openai' as const,
       label: name,
-      baseURL: own.baseURL ?? preset.baseURL,
+      baseURL: own.baseURL ?? cfg[preset.baseUrlVariable] ?? preset.baseURL,
       apiKey: own.apiKey ?? cfg[preset.keyVariable] ?? '',
       model: own.model ?? preset.model,
     };
