@@ -1,87 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SpeakOptions, SpeechReport, SpokenSegment } from '../audio/speaker.js';
-import { createLogger } from '../log.js';
-import type { ChatMessage, Llm, SpeechSynthesizer } from '../providers/types.js';
-import { Conversation } from './conversation.js';
-import type { RoomOutput, UserTurn } from './conversation.js';
-
-/** A voice that "plays" each segment for `msPerSegment`, honouring aborts; records what played. */
-class FakeSpeaker {
-  readonly heard: string[] = [];
-  constructor(readonly msPerSegment = 30) {}
-  async speak(segments: AsyncIterable<SpokenSegment>, opts: SpeakOptions): Promise<SpeechReport> {
-    const played: string[] = [];
-    let firstAudioAt: number | undefined;
-    for await (const seg of segments) {
-      if (opts.signal.aborted) break;
-      for await (const chunk of seg.audio) void chunk;
-      firstAudioAt ??= performance.now();
-      if (played.length === 0) opts.onFirstAudio?.();
-      await sleep(this.msPerSegment);
-      if (opts.signal.aborted) break;
-      played.push(seg.text);
-      this.heard.push(seg.text);
-    }
-    const text = played.join(' ');
-    return {
-      playedText: text,
-      fullText: text,
-      playedMs: 0,
-      interrupted: opts.signal.aborted,
-      firstAudioAt,
-    };
-  }
-  pause = () => false;
-  resume = () => {};
-}
-
-/** An LLM that answers the last user message with "re: <its text>" and records every request. */
-function echoLlm(ttftMs = 10) {
-  const requests: ChatMessage[][] = [];
-  const llm: Llm = {
-    label: 'fake',
-    async *stream(messages, { signal }) {
-      requests.push([...messages]);
-      await sleep(ttftMs);
-      if (signal.aborted) return;
-      yield `re: ${messages.at(-1)!.content}. `;
-      yield 'That is all.';
-    },
-    close: async () => {},
-  };
-  return { llm, requests };
-}
-
-const tts: SpeechSynthesizer = {
-  label: 'fake',
-  async *synthesize() {
-    yield new Int16Array(160);
-  },
-  close: async () => {},
-};
-
-function setup() {
-  const speaker = new FakeSpeaker();
-  const { llm, requests } = echoLlm();
-  const room: RoomOutput = {
-    setState: () => {},
-    agentTranscript: () => ({ write: () => {}, close: async () => {} }),
-    sendMetrics: async () => {},
-  };
-  const conversation = new Conversation({
-    room,
-    speaker,
-    llm,
-    tts,
-    fallbackTts: tts,
-    log: createLogger('silent'),
-    signal: new AbortController().signal,
-    options: { instructions: 'Be brief.', maxMessages: 20, apology: 'Sorry.' },
-  });
-  return { conversation, speaker, requests };
-}
+import { setup } from '../../test/fake_conversation.js';
+import type { UserTurn } from './conversation.js';
 
 /** Waits (up to 2 s) until `check` holds. */
 async function until(check: () => boolean): Promise<void> {

@@ -408,7 +408,7 @@ export class Conversation {
     gate?: Promise<boolean>,
     /** A reply: when the person stopped speaking (asked once playout may start), for the filler. */
     spokeUntil?: () => number | undefined,
-  ): Promise<ReplyResult & { filler: boolean }> {
+  ): Promise<ReplyResult> {
     const speaker = this.#speaker;
     // The reply's place in the context is taken when it may start playing (a prepared reply's,
     // once its turn is confirmed): an interruption said over it comes after it.
@@ -422,7 +422,6 @@ export class Conversation {
     };
     const transcript = this.#room.agentTranscript();
     const filler = this.#options.filler;
-    let fillerSaid = false;
     const result = await runReply(messages, {
       llm,
       tts,
@@ -438,7 +437,6 @@ export class Conversation {
               },
               segment: () => filler.clip.segment,
               onSaid: () => {
-                fillerSaid = true;
                 this.#filledAt = performance.now();
                 turnMetrics.filler();
               },
@@ -452,7 +450,7 @@ export class Conversation {
       },
     }).finally(() => void transcript.close()); // not awaited: see AgentRoom.setState
     record?.(result.playedText);
-    return { ...result, filler: fillerSaid };
+    return result;
   }
 
   /**
@@ -496,7 +494,7 @@ export class Conversation {
       {
         ...metrics,
         prepared: confirmed !== undefined,
-        filler: result.filler,
+        ...(t.fillerAt === undefined ? {} : { fillerMs: ms(last.speechEndAt, t.fillerAt) }),
         playedMs: Math.round(result.playedMs),
         interrupted: result.interrupted,
         playedChars: result.playedText.length,

@@ -197,11 +197,16 @@ describe('runReply: the filler when the first words are late', () => {
       ['played One moment.', 'played The museum opens', 'played at nine.'],
     );
     assert.match(result.playedText, /^One moment\. The museum opens/);
+    const t = result.timings;
+    assert.ok(t.fillerAt !== undefined && t.firstAudioAt !== undefined);
+    assert.ok(t.firstAudioAt > t.fillerAt, 'the reply’s own first audio comes after the filler');
   });
 
   it('a reply in time: no filler', async () => {
     const run = withFiller(1, 300);
-    await run.result;
+    const { timings } = await run.result;
+    assert.equal(timings.fillerAt, undefined);
+    assert.ok(timings.firstAudioAt !== undefined);
     assert.equal(run.said(), 0);
     assert.ok(!run.events.includes('played One moment.'));
   });

@@ -13,7 +13,10 @@ export interface ReplyTimings {
   llmFirstTokenAt: number | undefined;
   ttsRequestAt: number | undefined;
   ttsFirstByteAt: number | undefined;
+  /** The reply's own first audio (a filler before it is not the reply). */
   firstAudioAt: number | undefined;
+  /** When the filler began, if one was said. */
+  fillerAt: number | undefined;
 }
 
 export interface ReplyResult extends SpeechReport {
@@ -61,6 +64,7 @@ export async function runReply(
     ttsRequestAt: undefined,
     ttsFirstByteAt: undefined,
     firstAudioAt: undefined,
+    fillerAt: undefined,
   };
   let error: unknown;
   const slots = new Slots(1 + (opts.prefetch ?? 1));
@@ -104,10 +108,25 @@ export async function runReply(
     }
   })();
 
-  const report = await opts.output.speak(opts.filler ? withFiller(ready, opts.filler) : ready, {
+  let fillerSaid = false;
+  const segments = opts.filler
+    ? withFiller(ready, {
+        ...opts.filler,
+        onSaid: () => {
+          fillerSaid = true;
+          opts.filler?.onSaid?.();
+        },
+        // After a filler, the reply's first audio is its first chunk taken by the output.
+        onReplyAudio: () => {
+          if (fillerSaid) timings.firstAudioAt ??= performance.now();
+        },
+      })
+    : ready;
+  const report = await opts.output.speak(segments, {
     signal,
     onFirstAudio: () => {
-      timings.firstAudioAt = performance.now();
+      if (fillerSaid) timings.fillerAt = performance.now();
+      else timings.firstAudioAt = performance.now();
       opts.onFirstAudio?.();
     },
     ...(opts.onWord ? { onWord: opts.onWord } : {}),
@@ -122,11 +141,13 @@ export async function runReply(
  */
 async function* withFiller(
   segments: AsyncIterable<SpokenSegment>,
-  filler: NonNullable<ReplyOptions['filler']>,
+  filler: NonNullable<ReplyOptions['filler']> & { onReplyAudio: () => void },
 ): AsyncGenerator<SpokenSegment> {
   const it = segments[Symbol.asyncIterator]();
   try {
-    const first = it.next().then((r) => (r.done ? undefined : withFirstChunk(r.value)));
+    const first = it
+      .next()
+      .then((r) => (r.done ? undefined : withFirstChunk(r.value, filler.onReplyAudio)));
     const at = filler.at();
     if (at !== undefined) {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -152,14 +173,18 @@ async function* withFiller(
   }
 }
 
-/** Waits for a segment's first chunk of audio; the segment plays it, then the rest. */
-async function withFirstChunk(segment: SpokenSegment): Promise<SpokenSegment> {
+/**
+ * Waits for a segment's first chunk of audio; the segment plays it, then the rest. `taken` is
+ * told when the output takes that first chunk.
+ */
+async function withFirstChunk(segment: SpokenSegment, taken: () => void): Promise<SpokenSegment> {
   const audio = segment.audio[Symbol.asyncIterator]();
   const head = await audio.next();
   return {
     text: segment.text,
     audio: (async function* () {
       if (head.done) return;
+      taken();
       yield head.value;
       for (let r = await audio.next(); !r.done; r = await audio.next()) yield r.value;
     })(),
