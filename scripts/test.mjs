@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: sets up everything the tests need, then runs them all.
 //
-//   1. system packages: chromium, espeak-ng, sox, iproute2 (installed with apt-get when run as
+//   1. system packages: chromium, espeak-ng, sox, iproute2, prometheus (promtool) (installed with apt-get when run as
 //      root, otherwise named in an error), and root itself (the e2e tests create a private
 //      network namespace)
 //   2. npm dependencies (`npm install` when node_modules is missing)
@@ -32,6 +32,8 @@ const SYSTEM_PACKAGES = {
   // The OpenAI-compatible fixture's speech recognition (fixtures/src/recognition).
   pocketsphinx: 'pocketsphinx_continuous',
   'pocketsphinx-en-us': '/usr/share/pocketsphinx/model/en-us',
+  // `promtool test rules` on the alert rules (observability/prometheus).
+  prometheus: 'promtool',
 };
 
 function hasCommand(cmd) {
@@ -98,7 +100,8 @@ step(
     say(`installing ${missing.join(' ')} with apt-get`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     if (run('apt-get', ['update', '-qq'], { env }) !== 0) return false;
-    if (run('apt-get', ['install', '-y', '-qq', ...missing], { env }) !== 0) return false;
+    const install = ['install', '-y', '-qq', '--no-install-recommends', ...missing];
+    if (run('apt-get', install, { env }) !== 0) return false;
     const still = Object.entries(SYSTEM_PACKAGES).filter(([, cmd]) => !hasCommand(cmd));
     if (still.length)
       throw new Error(`still missing after apt-get: ${still.map(([p]) => p).join(' ')}`);

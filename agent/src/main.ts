@@ -7,6 +7,7 @@ import type { AgentConfig } from './config.js';
 import { createJobEntry } from './job.js';
 import { createLogger } from './log.js';
 import type { Logger } from './log.js';
+import { processMetrics } from './metrics/process.js';
 import { registry } from './metrics/registry.js';
 import { createProviders } from './providers/index.js';
 import { FillerClip } from './conversation/output/filler.js';
@@ -104,6 +105,10 @@ async function main(): Promise<void> {
       ),
     }),
     log,
+  });
+  processMetrics.reportFrom(() => {
+    const status = worker.status();
+    return { registered: status.connected, rooms: status.jobs.length };
   });
   const http = serveStatus(config, worker, log);
 

@@ -19,6 +19,7 @@ interface ComposeService {
   ports?: string[];
   environment?: Record<string, string | number | boolean | null>;
   healthcheck?: { test: string[] };
+  profiles?: string[];
 }
 
 const composeText = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
@@ -231,8 +232,29 @@ const runs = (stage: Stage) => of(stage, 'RUN').map((i) => i.args);
 describe('docker-compose stack, checked statically', () => {
   it('docker-compose.yml parses and declares the livekit, agent and web services', () => {
     assert.equal(compose.version, undefined, 'the compose spec has no `version:` key');
-    assert.deepEqual(Object.keys(compose.services).sort(), ['agent', 'livekit', 'web']);
+    const always = Object.entries(compose.services).filter(([, s]) => !s.profiles?.length);
+    assert.deepEqual(always.map(([name]) => name).sort(), ['agent', 'livekit', 'web']);
     assert.match(service('livekit').image ?? '', /^livekit\/livekit-server:v\d+\.\d+\.\d+$/);
+  });
+
+  it('the observability profile: Prometheus scrapes the agent where it listens, Grafana reads it', () => {
+    for (const name of ['prometheus', 'grafana']) {
+      assert.deepEqual(service(name).profiles, ['observability'], name);
+    }
+    const scrape = parse(
+      readFileSync(join(REPO_ROOT, 'observability', 'prometheus', 'prometheus.yml'), 'utf8'),
+    ) as { scrape_configs: { static_configs: { targets: string[] }[] }[] };
+    const env = composeEnv('agent');
+    assert.deepEqual(scrape.scrape_configs[0]?.static_configs[0]?.targets, [
+      `agent:${env.AGENT_HTTP_PORT}`,
+    ]);
+    assert.equal(env.AGENT_HTTP_HOST, '0.0.0.0', 'the agent listens beyond its container');
+    const datasource = readFileSync(
+      join(REPO_ROOT, 'observability', 'grafana', 'provisioning', 'datasources', 'prometheus.yml'),
+      'utf8',
+    );
+    assert.match(datasource, /url: http:\/\/prometheus:9090/);
+    assert.ok(publishes('prometheus').every((p) => p.containerStart === 9090));
   });
 
   it('every build context, Dockerfile and bind-mounted host path exists', () => {

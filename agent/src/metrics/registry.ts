@@ -25,7 +25,9 @@ export function histogram<L extends string = never>(
   return new Histogram({ ...spec, registers: [registry] });
 }
 
-/** A gauge in the agent's registry. */
-export function gauge<L extends string = never>(spec: MetricSpec<L>): Gauge<L> {
+/** A gauge in the agent's registry; `collect` (if given) sets it at each scrape. */
+export function gauge<L extends string = never>(
+  spec: MetricSpec<L> & { collect?: (this: Gauge<L>) => void },
+): Gauge<L> {
   return new Gauge({ ...spec, registers: [registry] });
 }

@@ -56,6 +56,12 @@ const overBudget = counter({
   labelNames: ['stage'],
 });
 
+const bargeInPause = histogram({
+  name: 'voice_agent_barge_in_pause_ms',
+  help: 'Speech onset over the agent -> its reply paused, in ms (the barge-in stop, as the agent sees it).',
+  buckets: [20, 40, 60, 80, 100, 150, 200, 300, 400, 600, 1000],
+});
+
 const fillers = counter({
   name: 'voice_agent_fillers_total',
   help: 'Fillers said because a reply was late (AGENT_FILLER_AFTER_MS).',
@@ -83,6 +89,9 @@ export const turnMetrics = {
   },
   filler(): void {
     fillers.inc();
+  },
+  bargeInPaused(onsetToPauseMs: number): void {
+    bargeInPause.observe(onsetToPauseMs);
   },
   interrupted(reason: string): void {
     interruptions.inc({ reason });

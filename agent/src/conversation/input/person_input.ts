@@ -1,5 +1,6 @@
 import type { HeardInput } from '@voice-agent/common';
 import { errorFields, type Logger } from '../../log.js';
+import { processMetrics } from '../../metrics/process.js';
 import { turnMetrics } from '../../metrics/turns.js';
 import type { ProviderError, SttEvent } from '../../providers/types.js';
 import type { RoomPerson } from '../../room/person.js';
@@ -195,6 +196,7 @@ export class PersonInput {
     bargeIn.speechStarted(this.identity);
     if (bargeIn.holding && !wasHolding) {
       const onsetToPauseMs = Math.round(performance.now() - startAt);
+      turnMetrics.bargeInPaused(onsetToPauseMs);
       this.#log.info({ participant: this.identity, onsetToPauseMs }, 'barge-in: reply paused');
     }
   }
@@ -244,7 +246,9 @@ export class PersonInputs {
   /** Runs `input` until its microphone ends (one input per person: see `has`). */
   add(input: PersonInput): void {
     this.#inputs.set(input.identity, input);
+    processMetrics.personHeard();
     const run = input.run().finally(() => {
+      processMetrics.personGone();
       this.#running.delete(run);
       if (this.#inputs.get(input.identity) === input) this.#inputs.delete(input.identity);
     });
