@@ -84,29 +84,6 @@ export const agentConfigSchema = refuseDevKeysInProduction(
     STT_BASE_URL: optionalUrl,
     STT_API_KEY: z.string().trim().min(1).optional(),
     DEEPGRAM_API_KEY: z.string().trim().min(1).optional(),
-    /**
-     * Per-stage budgets. A turn over one is counted (voice_agent_turns_over_budget_total); a
-     * provider that misses its stage's first-result budget is passed over when a fallback chain
-     * has another working one. Commit -> final transcript:
-     */
-    AGENT_BUDGET_STT_FINAL_MS: ms('the STT final budget', 50, 30_000, 300),
-    /** Request -> first token. */
-    AGENT_BUDGET_LLM_FIRST_TOKEN_MS: ms('the LLM first-token budget', 100, 60_000, 2_000),
-    /** Request -> first audio. */
-    AGENT_BUDGET_TTS_FIRST_BYTE_MS: ms('the TTS first-audio budget', 50, 30_000, 250),
-    /** End of the person's speech -> the agent's first sound. */
-    AGENT_BUDGET_VOICE_TO_VOICE_MS: ms('the voice-to-voice budget', 100, 60_000, 3_000),
-    /**
-     * A reply whose first words are not heard this long after the person stopped speaking gets
-     * a short filler first (AGENT_FILLER), so nobody waits in silence. 0: never.
-     */
-    AGENT_FILLER_AFTER_MS: ms('the silence before a filler', 0, 30_000, 1_500),
-    AGENT_FILLER: z
-      .string()
-      .trim()
-      .min(1, 'expected a non-empty filler')
-      .max(100, 'expected at most 100 characters')
-      .default('One moment.'),
     /** Deepgram's address (a self-hosted Deepgram); `/v1/listen` is appended. */
     DEEPGRAM_BASE_URL: z
       .string()
@@ -254,6 +231,29 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       .min(1, 'expected a non-empty apology')
       .max(300, 'expected at most 300 characters')
       .default('Sorry, something went wrong on my side. Please say that again.'),
+    /**
+     * Per-stage budgets. A turn over one is counted (voice_agent_turns_over_budget_total); a
+     * provider that misses its stage's first-result budget is passed over when a fallback chain
+     * has another working one. Commit -> final transcript:
+     */
+    AGENT_BUDGET_STT_FINAL_MS: ms('the STT final budget', 50, 30_000, 300),
+    /** Request -> first token. */
+    AGENT_BUDGET_LLM_FIRST_TOKEN_MS: ms('the LLM first-token budget', 100, 60_000, 2_000),
+    /** Request -> first audio. */
+    AGENT_BUDGET_TTS_FIRST_BYTE_MS: ms('the TTS first-audio budget', 50, 30_000, 250),
+    /** End of the person's speech -> the agent's first sound. */
+    AGENT_BUDGET_VOICE_TO_VOICE_MS: ms('the voice-to-voice budget', 100, 60_000, 3_000),
+    /**
+     * A reply whose first words are not heard this long after the person stopped speaking gets
+     * a short filler first (AGENT_FILLER), so nobody waits in silence. 0: never.
+     */
+    AGENT_FILLER_AFTER_MS: ms('the silence before a filler', 0, 30_000, 1_500),
+    AGENT_FILLER: z
+      .string()
+      .trim()
+      .min(1, 'expected a non-empty filler')
+      .max(100, 'expected at most 100 characters')
+      .default('One moment.'),
     /** Health and status HTTP endpoint (`/healthz`, `/status`); port 0 disables it. */
     AGENT_HTTP_HOST: z.string().trim().min(1).default('127.0.0.1'),
     AGENT_HTTP_PORT: z.coerce
