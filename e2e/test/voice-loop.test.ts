@@ -73,9 +73,20 @@ describe('the voice loop', () => {
     sim.transcripts
       .filter((t) => t.from === sim.agent()?.identity && !t.speaker && !t.text.startsWith('Hello '))
       .map((t) => t.text);
-  /** What the agent transcribed of `identity`'s speech (final transcripts). */
-  const heardFrom = (sim: SimParticipant, identity: string) =>
-    sim.transcripts.filter((t) => t.speaker === identity && t.final).map((t) => t.text);
+  /**
+   * What the agent transcribed of `identity`'s speech (final transcripts). Each is sent with the
+   * person as its sender, as LiveKit's own agents do, so LiveKit's front ends (useTranscriptions)
+   * label it as theirs.
+   */
+  const heardFrom = (sim: SimParticipant, identity: string) => {
+    const theirs = sim.transcripts.filter((t) => t.speaker === identity && t.final);
+    assert.deepEqual(
+      theirs.filter((t) => t.from !== identity).map((t) => t.from),
+      [],
+      `${identity}'s words sent as someone else`,
+    );
+    return theirs.map((t) => t.text);
+  };
   const chatRequests = () => fixture.requests.filter((r) => r.endpoint === 'chat');
 
   /** Joins a speaker (with a microphone) and a listener, and waits until both were greeted. */

@@ -135,9 +135,9 @@ export class AgentRoom {
   }
 
   /**
-   * A person's words on `lk.transcription`, sent by the agent on their behalf: the interim text
-   * so far (final false) or the final text of one utterance, one stream per update, all with the
-   * utterance's segment id so front ends replace interim text in place.
+   * A person's words on `lk.transcription`, sent by the agent on their behalf (with them as the
+   * sender): the interim text so far (final false) or the final text of one utterance, one stream
+   * per update, all with the utterance's segment id so front ends replace interim text in place.
    */
   async userTranscript(t: {
     identity: string;
@@ -147,8 +147,11 @@ export class AgentRoom {
     final: boolean;
   }): Promise<void> {
     if (!this.room.isConnected) return;
-    await this.room.localParticipant!.sendText(t.text, {
+    // Sent as the person (the server lets an agent do so, and marks the stream generated), as
+    // LiveKit's own agents do: LiveKit's front ends label a transcript by its sender.
+    const writer = await this.room.localParticipant!.streamText({
       topic: TRANSCRIPTION_TOPIC,
+      senderIdentity: t.identity,
       attributes: {
         [TRANSCRIPTION_SEGMENT_ID]: t.segmentId,
         [TRANSCRIPTION_TRACK_ID]: t.trackSid,
@@ -156,6 +159,8 @@ export class AgentRoom {
         [TRANSCRIPTION_SPEAKER]: t.identity,
       },
     });
+    await writer.write(t.text);
+    await writer.close();
   }
 
   /** One turn's latency breakdown, to everyone in the room. */
