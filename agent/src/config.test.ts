@@ -341,3 +341,50 @@ describe('agent config: fallback chains and budgets', () => {
     assert.deepEqual(namedVariables(err), ['AGENT_BUDGET_TTS_FIRST_BYTE_MS', 'AGENT_FILLER']);
   });
 });
+
+describe('agent config: STT keyterms and the TTS cache', () => {
+  it('STT_KEYTERMS: trimmed, empty entries dropped, every STT of the chain gets them', () => {
+    const cfg = loadAgentConfig({
+      DEEPGRAM_API_KEY: 'dg',
+      OPENAI_API_KEY: 'sk',
+      AGENT_STT: 'deepgram,openai-batch',
+      STT_KEYTERMS: ' LiveKit ,, Bang & Olufsen,Zürich, ',
+    });
+    assert.deepEqual(cfg.STT_KEYTERMS, ['LiveKit', 'Bang & Olufsen', 'Zürich']);
+    const { stt } = stagesOf(cfg);
+    assert.deepEqual(stt.keyterms, cfg.STT_KEYTERMS);
+    assert.deepEqual(stt.next[0]?.keyterms, cfg.STT_KEYTERMS);
+  });
+
+  it('STT_KEYTERMS unset or only commas: no terms', () => {
+    assert.deepEqual(loadAgentConfig({}).STT_KEYTERMS, []);
+    assert.deepEqual(loadAgentConfig({ STT_KEYTERMS: ' , ,' }).STT_KEYTERMS, []);
+  });
+
+  it('100 terms of 100 characters are accepted; one more term, or one more character, is not', () => {
+    const term = (i: number) => `${i}`.padEnd(100, 'é');
+    const hundred = Array.from({ length: 100 }, (_, i) => term(i));
+    assert.equal(loadAgentConfig({ STT_KEYTERMS: hundred.join(',') }).STT_KEYTERMS.length, 100);
+    const tooMany = configError({ STT_KEYTERMS: [...hundred, 'one more'].join(',') });
+    assert.deepEqual(namedVariables(tooMany), ['STT_KEYTERMS']);
+    assert.match(
+      tooMany.message,
+      /STT_KEYTERMS: expected at most 100 comma-separated terms \(got 101\)/,
+    );
+    const tooLong = configError({ STT_KEYTERMS: `LiveKit,${term(1)}x` });
+    assert.deepEqual(namedVariables(tooLong), ['STT_KEYTERMS']);
+    assert.match(tooLong.message, /STT_KEYTERMS: expected each term at most 100 characters/);
+  });
+
+  it('AGENT_TTS_CACHE_BYTES: 32 MiB by default, 0 allowed (off), bounded, whole bytes', () => {
+    const cfg = loadAgentConfig({});
+    assert.equal(cfg.AGENT_TTS_CACHE_BYTES, 33_554_432);
+    assert.equal(stagesOf(cfg).ttsCacheBytes, 33_554_432);
+    assert.equal(loadAgentConfig({ AGENT_TTS_CACHE_BYTES: '0' }).AGENT_TTS_CACHE_BYTES, 0);
+    for (const bad of ['-1', '1.5', 'lots', String(2 ** 31)]) {
+      const err = configError({ AGENT_TTS_CACHE_BYTES: bad });
+      assert.deepEqual(namedVariables(err), ['AGENT_TTS_CACHE_BYTES'], bad);
+      assert.match(err.message, /AGENT_TTS_CACHE_BYTES: expected (a size in bytes|at most)/);
+    }
+  });
+});

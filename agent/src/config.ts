@@ -55,6 +55,39 @@ const chainOf = <const T extends readonly [string, ...string[]]>(names: T) =>
     })
     .optional();
 
+/** Most terms, and longest term, STT_KEYTERMS takes (Deepgram's keyterm prompting: up to 100). */
+const MAX_KEYTERMS = 100;
+const MAX_KEYTERM_CHARS = 100;
+
+/** Comma-separated terms, each trimmed; empty entries (`a,,b`, a trailing comma) are dropped. */
+const keyterms = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const terms = (value ?? '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
+    if (terms.length > MAX_KEYTERMS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected at most ${MAX_KEYTERMS} comma-separated terms (got ${terms.length})`,
+      });
+      return z.NEVER;
+    }
+    const long = terms.find((t) => [...t].length > MAX_KEYTERM_CHARS);
+    if (long !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected each term at most ${MAX_KEYTERM_CHARS} characters (got "${long.slice(0, 20)}...", ${[...long].length})`,
+      });
+      return z.NEVER;
+    }
+    return terms;
+  });
+
+const MAX_TTS_CACHE_BYTES = 1024 * 1024 * 1024;
+
 const DEFAULT_INSTRUCTIONS =
   'You are a friendly voice assistant in a live audio room. Several people may be talking to ' +
   "you; each user message starts with the speaker's name. Answer in one to three short spoken " +
@@ -83,6 +116,12 @@ export const agentConfigSchema = refuseDevKeysInProduction(
     STT_LANGUAGE: z.string().trim().min(2).max(8).default('en'),
     STT_BASE_URL: optionalUrl,
     STT_API_KEY: z.string().trim().min(1).optional(),
+    /**
+     * Words the STT should expect (names, products, jargon), separated by commas: Deepgram's
+     * keyterm prompting (nova-3; `keywords` for older models), the transcription prompt for
+     * OpenAI. Every STT of the stage gets them.
+     */
+    STT_KEYTERMS: keyterms,
     DEEPGRAM_API_KEY: z.string().trim().min(1).optional(),
     /** Deepgram's address (a self-hosted Deepgram); `/v1/listen` is appended. */
     DEEPGRAM_BASE_URL: z
@@ -120,6 +159,17 @@ export const agentConfigSchema = refuseDevKeysInProduction(
     TTS_VOICE: z.string().trim().min(1).default('alloy'),
     TTS_BASE_URL: optionalUrl,
     TTS_API_KEY: z.string().trim().min(1).optional(),
+    /**
+     * Speech kept in memory for texts said again (greetings, fillers, apologies), shared by every
+     * room of the process: a repeat starts without a provider round trip. Least recently used
+     * goes first; a text over a quarter of it is never kept. 0: no cache.
+     */
+    AGENT_TTS_CACHE_BYTES: z.coerce
+      .number({ message: 'expected a size in bytes, a whole number (0 disables the cache)' })
+      .int('expected a size in bytes, a whole number (0 disables the cache)')
+      .min(0, 'expected a size in bytes, a whole number (0 disables the cache)')
+      .max(MAX_TTS_CACHE_BYTES, `expected at most ${MAX_TTS_CACHE_BYTES} bytes (1 GiB)`)
+      .default(32 * 1024 * 1024),
     /** The persona and rules the language model gets with every request. */
     AGENT_INSTRUCTIONS: z
       .string()
@@ -367,6 +417,7 @@ export function stagesOf(cfg: AgentConfig) {
     stt: chained(stt, (name, first) => sttStage(cfg, name, first, endpoint)),
     llm: chained(llm, (name, first) => llmStage(cfg, name, first, endpoint)),
     tts: chained(tts, (name, first) => ttsStage(cfg, name, first, endpoint)),
+    ttsCacheBytes: cfg.AGENT_TTS_CACHE_BYTES,
     budgets: {
       sttFinalMs: cfg.AGENT_BUDGET_STT_FINAL_MS,
       llmFirstTokenMs: cfg.AGENT_BUDGET_LLM_FIRST_TOKEN_MS,
@@ -423,6 +474,7 @@ function llmStage(cfg: AgentConfig, name: LlmName, first: boolean, endpoint: End
 /** One STT of the stage; STT_MODEL, STT_BASE_URL and STT_API_KEY are the first provider's. */
 function sttStage(cfg: AgentConfig, name: SttName, first: boolean, endpoint: EndpointOf) {
   const language = cfg.STT_LANGUAGE;
+  const keyterms = cfg.STT_KEYTERMS;
   const model = first ? cfg.STT_MODEL : undefined;
   if (name === 'deepgram') {
     return {
@@ -431,6 +483,7 @@ function sttStage(cfg: AgentConfig, name: SttName, first: boolean, endpoint: End
       apiKey: cfg.DEEPGRAM_API_KEY ?? '',
       model: model ?? 'nova-3',
       language,
+      keyterms,
     };
   }
   return {
@@ -438,6 +491,7 @@ function sttStage(cfg: AgentConfig, name: SttName, first: boolean, endpoint: End
     ...(first ? endpoint(cfg.STT_BASE_URL, cfg.STT_API_KEY) : endpoint(undefined, undefined)),
     model: model ?? 'gpt-4o-mini-transcribe',
     language,
+    keyterms,
   };
 }
 

@@ -10,6 +10,9 @@ import { until } from './until.js';
 
 export const STT_PHRASES = ['What time is it?', 'Turn on the kitchen lights.'];
 
+/** STT_KEYTERMS as the tests set it: a plain word, spaces and `&`, non-ASCII letters. */
+export const KEYTERMS = ['LiveKit', 'Bang & Olufsen', 'Zürich', '東京'];
+
 /** The fixture, recognising STT_PHRASES, with `apiKey` and `script` over its defaults. */
 export function startSttFixture(apiKey: string, script: FixtureScriptOverrides = {}) {
   return startOpenAiFixture({ phrases: STT_PHRASES, apiKey, script });

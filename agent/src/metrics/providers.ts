@@ -84,3 +84,33 @@ export const fallbackMetrics = {
     up.set({ kind, provider }, isUp ? 1 : 0);
   },
 };
+
+const cacheHits = counter({
+  name: 'voice_agent_tts_cache_hits_total',
+  help: 'Texts spoken from the TTS cache (AGENT_TTS_CACHE_BYTES), without a provider request.',
+  labelNames: ['provider'],
+});
+
+const cacheMisses = counter({
+  name: 'voice_agent_tts_cache_misses_total',
+  help: 'Texts the TTS cache did not hold: synthesised by the provider (and kept if complete).',
+  labelNames: ['provider'],
+});
+
+const cacheBytes = gauge({
+  name: 'voice_agent_tts_cache_bytes',
+  help: 'Audio bytes held by the TTS cache.',
+});
+
+/** The TTS cache's metrics (../providers/tts/cache.ts). */
+export const ttsCacheMetrics = {
+  hit(provider: string): void {
+    cacheHits.inc({ provider });
+  },
+  miss(provider: string): void {
+    cacheMisses.inc({ provider });
+  },
+  bytes(bytes: number): void {
+    cacheBytes.set(bytes);
+  },
+};

@@ -5,6 +5,7 @@ import { OpenAiBatchStt } from './stt/openai_batch.js';
 import { OpenAiRealtimeStt } from './stt/openai_realtime.js';
 import { FliteTts } from './tts/flite.js';
 import { OpenAiTts } from './tts/openai.js';
+import { CachedTts, TtsCache, type VoiceIdentity } from './tts/cache.js';
 import { FallbackLlm } from './fallback/llm.js';
 import { FallbackStt } from './fallback/stt.js';
 import { FallbackTts } from './fallback/tts.js';
@@ -28,6 +29,8 @@ type Chained<T> = T & {
 type SttConfig = Endpoint & {
   provider: 'deepgram' | 'openai-realtime' | 'openai-batch' | 'none';
   language?: string | undefined;
+  /** Words to expect (STT_KEYTERMS): each provider biases its recognition towards them. */
+  keyterms?: readonly string[] | undefined;
 };
 type LlmConfig = Endpoint & {
   provider: 'openai' | 'none';
@@ -42,6 +45,8 @@ export interface ProvidersConfig {
   stt: Chained<SttConfig>;
   llm: Chained<LlmConfig>;
   tts: Chained<TtsConfig>;
+  /** The process's TTS cache budget (AGENT_TTS_CACHE_BYTES); 0 or unset: no cache. */
+  ttsCacheBytes?: number | undefined;
   /** Time-to-first-result budgets: a chain passes over a provider that misses its stage's. */
   budgets?: { sttFinalMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number } | undefined;
 }
@@ -71,14 +76,22 @@ export function createProviders(cfg: ProvidersConfig, log?: Logger): Providers {
     stageOf(cfg.llm).map((c) => createLlm(c, log)),
     (llms) => new FallbackLlm(llms, { firstTokenBudgetMs: budgets.llmFirstTokenMs, log }),
   );
-  const voices = stageOf(cfg.tts).map((c) => createTts(c, log));
+  // One cache for the process (createProviders is called once, in main.ts): what one room
+  // said, the next hears without a round trip. Each voice is wrapped, never the chain, so a
+  // key names the provider that made the audio and nothing is kept twice.
+  const cache = cfg.ttsCacheBytes ? new TtsCache(cfg.ttsCacheBytes) : undefined;
+  const cached = (voice: SpeechSynthesizer, identity: VoiceIdentity) =>
+    cache ? new CachedTts(voice, cache, identity) : voice;
+  const made = stageOf(cfg.tts).map((c) => createTts(c, log));
+  const voices = made.map(({ voice, identity }) => cached(voice, identity));
   const tts = chain(
     voices,
     (all) => new FallbackTts(all, { firstByteBudgetMs: budgets.ttsFirstByteMs, log }),
   )!;
-  // Flite's worker starts on first use, so an unused fallback costs nothing.
-  const fallbackTts =
-    tts instanceof FliteTts ? tts : (voices.find((v) => v instanceof FliteTts) ?? new FliteTts());
+  // The chain's own Flite if it has one; else one of its own, whose worker starts on first use
+  // (an unused fallback costs nothing).
+  const flite = made.findIndex(({ voice }) => voice instanceof FliteTts);
+  const fallbackTts = flite >= 0 ? voices[flite]! : cached(...fliteVoice(new FliteTts()));
   const owned = voices.includes(fallbackTts) ? [] : [fallbackTts];
   return {
     stt,
@@ -121,15 +134,28 @@ function createLlm(cfg: LlmConfig, log: Logger | undefined): Llm | undefined {
   });
 }
 
-function createTts(cfg: TtsConfig, log: Logger | undefined): SpeechSynthesizer {
-  if (cfg.provider === 'flite') return new FliteTts({ voice: cfg.voice });
-  return new OpenAiTts({
+/** A voice of the stage, and what besides the text decides its sound (the cache's key). */
+function createTts(
+  cfg: TtsConfig,
+  log: Logger | undefined,
+): { voice: SpeechSynthesizer; identity: VoiceIdentity } {
+  if (cfg.provider === 'flite') {
+    const [voice, identity] = fliteVoice(new FliteTts({ voice: cfg.voice }));
+    return { voice, identity };
+  }
+  const voice = new OpenAiTts({
     baseURL: cfg.baseURL,
     apiKey: cfg.apiKey,
     model: cfg.model,
     voice: cfg.voice,
     log,
   });
+  return { voice, identity: { model: cfg.model, voice: cfg.voice } };
+}
+
+/** Flite has one model; its voice is the one it speaks with, whatever name it was given. */
+function fliteVoice(flite: FliteTts): [FliteTts, VoiceIdentity] {
+  return [flite, { model: 'flite', voice: flite.voice }];
 }
 
 function createStt(cfg: SttConfig, log: Logger | undefined): Stt | undefined {
@@ -138,6 +164,7 @@ function createStt(cfg: SttConfig, log: Logger | undefined): Stt | undefined {
     apiKey: cfg.apiKey,
     model: cfg.model,
     language: cfg.language,
+    keyterms: cfg.keyterms,
     log,
   };
   switch (cfg.provider) {

@@ -4,6 +4,7 @@ import type { DeepgramRecord, OpenAiFixture } from '@voice-agent/fixtures';
 import { SAMPLES_PER_FRAME } from '../../audio/format.js';
 import { speech } from '../../../test/vad_audio.js';
 import {
+  KEYTERMS,
   pushFrames,
   say,
   startSttFixture,
@@ -185,5 +186,36 @@ describe('deepgram STT: refused keys, keep-alive, Clear and Finalize', () => {
     const [final] = await rec.waitForFinals(1);
     assert.equal(final?.text, STT_PHRASES[0]);
     assert.ok(final?.type === 'final' && final.latencyMs >= 300, 'after the stall timeout');
+  });
+});
+
+describe('deepgram STT: keyterms (STT_KEYTERMS)', () => {
+  it('nova-3: one keyterm parameter per term, spaces and non-ASCII intact', async () => {
+    const before = listens().length;
+    const { rec, stream } = sessions.open({ keyterms: KEYTERMS });
+    say(stream, utterances[0]!);
+    const [final] = await rec.waitForFinals(1);
+    assert.equal(final?.text, STT_PHRASES[0], 'the terms do not get in the way');
+    const body = listens()[before]?.body as DeepgramRecord;
+    assert.deepEqual(body.keyterms, KEYTERMS);
+    assert.deepEqual(body.keywords, []);
+    assert.equal(body.query.model, 'nova-3');
+  });
+
+  it('an older model (nova-2): the same terms as keywords, which it understands', async () => {
+    const before = listens().length;
+    const { rec } = sessions.open({ model: 'nova-2', keyterms: KEYTERMS });
+    await rec.until(() => listens().length > before, 'connected');
+    const body = listens()[before]?.body as DeepgramRecord;
+    assert.deepEqual(body.keywords, KEYTERMS);
+    assert.deepEqual(body.keyterms, []);
+  });
+
+  it('no terms: neither parameter', async () => {
+    const before = listens().length;
+    const { rec } = sessions.open({});
+    await rec.until(() => listens().length > before, 'connected');
+    const body = listens()[before]?.body as DeepgramRecord;
+    assert.deepEqual([body.keyterms, body.keywords], [[], []]);
   });
 });

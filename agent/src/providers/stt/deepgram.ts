@@ -74,7 +74,18 @@ export function listenUrl(cfg: DeepgramSttOptions, language: string | undefined)
     ...(language ? { language } : {}),
   };
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  // One parameter per term; URLSearchParams percent-encodes spaces and non-ASCII letters.
+  const bias = keytermParameter(cfg.model);
+  for (const term of cfg.keyterms ?? []) url.searchParams.append(bias, term);
   return url.href;
+}
+
+/**
+ * Deepgram's keyterm prompting works with Nova-3 models only; older models (nova-2, enhanced,
+ * base) boost words with `keywords` instead.
+ */
+function keytermParameter(model: string): 'keyterm' | 'keywords' {
+  return model.startsWith('nova-3') ? 'keyterm' : 'keywords';
 }
 
 /** One utterance: what every stream keeps, where it ends in stream time, its words so far. */

@@ -4,6 +4,7 @@ import type { OpenAiFixture, TranscriptionRecord } from '@voice-agent/fixtures';
 import { speech } from '../../../test/vad_audio.js';
 import { OpenAiBatchStt } from './openai_batch.js';
 import {
+  KEYTERMS,
   pushFrames,
   say,
   startSttFixture,
@@ -105,6 +106,34 @@ describe('openai batch STT: /v1/audio/transcriptions per utterance', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.deepEqual(rec.events, []);
     assert.equal(rec.errors.length, 1);
+    await stream.close();
+  });
+
+  it('keyterms go as the multipart prompt field, spaces and non-ASCII intact', async () => {
+    const biased = new OpenAiBatchStt({
+      baseURL: fx.baseUrl,
+      apiKey: 'sk-b',
+      model: 'whisper-1',
+      keyterms: KEYTERMS,
+    });
+    const { rec, stream } = sttSession(biased);
+    say(stream, utterances[0]!);
+    await rec.until(() => rec.events.length === 1, 'the final');
+    assert.equal(rec.events[0]?.text, STT_PHRASES[0]);
+    const body = fx.requests.findLast((r) => r.endpoint === 'transcription')
+      ?.body as TranscriptionRecord;
+    assert.equal(body.prompt, 'Terms that may come up: LiveKit, Bang & Olufsen, Zürich, 東京.');
+    await stream.close();
+    await biased.close();
+  });
+
+  it('no keyterms: no prompt field', async () => {
+    const { rec, stream } = sttSession(stt);
+    say(stream, utterances[0]!);
+    await rec.until(() => rec.events.length === 1, 'the final');
+    const body = fx.requests.findLast((r) => r.endpoint === 'transcription')
+      ?.body as TranscriptionRecord;
+    assert.equal(body.prompt, undefined);
     await stream.close();
   });
 });

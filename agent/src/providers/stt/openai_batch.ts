@@ -7,6 +7,7 @@ import { LinkedAbort, retry, toProviderError, withDeadline } from '../base.js';
 import type { RetryPolicy } from '../base.js';
 import { concat } from '../pcm.js';
 import type { Stt, SttEvent, SttStream, SttStreamOptions } from '../types.js';
+import { keytermPrompt } from './keyterms.js';
 
 /** OpenAI rejects audio shorter than 0.1 s; anything that short is no words anyway. */
 const MIN_AUDIO_SAMPLES = PIPELINE_SAMPLE_RATE / 10;
@@ -16,6 +17,8 @@ export interface OpenAiBatchSttOptions {
   apiKey: string;
   model: string;
   language?: string | undefined;
+  /** Words to expect (names, jargon), sent as the transcription prompt. */
+  keyterms?: readonly string[] | undefined;
   /** Metrics/log label. Default 'openai-batch'. */
   label?: string | undefined;
   /** One transcription request, per attempt. Default 10000. */
@@ -71,6 +74,7 @@ export class OpenAiBatchStt implements Stt {
   #transcribe(samples: Int16Array, language: string | undefined, signal: AbortSignal) {
     const label = { provider: this.label, kind: 'stt' as const };
     const lang = language ?? this.#opts.language;
+    const prompt = keytermPrompt(this.#opts.keyterms);
     return retry(
       () =>
         withDeadline(
@@ -83,6 +87,7 @@ export class OpenAiBatchStt implements Stt {
                 model: this.#opts.model,
                 response_format: 'json',
                 ...(lang ? { language: lang } : {}),
+                ...(prompt ? { prompt } : {}),
               },
               { signal: attemptSignal },
             );

@@ -4,7 +4,7 @@ import type { OpenAiFixture, RealtimeRecord } from '@voice-agent/fixtures';
 import { speech } from '../../../test/vad_audio.js';
 import { OpenAiRealtimeStt } from './openai_realtime.js';
 import { pushFrames, realtimeSettings, say, startSttFixture } from '../../../test/stt_session.js';
-import { STT_PHRASES, sttSession } from '../../../test/stt_session.js';
+import { KEYTERMS, STT_PHRASES, sttSession } from '../../../test/stt_session.js';
 
 let fx: OpenAiFixture;
 let stt: OpenAiRealtimeStt;
@@ -126,5 +126,36 @@ describe('openai realtime STT: empty commits, clear() and close()', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.deepEqual(rec.events, [], 'nothing after close');
     assert.deepEqual(rec.errors, []);
+  });
+});
+
+describe('openai realtime STT: keyterms (STT_KEYTERMS)', () => {
+  it("the terms go in the session's transcription prompt; transcription is unchanged", async () => {
+    const biased = new OpenAiRealtimeStt({ ...realtimeSettings(fx), keyterms: KEYTERMS });
+    try {
+      const { rec, stream } = sttSession(biased);
+      say(stream, utterances[0]!);
+      const [final] = await rec.waitForFinals(1);
+      assert.equal(final?.text, STT_PHRASES[0]);
+      await stream.close();
+      const body = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
+      const session = body.session as { audio: { input: { transcription: { prompt: string } } } };
+      assert.equal(
+        session.audio.input.transcription.prompt,
+        'Terms that may come up: LiveKit, Bang & Olufsen, Zürich, 東京.',
+      );
+    } finally {
+      await biased.close();
+    }
+  });
+
+  it('no terms: the prompt stays empty', async () => {
+    const { rec, stream } = sttSession(stt);
+    say(stream, utterances[0]!);
+    await rec.waitForFinals(1);
+    await stream.close();
+    const body = fx.requests.findLast((r) => r.endpoint === 'realtime')?.body as RealtimeRecord;
+    const session = body.session as { audio: { input: { transcription: { prompt: string } } } };
+    assert.equal(session.audio.input.transcription.prompt, '');
   });
 });

@@ -3,6 +3,7 @@ import { providerMetrics } from '../../metrics/providers.js';
 import { concat, pcmToBytes } from '../pcm.js';
 import { ProviderError } from '../types.js';
 import type { SttStream, SttStreamOptions } from '../types.js';
+import { keytermPrompt } from './keyterms.js';
 import {
   SocketStt,
   SttSocket,
@@ -247,6 +248,7 @@ class RealtimeSttStream implements SttStream {
     this.#byItem.clear();
     this.#pending.clear();
     const language = this.#opts.language ?? this.#cfg.language;
+    const prompt = keytermPrompt(this.#cfg.keyterms);
     this.#send(
       {
         type: 'session.update',
@@ -255,7 +257,11 @@ class RealtimeSttStream implements SttStream {
           audio: {
             input: {
               format: { type: 'audio/pcm', rate: INPUT_SAMPLE_RATE },
-              transcription: { model: this.#cfg.model, ...(language ? { language } : {}) },
+              transcription: {
+                model: this.#cfg.model,
+                ...(language ? { language } : {}),
+                ...(prompt ? { prompt } : {}),
+              },
               turn_detection: null,
             },
           },

@@ -24,6 +24,8 @@ export interface SocketSttOptions {
   model: string;
   /** Unless a stream asks for another. */
   language?: string | undefined;
+  /** Words to expect (names, jargon): how they are sent is the provider's. */
+  keyterms?: readonly string[] | undefined;
   /** Metrics/log label. */
   label?: string | undefined;
   /** Audio kept per utterance (buffered while reconnecting, resent after a drop). Default 15000. */

@@ -57,6 +57,11 @@ export class FliteTts implements SpeechSynthesizer {
     this.#voice = (FLITE_VOICES as readonly string[]).includes(voice) ? voice : 'slt';
   }
 
+  /** The Flite voice that speaks (an unknown name asked for is slt). */
+  get voice(): string {
+    return this.#voice;
+  }
+
   /** Starts the child process and compiles the WASM module ahead of the first request. */
   warmUp(): Promise<void> {
     return this.#start().then(() => undefined);
