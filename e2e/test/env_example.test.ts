@@ -38,7 +38,7 @@ describe('.env.example', () => {
       const fallback = name in agentDefaults ? agentDefaults[name] : webDefaults[name];
       if (value === '') {
         assert.ok(
-          fallback === undefined || fallback === '' || String(fallback).length > 100,
+          String(fallback ?? '') === '' || String(fallback).length > 100,
           `${name}: shown empty, but its default is ${JSON.stringify(fallback)}`,
         );
         continue;
