@@ -198,6 +198,8 @@ export async function startWeb(): Promise<{ proc: ManagedProcess; url: string }>
         LIVEKIT_PUBLIC_URL: LIVEKIT_URL,
         LIVEKIT_API_KEY: API_KEY,
         LIVEKIT_API_SECRET: API_SECRET,
+        // Every browser of the tests comes from 127.0.0.1; the limit has unit tests of its own.
+        TOKEN_RATE_LIMIT_PER_MINUTE: '600',
       },
     },
   );

@@ -30,6 +30,14 @@ export const webConfigSchema = refuseDevKeysInProduction(
     LIVEKIT_PUBLIC_URL: publicUrl.optional(),
     /** Lifetime of the join tokens the token route issues. */
     TOKEN_TTL_SECONDS: tokenTtlSeconds.default(600),
+    /** Token requests one address may make per minute (bursts included); 0: no limit. */
+    TOKEN_RATE_LIMIT_PER_MINUTE: z
+      .string()
+      .trim()
+      .regex(/^\d+$/, 'expected a whole number of requests per minute, such as 30 (0: no limit)')
+      .transform(Number)
+      .pipe(z.number().int().max(100_000, 'expected at most 100000 requests per minute'))
+      .default(30),
   }),
 ).transform((cfg) => ({ ...cfg, LIVEKIT_PUBLIC_URL: cfg.LIVEKIT_PUBLIC_URL ?? cfg.LIVEKIT_URL }));
 

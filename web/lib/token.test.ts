@@ -2,10 +2,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEV_LIVEKIT_API_KEY, DEV_LIVEKIT_API_SECRET, type Env } from '@voice-agent/common';
 import { TokenVerifier } from 'livekit-server-sdk';
-import { handleTokenRequest, type TokenResponse, type TokenRouteLogger } from './token';
+import {
+  clientAddress,
+  handleTokenRequest,
+  tokenLimiter,
+  type TokenResponse,
+  type TokenRouteLogger,
+} from './token';
 
 /** A development environment that ignores the process environment and any `.env` file. */
-const DEV_ENV: Env = { NODE_ENV: 'development', TOKEN_TTL_SECONDS: '600' };
+const DEV_ENV: Env = {
+  NODE_ENV: 'development',
+  TOKEN_TTL_SECONDS: '600',
+  // The limit has tests of its own (their own limiters), below.
+  TOKEN_RATE_LIMIT_PER_MINUTE: '0',
+};
 
 function post(body: string, headers: Record<string, string> = {}): Request {
   return new Request('http://127.0.0.1/api/token', {
@@ -237,5 +248,66 @@ describe('token route: misconfigured server', () => {
       error: 'server misconfigured',
       variables: ['TOKEN_TTL_SECONDS'],
     });
+  });
+});
+
+describe('token route: bad input in bulk, and the per-address limit', () => {
+  const from = (address: string, body: string) => post(body, { 'x-forwarded-for': address });
+  const MIXED = [
+    JSON.stringify({ name: 'Ana', room: 'lobby' }),
+    '{"name": "Ana", "room": ',
+    JSON.stringify({ name: 'Ana' }),
+    JSON.stringify({ name: 'x'.repeat(5_000), room: 'lobby' }),
+    JSON.stringify({ name: 'Zoë 🎧 שלום', room: 'lobby' }),
+    JSON.stringify({ name: 'Ana\u0000', room: 'lobby' }),
+    JSON.stringify({ name: 'Ana', room: '../admin' }),
+    JSON.stringify({ name: 'Ana', room: 'a/b' }),
+    '\u0000\u0001 binary',
+    'null',
+  ];
+
+  it('1,000 requests in a burst from one address: JSON 2xx or 4xx only; 20 pass the limit', async () => {
+    const limiter = tokenLimiter(20);
+    const answers = await Promise.all(
+      Array.from({ length: 1_000 }, (_, i) =>
+        handleTokenRequest(from('203.0.113.7', MIXED[i % MIXED.length]!), {
+          env: DEV_ENV,
+          log: silentLog(),
+          limiter,
+        }),
+      ),
+    );
+    const byStatus = new Map<number, number>();
+    for (const res of answers) {
+      byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+      const body = (await res.json()) as { error?: string; token?: string };
+      assert.ok(body.error || body.token, 'an error or a token');
+    }
+    assert.ok(
+      [...byStatus.keys()].every((s) => s === 200 || (s >= 400 && s < 500)),
+      JSON.stringify([...byStatus]),
+    );
+    assert.equal(byStatus.get(429), 980, JSON.stringify([...byStatus]));
+    const limited = answers.find((r) => r.status === 429)!;
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    // The 20 that passed: 2 valid bodies of the first 20 (the Unicode name is valid too), 16 refused.
+    assert.equal(byStatus.get(200), 4);
+  });
+
+  it("another address is not limited by the first one's burst", async () => {
+    const limiter = tokenLimiter(3);
+    const ask = (address: string) =>
+      handleTokenRequest(from(address, MIXED[0]!), { env: DEV_ENV, log: silentLog(), limiter });
+    for (let i = 0; i < 3; i++) assert.equal((await ask('198.51.100.1')).status, 200);
+    assert.equal((await ask('198.51.100.1')).status, 429);
+    assert.equal((await ask('198.51.100.2')).status, 200);
+  });
+
+  it('the address is the last X-Forwarded-For entry (the nearest proxy adds it), else X-Real-IP', () => {
+    const h = (headers: Record<string, string>) => clientAddress(new Headers(headers));
+    assert.equal(h({ 'x-forwarded-for': 'spoofed, 192.0.2.10' }), '192.0.2.10');
+    assert.equal(h({ 'x-real-ip': '192.0.2.11' }), '192.0.2.11');
+    assert.equal(h({}), 'unknown');
   });
 });

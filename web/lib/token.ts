@@ -1,5 +1,6 @@
 import { ConfigError, type Env } from '@voice-agent/common';
 import { AccessToken, TrackSource, type VideoGrant } from 'livekit-server-sdk';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { loadWebConfig } from './config';
 import { BodyTooLargeError, isJsonContentType, jsonResponse, readBodyText } from './http';
@@ -57,6 +58,43 @@ export interface TokenRouteOptions {
   /** Environment to read the configuration from; default: `process.env` over `.env`. */
   env?: Env;
   log?: TokenRouteLogger;
+  /** Requests per address; default: one limiter per process, at TOKEN_RATE_LIMIT_PER_MINUTE. */
+  limiter?: RateLimiterMemory | null;
+}
+
+/**
+ * Where a request comes from: the last `X-Forwarded-For` entry (the one the nearest proxy, or
+ * Next.js itself, added), else `X-Real-IP`. Behind a reverse proxy that appends the client's
+ * address (nginx, Caddy, Traefik) this is the client; exposed directly, a client could name
+ * another address, so put the app behind one in production.
+ */
+export function clientAddress(headers: Headers): string {
+  const forwarded = headers
+    .get('x-forwarded-for')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .at(-1);
+  return forwarded ?? headers.get('x-real-ip')?.trim() ?? 'unknown';
+}
+
+/** The process's limiter, made at the first request from the configured rate (null: none). */
+let processLimiter: RateLimiterMemory | null | undefined;
+function defaultLimiter(env: Env | undefined): RateLimiterMemory | null {
+  if (processLimiter !== undefined) return processLimiter;
+  let perMinute = 30;
+  try {
+    perMinute = loadWebConfig(env).TOKEN_RATE_LIMIT_PER_MINUTE;
+  } catch {
+    // A misconfigured server answers 500 below; limit at the default meanwhile.
+  }
+  processLimiter = tokenLimiter(perMinute);
+  return processLimiter;
+}
+
+/** `perMinute` requests per address per minute, all of them usable at once; 0: no limit. */
+export function tokenLimiter(perMinute: number): RateLimiterMemory | null {
+  return perMinute > 0 ? new RateLimiterMemory({ points: perMinute, duration: 60 }) : null;
 }
 
 /** The grants of a browser participant: join one room, speak, listen, send data. Nothing else. */
@@ -100,6 +138,20 @@ export async function handleTokenRequest(
   const log = options.log ?? consoleLogger;
   if (req.method !== 'POST') {
     return jsonResponse(405, { error: 'method not allowed; use POST' }, { Allow: 'POST' });
+  }
+  const limiter = options.limiter === undefined ? defaultLimiter(options.env) : options.limiter;
+  if (limiter) {
+    try {
+      await limiter.consume(clientAddress(req.headers));
+    } catch (res) {
+      if (!(res instanceof RateLimiterRes)) throw res;
+      const retryAfterS = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+      return jsonResponse(
+        429,
+        { error: `too many token requests; try again in ${retryAfterS} s` } satisfies ErrorBody,
+        { 'Retry-After': String(retryAfterS) },
+      );
+    }
   }
   if (!isJsonContentType(req.headers.get('content-type'))) {
     return badRequest('expected Content-Type: application/json');
