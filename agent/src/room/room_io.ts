@@ -115,7 +115,13 @@ export class RoomIO {
         this.#hearing.remove(p.identity);
       });
     room.registerTextStreamHandler(CHAT_TOPIC, (reader, { identity }) => {
-      void reader.readAll().then((raw) => this.#onChat(identity, raw, to));
+      // A stream its sender left in the middle of rejects: an unhandled rejection would end
+      // the process (every room in it), so it is logged and dropped.
+      reader.readAll().then(
+        (raw) => this.#onChat(identity, raw, to),
+        (err: unknown) =>
+          this.#log.info({ participant: identity, err: errorFields(err) }, 'typed message lost'),
+      );
     });
     room.localParticipant!.registerRpcMethod(INTERRUPT_RPC, async (data) =>
       to.interrupt(data.callerIdentity) ? 'ok' : 'idle',
