@@ -311,7 +311,7 @@ describe('agent config: fallback chains and budgets', () => {
   });
 
   for (const [variable, value, message] of [
-    ['AGENT_LLM', 'openai,gemini', /expected one of openai, groq, xai, none/],
+    ['AGENT_LLM', 'openai,gemini', /expected one of openai, groq, xai, anthropic, none/],
     ['AGENT_TTS', 'openai,openai', /each provider once/],
     ['AGENT_STT', 'deepgram,none', /none alone/],
     ['AGENT_STT', ' , ', /expected one of/],
@@ -386,5 +386,54 @@ describe('agent config: STT keyterms and the TTS cache', () => {
       assert.deepEqual(namedVariables(err), ['AGENT_TTS_CACHE_BYTES'], bad);
       assert.match(err.message, /AGENT_TTS_CACHE_BYTES: expected (a size in bytes|at most)/);
     }
+  });
+});
+
+describe('agent config: Anthropic', () => {
+  it('AGENT_LLM=anthropic: its API, its key, claude-haiku-4-5 unless LLM_MODEL says otherwise', () => {
+    const { llm } = stagesOf(
+      loadAgentConfig({ AGENT_LLM: 'anthropic', ANTHROPIC_API_KEY: 'sk-ant' }),
+    );
+    assert.deepEqual(
+      [llm.provider, llm.baseURL, llm.apiKey, llm.model],
+      ['anthropic', 'https://api.anthropic.com', 'sk-ant', 'claude-haiku-4-5'],
+    );
+    const own = stagesOf(
+      loadAgentConfig({
+        AGENT_LLM: 'anthropic',
+        ANTHROPIC_API_KEY: 'sk-ant',
+        ANTHROPIC_BASE_URL: 'http://127.0.0.1:9000/',
+        LLM_MODEL: 'claude-sonnet-4-5',
+      }),
+    ).llm;
+    assert.deepEqual([own.baseURL, own.model], ['http://127.0.0.1:9000', 'claude-sonnet-4-5']);
+  });
+
+  it('anthropic after openai in a chain: its own key and default model', () => {
+    const { llm } = stagesOf(
+      loadAgentConfig({
+        AGENT_LLM: 'openai,anthropic',
+        OPENAI_API_KEY: 'sk-x',
+        ANTHROPIC_API_KEY: 'sk-ant',
+        LLM_MODEL: 'gpt-4.1-mini',
+      }),
+    );
+    assert.equal(llm.model, 'gpt-4.1-mini');
+    assert.deepEqual(
+      llm.next.map((l) => [l.provider, l.apiKey, l.model]),
+      [['anthropic', 'sk-ant', 'claude-haiku-4-5']],
+    );
+  });
+
+  it('anthropic without a key names ANTHROPIC_API_KEY; a bad base URL names ANTHROPIC_BASE_URL', () => {
+    assert.deepEqual(namedVariables(configError({ AGENT_LLM: 'anthropic' })), [
+      'ANTHROPIC_API_KEY',
+    ]);
+    const err = configError({
+      AGENT_LLM: 'anthropic',
+      ANTHROPIC_API_KEY: 'k',
+      ANTHROPIC_BASE_URL: 'api.anthropic.com',
+    });
+    assert.deepEqual(namedVariables(err), ['ANTHROPIC_BASE_URL']);
   });
 });

@@ -134,16 +134,20 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       .optional(),
     /**
      * Language model: `openai` (chat completions, any compatible server), the presets `groq` and
-     * `xai` (the same path with their base URL, key and a default model: LLM_PRESETS), or `none`.
+     * `xai` (the same path with their base URL, key and a default model: LLM_PRESETS),
+     * `anthropic` (the Messages API), or `none`.
      */
-    AGENT_LLM: chainOf(['openai', 'groq', 'xai', 'none']),
-    /** Default: gpt-4o-mini, or the preset's model. */
+    AGENT_LLM: chainOf(['openai', 'groq', 'xai', 'anthropic', 'none']),
+    /** Default: gpt-4o-mini, the preset's model, or claude-haiku-4-5 for anthropic. */
     LLM_MODEL: z.string().trim().min(1).optional(),
     GROQ_API_KEY: z.string().trim().min(1).optional(),
     XAI_API_KEY: z.string().trim().min(1).optional(),
     /** A preset's server elsewhere (a proxy, a gateway): default its public API. */
     GROQ_BASE_URL: optionalUrl,
     XAI_BASE_URL: optionalUrl,
+    /** Anthropic's Messages API (AGENT_LLM=anthropic): its key, and its server if not the public one. */
+    ANTHROPIC_API_KEY: z.string().trim().min(1).optional(),
+    ANTHROPIC_BASE_URL: optionalUrl,
     LLM_BASE_URL: optionalUrl,
     LLM_API_KEY: z.string().trim().min(1).optional(),
     /**
@@ -337,8 +341,8 @@ export const agentConfigSchema = refuseDevKeysInProduction(
     });
   }
   for (const [i, name] of (cfg.AGENT_LLM ?? []).entries()) {
-    if (name !== 'groq' && name !== 'xai') continue;
-    const { keyVariable } = LLM_PRESETS[name];
+    if (name !== 'groq' && name !== 'xai' && name !== 'anthropic') continue;
+    const keyVariable = name === 'anthropic' ? 'ANTHROPIC_API_KEY' : LLM_PRESETS[name].keyVariable;
     const ownKey = i === 0 ? cfg.LLM_API_KEY : undefined;
     if (ownKey === undefined && cfg[keyVariable] === undefined) {
       ctx.addIssue({
@@ -453,6 +457,15 @@ function llmStage(cfg: AgentConfig, name: LlmName, first: boolean, endpoint: End
   const own = first
     ? { baseURL: cfg.LLM_BASE_URL, apiKey: cfg.LLM_API_KEY, model: cfg.LLM_MODEL }
     : { baseURL: undefined, apiKey: undefined, model: undefined };
+  if (name === 'anthropic') {
+    return {
+      provider: name,
+      label: name,
+      baseURL: own.baseURL ?? cfg.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com',
+      apiKey: own.apiKey ?? cfg.ANTHROPIC_API_KEY ?? '',
+      model: own.model ?? 'claude-haiku-4-5',
+    };
+  }
   if (name === 'groq' || name === 'xai') {
     const preset = LLM_PRESETS[name];
     return {

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { AnthropicLlm } from './llm/anthropic.js';
 import { OpenAiLlm } from './llm/openai.js';
 import { DeepgramStt } from './stt/deepgram.js';
 import { OpenAiBatchStt } from './stt/openai_batch.js';
@@ -33,7 +34,7 @@ type SttConfig = Endpoint & {
   keyterms?: readonly string[] | undefined;
 };
 type LlmConfig = Endpoint & {
-  provider: 'openai' | 'none';
+  provider: 'openai' | 'anthropic' | 'none';
   /** Metrics/log label of an OpenAI-compatible preset (groq, xai); default 'openai'. */
   label?: string | undefined;
   temperature?: number | undefined;
@@ -124,6 +125,10 @@ function chain<T>(providers: (T | undefined)[], fallback: (all: T[]) => T): T | 
 
 function createLlm(cfg: LlmConfig, log: Logger | undefined): Llm | undefined {
   if (cfg.provider === 'none') return undefined;
+  if (cfg.provider === 'anthropic') {
+    const { baseURL, apiKey, model, temperature } = cfg;
+    return new AnthropicLlm({ baseURL, apiKey, model, temperature, log });
+  }
   return new OpenAiLlm({
     baseURL: cfg.baseURL,
     apiKey: cfg.apiKey,
