@@ -3,6 +3,7 @@ import { OpenAiLlm } from './llm/openai.js';
 import { DeepgramStt } from './stt/deepgram.js';
 import { OpenAiBatchStt } from './stt/openai_batch.js';
 import { OpenAiRealtimeStt } from './stt/openai_realtime.js';
+import { DeepgramTts } from './tts/deepgram.js';
 import { FliteTts } from './tts/flite.js';
 import { OpenAiTts } from './tts/openai.js';
 import { FallbackLlm } from './fallback/llm.js';
@@ -35,7 +36,7 @@ type LlmConfig = Endpoint & {
   label?: string | undefined;
   temperature?: number | undefined;
 };
-type TtsConfig = Endpoint & { provider: 'openai' | 'flite'; voice: string };
+type TtsConfig = Endpoint & { provider: 'openai' | 'deepgram' | 'flite'; voice: string };
 
 /** Which providers serve each stage, and where (config.ts's stagesOf maps config onto this). */
 export interface ProvidersConfig {
@@ -123,6 +124,11 @@ function createLlm(cfg: LlmConfig, log: Logger | undefined): Llm | undefined {
 
 function createTts(cfg: TtsConfig, log: Logger | undefined): SpeechSynthesizer {
   if (cfg.provider === 'flite') return new FliteTts({ voice: cfg.voice });
+  if (cfg.provider === 'deepgram') {
+    // One socket per instance: createProviders runs once per process (main.ts), so every
+    // room's replies share it, one turn at a time.
+    return new DeepgramTts({ baseURL: cfg.baseURL, apiKey: cfg.apiKey, model: cfg.model, log });
+  }
   return new OpenAiTts({
     baseURL: cfg.baseURL,
     apiKey: cfg.apiKey,
