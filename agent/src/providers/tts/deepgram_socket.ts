@@ -202,12 +202,14 @@ class AudioTurn {
     this.#wake?.();
   }
 
-  /** Without an error: `Flushed`, the audio is whole. */
+  /**
+   * Without an error: `Flushed`, the audio is whole. With one, what arrived is still given
+   * (to a reader not aborted), then the error.
+   */
   end(error?: Error): void {
     if (this.#end !== undefined) return;
     this.#end = { error };
     if (error === undefined) this.#onFlushed();
-    else this.#chunks.length = 0;
     this.#wake?.();
   }
 
