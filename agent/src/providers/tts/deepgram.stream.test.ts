@@ -245,6 +245,17 @@ describe('deepgram TTS: Aura-2 over the /v1/speak socket', () => {
     assert.equal((error as Error | undefined)?.name, 'AbortError');
   });
 
+  it('a warm-up and a reply at the same moment share one opening', async () => {
+    const provider = tts();
+    const before = speaks().length;
+    const [, reply] = await Promise.all([
+      provider.warmUp(),
+      drain(provider.synthesize(TEXT, { signal: signal() })),
+    ]);
+    assert.deepEqual(reply.samples, wholeText);
+    assert.equal(speaks().length - before, 1);
+  });
+
   it('empty or blank text yields nothing and opens nothing', async () => {
     const before = speaks().length;
     for (const text of ['', '  \n']) {

@@ -118,7 +118,7 @@ export class DeepgramTts implements SpeechSynthesizer {
     signal: AbortSignal,
     hooks: TurnHooks,
   ): AsyncGenerator<Int16Array, void, undefined> {
-    const socket = await abortable(this.#connect(signal), signal);
+    const socket = await this.#connect(signal);
     yield* socket.speak(text, signal, hooks);
   }
 
@@ -137,14 +137,20 @@ export class DeepgramTts implements SpeechSynthesizer {
     return release;
   }
 
-  /** The open socket, or a new one if there is none (or it closed). */
-  async #connect(signal: AbortSignal): Promise<SpeakSocket> {
-    const current = await this.#socket?.catch(() => undefined);
+  /**
+   * The open socket, or a new one if there is none (or it closed). Chained on the last one
+   * synchronously, so callers at the same moment (warmUp and a reply) share one opening.
+   */
+  #connect(signal: AbortSignal): Promise<SpeakSocket> {
+    this.#socket = this.#reuseOrOpen(this.#socket);
+    return abortable(this.#socket, signal);
+  }
+
+  async #reuseOrOpen(previous: Promise<SpeakSocket> | undefined): Promise<SpeakSocket> {
+    const current = await previous?.catch(() => undefined);
     if (current?.usable) return current;
     // Opened under the provider's life, not the attempt's: a deadline does not waste it.
-    const opening = this.#open(this.#closing.signal);
-    this.#socket = opening;
-    return abortable(opening, signal);
+    return this.#open(this.#closing.signal);
   }
 
   #open(signal: AbortSignal): Promise<SpeakSocket> {
