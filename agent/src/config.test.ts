@@ -213,6 +213,42 @@ describe('agent config: which provider serves each stage', () => {
     assert.deepEqual(namedVariables(badUrl), ['DEEPGRAM_BASE_URL']);
   });
 
+  it('AGENT_TTS=deepgram: Aura-2 at Deepgram’s address with its key; TTS_MODEL still wins', () => {
+    const stages = stagesOf(
+      loadAgentConfig({ AGENT_TTS: 'deepgram', DEEPGRAM_API_KEY: 'dg-test' }),
+    );
+    assert.deepEqual(
+      [stages.tts.provider, stages.tts.baseURL, stages.tts.apiKey, stages.tts.model],
+      ['deepgram', 'wss://api.deepgram.com', 'dg-test', 'aura-2-thalia-en'],
+    );
+    const own = stagesOf(
+      loadAgentConfig({
+        AGENT_TTS: 'deepgram,openai',
+        OPENAI_API_KEY: 'sk-test',
+        DEEPGRAM_API_KEY: 'dg-test',
+        DEEPGRAM_BASE_URL: 'http://10.0.0.5:8080/',
+        TTS_MODEL: 'aura-2-andromeda-en',
+      }),
+    );
+    assert.deepEqual(
+      [own.tts.baseURL, own.tts.model, own.tts.next[0]?.model],
+      ['http://10.0.0.5:8080', 'aura-2-andromeda-en', 'gpt-4o-mini-tts'],
+    );
+    const openai = stagesOf(loadAgentConfig({ OPENAI_API_KEY: 'sk-test' }));
+    assert.deepEqual([openai.tts.provider, openai.tts.model], ['openai', 'gpt-4o-mini-tts']);
+  });
+
+  it('AGENT_TTS=deepgram without DEEPGRAM_API_KEY is refused, naming the key', () => {
+    const err = configError({ AGENT_TTS: 'deepgram' });
+    assert.deepEqual(namedVariables(err), ['DEEPGRAM_API_KEY']);
+    assert.match(
+      err.message,
+      /DEEPGRAM_API_KEY: expected a Deepgram API key: AGENT_TTS has deepgram/,
+    );
+    const both = configError({ AGENT_STT: 'deepgram', AGENT_TTS: 'openai,deepgram' });
+    assert.match(both.message, /AGENT_STT and AGENT_TTS have deepgram/);
+  });
+
   it('a VAD silence longer than the turn hold is refused, naming the VAD setting', () => {
     const err = configError({ AGENT_TURN_HOLD_MS: '300', AGENT_VAD_SILENCE_MS: '400' });
     assert.deepEqual(namedVariables(err), ['AGENT_VAD_SILENCE_MS']);

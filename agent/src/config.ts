@@ -123,7 +123,7 @@ export const agentConfigSchema = refuseDevKeysInProduction(
      */
     STT_KEYTERMS: keyterms,
     DEEPGRAM_API_KEY: z.string().trim().min(1).optional(),
-    /** Deepgram's address (a self-hosted Deepgram); `/v1/listen` is appended. */
+    /** Deepgram's address (a self-hosted Deepgram); `/v1/listen` and `/v1/speak` are appended. */
     DEEPGRAM_BASE_URL: z
       .string()
       .trim()
@@ -151,14 +151,16 @@ export const agentConfigSchema = refuseDevKeysInProduction(
     LLM_BASE_URL: optionalUrl,
     LLM_API_KEY: z.string().trim().min(1).optional(),
     /**
-     * Text to speech: `openai` (/v1/audio/speech, streaming PCM) or `flite` (embedded, offline).
+     * Text to speech: `openai` (/v1/audio/speech, streaming PCM), `deepgram` (Aura-2 over the
+     * /v1/speak WebSocket, with DEEPGRAM_API_KEY and DEEPGRAM_BASE_URL) or `flite` (embedded,
+     * offline).
      * Each stage takes one provider or a fallback chain (`openai,flite`): a reply moves to the
      * next when one fails after its retries, misses the stage's budget or gives nothing, and
      * comes back once a background probe sees it answer. The stage's own variables (TTS_MODEL,
      * TTS_BASE_URL, ...) are the first provider's; later ones use their provider's variables.
      */
-    AGENT_TTS: chainOf(['openai', 'flite']),
-    /** Default: gpt-4o-mini-tts. */
+    AGENT_TTS: chainOf(['openai', 'deepgram', 'flite']),
+    /** Default: gpt-4o-mini-tts for openai, aura-2-thalia-en for deepgram (its voice too). */
     TTS_MODEL: z.string().trim().min(1).optional(),
     TTS_VOICE: z.string().trim().min(1).default('alloy'),
     TTS_BASE_URL: optionalUrl,
@@ -333,11 +335,14 @@ export const agentConfigSchema = refuseDevKeysInProduction(
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   }),
 ).superRefine((cfg, ctx) => {
-  if (cfg.AGENT_STT?.includes('deepgram') && cfg.DEEPGRAM_API_KEY === undefined) {
+  const deepgramStages = (['AGENT_STT', 'AGENT_TTS'] as const).filter((stage) =>
+    (cfg[stage] as readonly string[] | undefined)?.includes('deepgram'),
+  );
+  if (deepgramStages.length > 0 && cfg.DEEPGRAM_API_KEY === undefined) {
     ctx.addIssue({
       code: 'custom',
       path: ['DEEPGRAM_API_KEY'],
-      message: 'expected a Deepgram API key: AGENT_STT has deepgram',
+      message: `expected a Deepgram API key: ${deepgramStages.join(' and ')} ${deepgramStages.length > 1 ? 'have' : 'has'} deepgram`,
     });
   }
   for (const [i, name] of (cfg.AGENT_LLM ?? []).entries()) {
@@ -508,12 +513,25 @@ function sttStage(cfg: AgentConfig, name: SttName, first: boolean, endpoint: End
   };
 }
 
-/** One voice of the stage; TTS_MODEL, TTS_BASE_URL and TTS_API_KEY are the first provider's. */
+/**
+ * One voice of the stage; TTS_MODEL, TTS_BASE_URL and TTS_API_KEY are the first provider's.
+ * Deepgram's model names its voice (TTS_VOICE is not used) and it has its own address and key.
+ */
 function ttsStage(cfg: AgentConfig, name: TtsName, first: boolean, endpoint: EndpointOf) {
+  const model = first ? cfg.TTS_MODEL : undefined;
+  if (name === 'deepgram') {
+    return {
+      provider: name,
+      baseURL: cfg.DEEPGRAM_BASE_URL ?? 'wss://api.deepgram.com',
+      apiKey: cfg.DEEPGRAM_API_KEY ?? '',
+      model: model ?? 'aura-2-thalia-en',
+      voice: cfg.TTS_VOICE,
+    };
+  }
   return {
     provider: name,
     ...(first ? endpoint(cfg.TTS_BASE_URL, cfg.TTS_API_KEY) : endpoint(undefined, undefined)),
-    model: (first ? cfg.TTS_MODEL : undefined) ?? 'gpt-4o-mini-tts',
+    model: model ?? 'gpt-4o-mini-tts',
     voice: cfg.TTS_VOICE,
   };
 }

@@ -4,6 +4,7 @@ import { OpenAiLlm } from './llm/openai.js';
 import { DeepgramStt } from './stt/deepgram.js';
 import { OpenAiBatchStt } from './stt/openai_batch.js';
 import { OpenAiRealtimeStt } from './stt/openai_realtime.js';
+import { DeepgramTts } from './tts/deepgram.js';
 import { FliteTts } from './tts/flite.js';
 import { OpenAiTts } from './tts/openai.js';
 import { CachedTts, TtsCache, type VoiceIdentity } from './tts/cache.js';
@@ -39,7 +40,7 @@ type LlmConfig = Endpoint & {
   label?: string | undefined;
   temperature?: number | undefined;
 };
-type TtsConfig = Endpoint & { provider: 'openai' | 'flite'; voice: string };
+type TtsConfig = Endpoint & { provider: 'openai' | 'deepgram' | 'flite'; voice: string };
 
 /** Which providers serve each stage, and where (config.ts's stagesOf maps config onto this). */
 export interface ProvidersConfig {
@@ -147,6 +148,15 @@ function createTts(
   if (cfg.provider === 'flite') {
     const [voice, identity] = fliteVoice(new FliteTts({ voice: cfg.voice }));
     return { voice, identity };
+  }
+  if (cfg.provider === 'deepgram') {
+    // One socket per instance: createProviders runs once per process (main.ts), so every
+    // room's replies share it, one turn at a time. Aura's model names its voice.
+    const { baseURL, apiKey, model } = cfg;
+    return {
+      voice: new DeepgramTts({ baseURL, apiKey, model, log }),
+      identity: { model, voice: model },
+    };
   }
   const voice = new OpenAiTts({
     baseURL: cfg.baseURL,

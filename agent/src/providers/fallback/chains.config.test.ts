@@ -52,6 +52,29 @@ describe('fallback chains from configuration', () => {
     }
   });
 
+  it('AGENT_TTS=deepgram,flite: Aura-2 speaks from DEEPGRAM_BASE_URL with DEEPGRAM_API_KEY', async () => {
+    const config = loadAgentConfig({
+      AGENT_TTS: 'deepgram,flite',
+      DEEPGRAM_API_KEY: 'dg-key',
+      // The http form, as a self-hosted Deepgram may be written: taken as ws.
+      DEEPGRAM_BASE_URL: openai.deepgramBaseUrl.replace(/^ws:/, 'http:'),
+    });
+    const providers = createProviders(stagesOf(config));
+    try {
+      assert.equal(providers.labels.tts, 'deepgram,flite');
+      const { items, error } = await drain(
+        providers.tts.synthesize('Hello there.', { signal: new AbortController().signal }),
+      );
+      assert.equal(error, undefined);
+      assert.ok(items.length > 0);
+      const speak = openai.requests.find((r) => r.endpoint === 'speak');
+      assert.equal(speak?.headers.authorization, 'Token dg-key');
+      assert.equal((speak?.body as { query: { model?: string } }).query.model, 'aura-2-thalia-en');
+    } finally {
+      await providers.close();
+    }
+  });
+
   it('one provider per stage: no chain around it', () => {
     const providers = createProviders(stagesOf(loadAgentConfig({ OPENAI_API_KEY: 'sk-x' })));
     assert.deepEqual(providers.labels, { stt: 'openai-realtime', llm: 'openai', tts: 'openai' });
