@@ -150,8 +150,8 @@ function createTts(
     return { voice, identity };
   }
   if (cfg.provider === 'deepgram') {
-    // One socket per instance: createProviders runs once per process (main.ts), so every
-    // room's replies share it, one turn at a time. Aura's model names its voice.
+    // One instance per process (createProviders runs once, in main.ts): its socket pool gives
+    // each conversation speaking at a moment a socket of its own. Aura's model names its voice.
     const { baseURL, apiKey, model } = cfg;
     return {
       voice: new DeepgramTts({ baseURL, apiKey, model, log }),

@@ -98,9 +98,28 @@ describe('deepgram TTS: Aura-2 over the /v1/speak socket', () => {
     assert.deepEqual(record.texts, [TEXT, TEXT, TEXT]);
   });
 
-  it('serialises replies asked for at once: the second Speak after the first Flushed', async () => {
+  it('replies asked for at once (two rooms) speak on sockets of their own; a free one is reused', async () => {
     fx.script.speak.realtimeFactor = 10;
     const provider = tts();
+    const before = speaks().length;
+    const [a, b] = await Promise.all([
+      drain(provider.synthesize(TEXT, { signal: signal() })),
+      drain(provider.synthesize(PHRASES[1]!, { signal: signal() })),
+    ]);
+    assert.deepEqual(a.samples, wholeText);
+    assert.equal(await fx.recognize(b.samples, PIPELINE_SAMPLE_RATE), PHRASES[1]);
+    const opened = speaks().slice(before);
+    assert.equal(opened.length, 2, 'two sockets');
+    for (const record of opened) {
+      assert.deepEqual((record.body as SpeakRecord).clientMessages, ['Speak', 'Flush']);
+    }
+    await drain(provider.synthesize(TEXT, { signal: signal() }));
+    assert.equal(speaks().length - before, 2, 'the next reply took a free socket');
+  });
+
+  it('with one socket allowed, replies queue: the second Speak after the first Flushed', async () => {
+    fx.script.speak.realtimeFactor = 10;
+    const provider = tts({ maxSockets: 1 });
     const [a, b] = await Promise.all([
       drain(provider.synthesize(TEXT, { signal: signal() })),
       drain(provider.synthesize(PHRASES[1]!, { signal: signal() })),
@@ -195,9 +214,30 @@ describe('deepgram TTS: Aura-2 over the /v1/speak socket', () => {
     assert.equal(speaks().length - before, 2, 'the unanswered Clear cost the socket');
   });
 
-  it('keeps to the Flush limit: a reply over it waits for the window', async () => {
+  it('a socket at its Flush limit: the next reply opens another instead of waiting', async () => {
+    Object.assign(fx.script.speak, { flushLimit: 2, flushWindowMs: 60_000 });
+    const provider = tts({ flushLimit: { count: 2, windowMs: 60_000 } });
+    const before = speaks().length;
+    const started = performance.now();
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await drain(provider.synthesize(TEXT, { signal: signal() }))).error, undefined);
+    }
+    assert.ok(performance.now() - started < 2_000, 'nobody waited a minute');
+    const opened = speaks()
+      .slice(before)
+      .map((r) => r.body as SpeakRecord);
+    assert.deepEqual(
+      opened.map((r) => [r.texts.length, r.flushesRefused]),
+      [
+        [2, 0],
+        [1, 0],
+      ],
+    );
+  });
+
+  it('keeps to the Flush limit: with every socket at it, a reply waits for the window', async () => {
     Object.assign(fx.script.speak, { flushLimit: 2, flushWindowMs: 400 });
-    const provider = tts({ flushLimit: { count: 2, windowMs: 400 } });
+    const provider = tts({ flushLimit: { count: 2, windowMs: 400 }, maxSockets: 1 });
     const started = performance.now();
     for (let i = 0; i < 3; i++) {
       const { error } = await drain(provider.synthesize(TEXT, { signal: signal() }));
