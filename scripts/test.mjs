@@ -10,7 +10,7 @@
 //   5. unit tests of common, agent, fixtures, web, bench; then the e2e tests inside a fresh network
 //      namespace; then short runs of the benchmark (npm run bench -- --quick) and of the
 //      turn-taking suite (npm run bench:turn-taking -- --quick, and its barge-in scenarios again
-//      with the agent on Deepgram STT)
+//      with the agent on Deepgram STT), and of the fault suite (npm run bench:faults -- --quick)
 //
 // Every step runs even if an earlier test step failed (set-up and build failures stop the run);
 // the summary at the end lists each step with its time, and the exit code is non-zero on failure.
@@ -172,6 +172,13 @@ step(
       '--scenarios',
       'backchannels,interruptions',
     ]) === 0,
+);
+// The fault suite's short version: five cells (each stage, each kind of fault once) through the
+// real SFU; it fails if a turn goes unanswered, a silence passes 2 s, the agent crashes, or a
+// recovered provider is not back in use.
+step(
+  'fault suite smoke (--quick)',
+  () => run('npm', ['run', 'bench:faults', '-w', 'bench', '--', '--quick']) === 0,
 );
 
 finish();

@@ -3,7 +3,7 @@
  * failing. A provider that fails (an error after its own retries, a missed time-to-first-result
  * budget, an empty stream) is passed over until a background probe says it is back: the probe
  * is the provider's cheap `probe()` (a model list, a connection opened and closed), never a user's
- * request sent again. Probes back off (1 s, 2 s, 4 s ... 30 s) while the provider stays down.
+ * request sent again. Probes back off (1 s, 2 s, 4 s, 5 s) while the provider stays down.
  * Every switch and every recovery is a log line and a metric.
  */
 import type { Logger } from '../../log.js';
@@ -27,7 +27,7 @@ export interface ChainOptions {
   log?: Logger | undefined;
   /** The first wait before probing a failed provider; it doubles while probes fail. Default 1000. */
   recheckMs?: number | undefined;
-  /** The longest wait between probes. Default 30000. */
+  /** The longest wait between probes. Default 5000: a recovered provider is back within 5 s. */
   maxRecheckMs?: number | undefined;
   /** A probe that takes longer has failed. Default 3000. */
   probeTimeoutMs?: number | undefined;
@@ -130,7 +130,7 @@ export class ProviderChain<P extends ChainMember> {
     const signal = this.#closing.signal;
     const backoff = {
       baseMs: this.#opts.recheckMs ?? 1_000,
-      maxMs: this.#opts.maxRecheckMs ?? 30_000,
+      maxMs: this.#opts.maxRecheckMs ?? 5_000,
     };
     for (let step = health.failures - 1; health.down; step++) {
       try {
