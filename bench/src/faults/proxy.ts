@@ -26,11 +26,14 @@ export class FaultProxy {
 
   /** A proxy on 127.0.0.1 (any free port) to 127.0.0.1:`target`. */
   static async start(target: number): Promise<FaultProxy> {
-    let proxy: FaultProxy | undefined;
-    const server = createServer((client) => proxy!.#accept(client));
+    const holder: { proxy?: FaultProxy } = {};
+    const server = createServer((client) => {
+      if (holder.proxy) holder.proxy.#accept(client);
+      else client.destroy();
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new FaultProxy(server, (server.address() as AddressInfo).port, target);
-    return proxy;
+    holder.proxy = new FaultProxy(server, (server.address() as AddressInfo).port, target);
+    return holder.proxy;
   }
 
   get mode(): ProxyMode {
