@@ -8,8 +8,11 @@
 //   PEER_PROFILE   defaults (nothing tuned) | tuned (its best settings for latency, below)
 //   PEER_STT       realtime (its default: the realtime transcription WebSocket) | batch
 //   PEER_GREETING  what it says when the job starts (session.say, through its TTS)
+//   PEER_LLM_BASE_URL, PEER_TTS_BASE_URL   the LLM's / TTS's server, if not OPENAI_BASE_URL
+//   PEER_LLM_FALLBACK_URL, PEER_TTS_FALLBACK_URL   with one, that stage is its FallbackAdapter
+//                  over the first server and this one (bench:faults compares ours with it)
 import { fileURLToPath } from 'node:url';
-import { cli, defineAgent, metrics, voice, WorkerOptions } from '@livekit/agents';
+import { cli, defineAgent, llm, metrics, tts, voice, WorkerOptions } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import * as silero from '@livekit/agents-plugin-silero';
 
@@ -34,6 +37,12 @@ export const TUNED = {
   aecWarmupDuration: null,
 };
 
+/** One provider at `primary` (default OPENAI_BASE_URL), or its FallbackAdapter with `fallback`. */
+function withFallback(make, primary, fallback, adapter) {
+  const first = make(primary ?? process.env.OPENAI_BASE_URL);
+  return fallback ? adapter([first, make(fallback)]) : first;
+}
+
 export default defineAgent({
   prewarm: async (proc) => {
     proc.userData.vad = await silero.VAD.load(
@@ -48,8 +57,18 @@ export default defineAgent({
         STT_MODE === 'realtime'
           ? new openai.STT({ vad, baseURL: process.env.OPENAI_BASE_URL })
           : new openai.STT({ useRealtime: false, baseURL: process.env.OPENAI_BASE_URL }),
-      llm: new openai.LLM({ model: 'gpt-4o-mini', baseURL: process.env.OPENAI_BASE_URL }),
-      tts: new openai.TTS({ baseURL: process.env.OPENAI_BASE_URL }),
+      llm: withFallback(
+        (baseURL) => new openai.LLM({ model: 'gpt-4o-mini', baseURL }),
+        process.env.PEER_LLM_BASE_URL,
+        process.env.PEER_LLM_FALLBACK_URL,
+        (llms) => new llm.FallbackAdapter({ llms }),
+      ),
+      tts: withFallback(
+        (baseURL) => new openai.TTS({ baseURL }),
+        process.env.PEER_TTS_BASE_URL,
+        process.env.PEER_TTS_FALLBACK_URL,
+        (ttsInstances) => new tts.FallbackAdapter({ ttsInstances }),
+      ),
       ...(PROFILE === 'tuned' ? TUNED : {}),
     });
     // Its per-stage metrics (end of utterance, TTFT, TTFB...) in its log, as its examples do.

@@ -17,7 +17,12 @@
  * last turn must be its again. A cell passes with every turn answered, no silence over 2 s, no
  * unhandled error in the agent, and (chain) the primary back in use.
  *
+ * LiveKit Agents 1.9 (bench/peer) has the same feature for the LLM and the TTS (its
+ * FallbackAdapter): the full run also puts it through openai-llm x http-500 and openai-tts x
+ * stall, chained over two OpenAI-compatible servers, and prints its rows next to ours.
+ *
  *   npm run bench:faults [-- --quick] [--providers a,b] [--faults x,y] [--modes chain,alone]
+ *                        [--peer | --no-peer]
  */
 import { parseArgs } from 'node:util';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
@@ -35,6 +40,7 @@ import { AgentProcess, startLivekit } from '@voice-agent/e2e/stack';
 import { sleep, table } from '@voice-agent/e2e/stats';
 import { teardown } from '@voice-agent/e2e/teardown';
 import { FaultProxy } from './faults/proxy.js';
+import { assertPeerInstalled, startSystem } from './systems.js';
 import { activity, PROVIDERS } from './faults/providers.js';
 import type { ProviderSpec, Urls } from './faults/providers.js';
 
@@ -48,8 +54,17 @@ const { values: args } = parseArgs({
     providers: { type: 'string' },
     faults: { type: 'string' },
     modes: { type: 'string' },
+    peer: { type: 'boolean' },
   },
+  allowNegative: true,
 });
+
+/** Where LiveKit Agents' FallbackAdapter does what our chain does: the cells it runs too. */
+const PEER_CELLS: [string, FaultName, Mode][] = [
+  ['openai-llm', 'http-500', 'chain'],
+  ['openai-tts', 'stall', 'chain'],
+];
+const RUN_PEER = args.peer ?? !args.quick;
 
 /** The short version (npm test): the cells that cover each kind of stage and fault once. */
 const QUICK_CELLS: [string, FaultName, Mode][] = [
@@ -71,7 +86,10 @@ interface TurnResult {
   faulted: boolean;
 }
 
+type System = 'ours' | 'peer';
+
 interface Cell {
+  system: System;
   provider: string;
   fault: FaultName;
   mode: Mode;
@@ -193,27 +211,71 @@ async function faultOn(
   }
 }
 
-async function runCell(spec: ProviderSpec, fault: FaultName, mode: Mode): Promise<Cell> {
-  const [primary, other] = await Promise.all([startFixture(), startFixture()]);
-  const proxy = await FaultProxy.start(Number(new URL(primary.baseUrl).port));
-  const normal = spec.latency.get(primary.script);
-  const chained = mode === 'chain';
+/** An agent under test: ours, or the peer with its FallbackAdapter. */
+interface Running {
+  stop(): Promise<void>;
+  /** Lines that show a crash: an unhandled rejection, an uncaught exception, a fatal exit. */
+  crashes(): string[];
+}
+
+const CRASH = /unhandled|uncaught|"level":60|exited: code [^0]/i;
+
+async function startOurs(spec: ProviderSpec, tag: string, at: Urls, other: Urls, chained: boolean) {
   const agent = await AgentProcess.start(
     {
       OPENAI_API_KEY: KEY,
       DEEPGRAM_API_KEY: KEY,
       ANTHROPIC_API_KEY: KEY,
-      OPENAI_BASE_URL: urlsOf(Number(new URL(other.baseUrl).port)).openai,
-      DEEPGRAM_BASE_URL: urlsOf(Number(new URL(other.baseUrl).port)).deepgram,
-      ANTHROPIC_BASE_URL: urlsOf(Number(new URL(other.baseUrl).port)).anthropic,
+      OPENAI_BASE_URL: other.openai,
+      DEEPGRAM_BASE_URL: other.deepgram,
+      ANTHROPIC_BASE_URL: other.anthropic,
       AGENT_STT: 'openai-realtime',
       AGENT_LLM: 'openai',
       AGENT_TTS: 'openai',
       AGENT_REPLY_POLICY: 'always',
-      ...spec.env(urlsOf(proxy.port), chained),
+      ...spec.env(at, chained),
     },
-    `agent-${spec.name}-${fault}-${mode}`,
+    `agent-${tag}`,
   );
+  return {
+    stop: async () => void (await agent.proc.stop()),
+    crashes: () => agent.proc.lines.filter((l) => CRASH.test(l)),
+  } satisfies Running;
+}
+
+/** The peer, its LLM or TTS a FallbackAdapter over the faulted server and the other one. */
+async function startPeer(spec: ProviderSpec, at: Urls, other: Urls): Promise<Running> {
+  const stage = spec.stage === 'llm' ? 'LLM' : 'TTS';
+  const peer = await startSystem(
+    {
+      name: `peer-${spec.name}`,
+      settings: `${stage} FallbackAdapter`,
+      kind: 'peer',
+      env: { [`PEER_${stage}_BASE_URL`]: at.openai, [`PEER_${stage}_FALLBACK_URL`]: other.openai },
+    },
+    { OPENAI_BASE_URL: other.openai, OPENAI_API_KEY: KEY },
+  );
+  return { stop: () => peer.stop(), crashes: () => peer.warnings().filter((l) => CRASH.test(l)) };
+}
+
+async function runCell(
+  spec: ProviderSpec,
+  fault: FaultName,
+  mode: Mode,
+  system: System = 'ours',
+): Promise<Cell> {
+  const [primary, other] = await Promise.all([startFixture(), startFixture()]);
+  const proxy = await FaultProxy.start(Number(new URL(primary.baseUrl).port));
+  const normal = spec.latency.get(primary.script);
+  const chained = mode === 'chain';
+  const at = urlsOf(proxy.port);
+  const elsewhere = urlsOf(Number(new URL(other.baseUrl).port));
+  const agent =
+    system === 'ours'
+      ? await startOurs(spec, `${spec.name}-${fault}-${mode}`, at, elsewhere, chained)
+      : await startPeer(spec, at, elsewhere);
+  // The peer's second LLM or TTS is OpenAI-compatible too: its traffic shows at the same endpoint.
+  const judged = system === 'ours' ? spec : { ...spec, secondEndpoint: spec.endpoint };
   const turns: TurnResult[] = [];
   try {
     const sim = await joinPerson(`faults-${spec.name}-${fault}-${mode}-${Date.now()}`, 'Sam');
@@ -227,7 +289,7 @@ async function runCell(spec: ProviderSpec, fault: FaultName, mode: Mode): Promis
         // A fair chance to come back: the chain probes a failed provider 1 s to 5 s apart.
         if (chained) await sleep(6_000);
       }
-      turns.push(await turn(sim, i, spec, primary, other, faulted));
+      turns.push(await turn(sim, i, judged, primary, other, faulted));
     }
   } catch (err) {
     turns.push({ answered: false, silenceMs: undefined, by: 'none', faulted: true });
@@ -236,20 +298,18 @@ async function runCell(spec: ProviderSpec, fault: FaultName, mode: Mode): Promis
     );
   } finally {
     await leaveAll();
-    await agent.proc.stop();
+    await agent.stop();
     await proxy.close();
     await Promise.all([primary.close(), other.close()]);
   }
-  const crashed = agent.proc.lines.filter((l) =>
-    /unhandled|uncaught|"level":60|agent exited: code [^0]/i.test(l),
-  );
+  const crashed = agent.crashes();
   const lastAnsweredByPrimary = turns.at(-1)?.by === 'primary';
   const ok =
     turns.length === TURNS &&
     turns.every((t) => t.answered && (t.silenceMs ?? Infinity) <= SILENCE_LIMIT_MS) &&
     crashed.length === 0 &&
     (!chained || lastAnsweredByPrimary);
-  return { provider: spec.name, fault, mode, turns, crashed, ok };
+  return { system, provider: spec.name, fault, mode, turns, crashed, ok };
 }
 
 async function turn(
@@ -304,6 +364,7 @@ function report(cells: Cell[]): void {
       .map((t) => (t.by === 'second' ? '2' : t.by === 'primary' ? '1' : '-'))
       .join('');
     return [
+      c.system,
       c.provider,
       c.fault,
       c.mode,
@@ -317,12 +378,13 @@ function report(cells: Cell[]): void {
     '\n' +
       table(
         [
+          'system',
           'provider',
           'fault',
           'mode',
           'answered',
           'longest silence',
-          'by (1 primary, 2 second)',
+          'by (1st, 2nd)',
           'ok',
         ],
         rows,
@@ -332,6 +394,7 @@ function report(cells: Cell[]): void {
     const silences = c.turns.map((t) => t.silenceMs ?? null);
     console.log(
       JSON.stringify({
+        system: c.system,
         provider: c.provider,
         fault: c.fault,
         mode: c.mode,
@@ -356,12 +419,26 @@ async function main(): Promise<void> {
     console.log(`${cell.ok ? 'ok' : 'FAILED'}: ${spec.name} ${fault} ${mode}`);
     cells.push(cell);
   }
+  if (RUN_PEER) {
+    assertPeerInstalled();
+    for (const [name, fault, mode] of PEER_CELLS) {
+      const cell = await runCell(
+        PROVIDERS.find((p) => p.name === name)!,
+        fault,
+        mode,
+        'peer',
+      );
+      console.log(`peer ${cell.ok ? 'ok' : 'failed'}: ${name} ${fault} ${mode}`);
+      cells.push(cell);
+    }
+  }
   report(cells);
   console.log(
     `wall time ${Math.round((Date.now() - started) / 1000)} s${args.quick ? ' (--quick)' : ''}`,
   );
   await teardown();
-  const failed = cells.filter((c) => !c.ok);
+  // The peer's cells are a comparison: they are reported, not required to pass.
+  const failed = cells.filter((c) => c.system === 'ours' && !c.ok);
   if (failed.length > 0) {
     console.error(`${failed.length} of ${cells.length} cells failed`);
     process.exitCode = 1;
