@@ -42,7 +42,12 @@ describe('bad input on the chat stream', () => {
       const room = `bad-chat-${Date.now()}`;
       const ana = await SimParticipant.join(room, 'ana-1', 'Ana');
       const mallory = await SimParticipant.join(room, 'mallory-1', 'Mallory');
-      await ana.waitFor('the agent', () => ana.agent() !== undefined, 15_000);
+      // The agent hears lk.chat once it has joined and started: its greeting says so.
+      await ana.waitFor(
+        'the greeting',
+        () => ana.transcripts.some((t) => t.text.startsWith('Hello Ana')),
+        15_000,
+      );
       const chats = () => fixture.requests.filter((r) => r.endpoint === 'chat');
 
       // 1 MB of text on lk.chat.

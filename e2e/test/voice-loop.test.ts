@@ -61,6 +61,9 @@ describe('the voice loop', () => {
       // Each room has two people (one asks, one listens), which makes `auto` mean `addressed`:
       // these tests are about the loop, so the agent answers every turn.
       AGENT_REPLY_POLICY: 'always',
+      // The fault test takes speech synthesis down and expects the apology; a cached answer
+      // (said earlier in this file) would rightly be heard instead. The cache has tests of its own.
+      AGENT_TTS_CACHE_BYTES: '0',
     });
   });
   after(async () => {
