@@ -1,5 +1,5 @@
 import type { AgentState, TurnMetrics } from '@voice-agent/common';
-import type { SpeechReport } from '../audio/speaker.js';
+import type { SpeechReport, SpokenSegment } from '../audio/speaker.js';
 import type { Logger } from '../log.js';
 import { turnMetrics } from '../metrics/turns.js';
 import type { StageBudgets } from '../metrics/turns.js';
@@ -30,6 +30,12 @@ export interface ConversationOptions {
   apology: string;
   /** Told each word of a reply as it is heard. */
   onWordPlayed?: (word: string) => void;
+  /**
+   * Told each segment's text as playout takes it (a word cut off by a pause was partly heard
+   * before it counts as played), and when the reply's playout is over.
+   */
+  onSaying?: (text: string) => void;
+  onSayingDone?: () => void;
   /** Said first when a reply's first words are not heard `afterMs` after the person's speech. */
   filler?: { clip: FillerClip; afterMs: number } | undefined;
   /** Turns over these (ms) are counted. */
@@ -417,7 +423,12 @@ export class Conversation {
       speak: async (segments, opts) => {
         if (gate && !(await gate)) return NOTHING_PLAYED;
         record = this.#context.startAgent();
-        return speaker.speak(segments, opts);
+        const { onSaying, onSayingDone } = this.#options;
+        try {
+          return await speaker.speak(told(segments, onSaying), opts);
+        } finally {
+          onSayingDone?.();
+        }
       },
     };
     const transcript = this.#room.agentTranscript();
@@ -521,6 +532,17 @@ const NOTHING_PLAYED: SpeechReport = {
   interrupted: true,
   firstAudioAt: undefined,
 };
+
+/** `segments`, telling `onSaying` of each as it is taken. */
+async function* told(
+  segments: AsyncIterable<SpokenSegment>,
+  onSaying: ((text: string) => void) | undefined,
+): AsyncGenerator<SpokenSegment> {
+  for await (const segment of segments) {
+    onSaying?.(segment.text);
+    yield segment;
+  }
+}
 
 /** Resolves true when the turn is confirmed, false if `signal` aborts first. */
 function untilConfirmed(confirmed: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
