@@ -88,6 +88,8 @@ interface Draft {
   /** The finished turn, once it turned out to be the draft's text. */
   turn: UserTurn | undefined;
   confirm: (turn: UserTurn) => void;
+  /** Someone spoke since it was offered: it waits for their words to say whether it still fits. */
+  held: boolean;
 }
 
 /**
@@ -216,13 +218,27 @@ export class Conversation {
    * the floor is free and nobody else is speaking or mid-turn.
    */
   draftTurn(identity: string, name: string, text: string): void {
+    const held = this.#draft;
+    if (held?.held && !held.turn && held.identity === identity && held.text === text) {
+      // The speech that held it brought no new words (a cough, its own echo): one LLM request.
+      held.held = false;
+      this.#log.debug({ participant: identity }, 'prepared reply reused');
+      return;
+    }
     this.#cancelDraft('a longer draft');
     if (!this.#llm || this.#waiting.length > 0 || this.#busy(identity)) return;
     if (!this.#policy.preview({ identity, text })) return;
     if (this.#current && !this.#current.abort.signal.aborted) return; // the floor is taken
     let confirm: (turn: UserTurn) => void = () => {};
     const confirmed = new Promise<UserTurn>((resolve) => (confirm = resolve));
-    const draft: Draft = { identity, text, abort: new AbortController(), turn: undefined, confirm };
+    const draft: Draft = {
+      identity,
+      text,
+      abort: new AbortController(),
+      turn: undefined,
+      confirm,
+      held: false,
+    };
     this.#draft = draft;
     void this.#take(
       'reply',
@@ -247,9 +263,14 @@ export class Conversation {
     if (this.#draft?.identity === identity) this.#cancelDraft('turn abandoned');
   }
 
-  /** Someone started speaking: a reply prepared for a draft turn is no longer wanted. */
+  /**
+   * Someone started speaking: a reply prepared for a draft turn is held, unheard, until their
+   * words decide. The same draft offered again (the speech brought no words) reuses it; a turn
+   * or a draft with other words drops it (draftTurn, userTurn).
+   */
   speechStarted(): void {
-    this.#cancelDraft('speech resumed');
+    const draft = this.#draft;
+    if (draft && !draft.turn) draft.held = true;
   }
 
   /** A person's finished turn (speech or typed): remembered now, answered when the floor is free. */
