@@ -95,8 +95,9 @@ async function questionTurn(
 export async function runEcho(ctx: ScenarioContext, turns: number): Promise<ScenarioResult> {
   const delay = () =>
     Math.round(ECHO_DELAY_MS.min + ctx.rand() * (ECHO_DELAY_MS.max - ECHO_DELAY_MS.min));
+  // Answers and "wait"s each alternate between the levels.
   const echoAt = (t: number): EchoOptions => ({
-    gainDb: ECHO_GAINS_DB[t % ECHO_GAINS_DB.length]!,
+    gainDb: ECHO_GAINS_DB[(t % WAIT_EVERY === 0 ? t / WAIT_EVERY : t) % ECHO_GAINS_DB.length]!,
     delayMs: delay(),
   });
   const sim = await joinPerson(ctx.room('echo'), 'Ben', { echo: echoAt(0) });
@@ -210,6 +211,16 @@ export async function runEcho(ctx: ScenarioContext, turns: number): Promise<Scen
         target: '>= 90%',
         met: stops.length ? stopped >= 0.9 * stops.length : undefined,
       },
+      ...ECHO_GAINS_DB.map((gainDb) => {
+        const at = stops.filter((s) => s.gainDb === gainDb);
+        return {
+          metric: `  at ${gainDb} dB`,
+          value: rate(at.filter((s) => s.stopped).length, at.length),
+          n: at.length,
+          target: '',
+          met: undefined,
+        };
+      }),
       { ...stop.rows[1]!, met: undefined, target: '' },
     ],
     json: {
