@@ -9,8 +9,9 @@
 //   4. build every workspace, typecheck, lint
 //   5. unit tests of common, agent, fixtures, web, bench; then the e2e tests inside a fresh network
 //      namespace; then short runs of the benchmark (npm run bench -- --quick) and of the
-//      turn-taking suite (npm run bench:turn-taking -- --quick, and its barge-in scenarios again
-//      with the agent on Deepgram STT), and of the fault suite (npm run bench:faults -- --quick)
+//      turn-taking suite (npm run bench:turn-taking -- --quick, and its barge-in and echo
+//      scenarios again with the agent on Deepgram STT), and of the fault suite
+//      (npm run bench:faults -- --quick)
 //
 // Every step runs even if an earlier test step failed (set-up and build failures stop the run);
 // the summary at the end lists each step with its time, and the exit code is non-zero on failure.
@@ -155,8 +156,8 @@ step(
   'turn-taking smoke (--quick)',
   () => run('npm', ['run', 'bench:turn-taking', '-w', 'bench', '--', '--quick']) === 0,
 );
-// The same barge-in scenarios with the agent on Deepgram's live protocol (the fixture's), so
-// that STT is exercised through the SFU too.
+// The same barge-in scenarios, and echo (interim words of the agent's own voice), with the agent
+// on Deepgram's live protocol (the fixture's), so that STT is exercised through the SFU too.
 step(
   'turn-taking smoke with Deepgram STT (--quick)',
   () =>
@@ -170,7 +171,7 @@ step(
       '--stt',
       'deepgram',
       '--scenarios',
-      'backchannels,interruptions',
+      'backchannels,interruptions,echo',
     ]) === 0,
 );
 // The fault suite's short version: five cells (each stage, each kind of fault once) through the

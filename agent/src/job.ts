@@ -94,6 +94,8 @@ export function createJobEntry(deps: JobDeps): JobEntry {
           end_to_end: config.AGENT_BUDGET_VOICE_TO_VOICE_MS,
         },
         onWordPlayed: (word) => spokenWords.played(word, performance.now()),
+        onSaying: (text) => spokenWords.saying(text, performance.now()),
+        onSayingDone: () => spokenWords.doneSaying(performance.now()),
       },
       policy: roomTurnPolicy({
         setting: config.AGENT_REPLY_POLICY,
@@ -103,10 +105,8 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       }),
       humansBusy: people.busy,
     });
-    // Only for a microphone known to carry the agent's echo: anyone else repeating the agent's
-    // words ("nine?") means them.
-    const isEcho = (who: string, text: string) =>
-      people.get(who)?.carriesEcho === true && spokenWords.echoes(text, performance.now());
+    // The agent's own words heard back while it says them are echo (input/echo_judge.ts).
+    const saidByAgent = spokenWords.saidBetween.bind(spokenWords);
     const chain: MicrophoneDeps = {
       ...deps,
       echoReference,
@@ -114,7 +114,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       signal: io.signal,
       log,
     };
-    const decide = { ...bargeInOver(conversation, config, isEcho, log), turns: conversation };
+    const decide = { ...bargeInOver(conversation, config, log), turns: conversation, saidByAgent };
     const hear = (mic: Microphone) =>
       people.add(
         personInput(mic, io, microphoneChain(mic.person.identity, mic.track, chain), {
@@ -148,7 +148,13 @@ function personInput(
   chain: ReturnType<typeof microphoneChain>,
   deps: Pick<
     PersonInputDeps,
-    'bargeIn' | 'onsetPause' | 'turns' | 'apologizeForLostTurns' | 'wordsLateAfterMs' | 'log'
+    | 'bargeIn'
+    | 'onsetPause'
+    | 'turns'
+    | 'saidByAgent'
+    | 'apologizeForLostTurns'
+    | 'wordsLateAfterMs'
+    | 'log'
   > & { config: AgentConfig },
 ): PersonInput {
   const { config } = deps;
@@ -175,7 +181,6 @@ function personInput(
 function bargeInOver(
   conversation: Conversation,
   config: AgentConfig,
-  isEcho: (who: string, text: string) => boolean,
   log: Logger,
 ): { bargeIn: BargeIn; onsetPause: OnsetPause } {
   const onsetPause = new OnsetPause(
@@ -193,7 +198,6 @@ function bargeInOver(
     {
       maxBackchannelMs: config.AGENT_BACKCHANNEL_MAX_MS,
       wordsTimeoutMs: BARGE_IN_WORDS_TIMEOUT_MS,
-      isEcho,
     },
     onsetPause,
     (who, verdict, how) => {

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentProcess, API_KEY, API_SECRET, LIVEKIT_URL } from '@voice-agent/e2e/stack';
+import type { AgentLogLine } from '@voice-agent/e2e/stack';
 import { ManagedProcess } from '@voice-agent/e2e/processes';
 import { REPO_ROOT } from '@voice-agent/e2e/paths';
 
@@ -27,6 +28,8 @@ export interface RunningSystem {
   pid: number;
   /** Log lines that report trouble (the peer's 'slower than realtime', 'event loop blocked'). */
   warnings(): string[];
+  /** Our agent's parsed log lines (none for the peer). */
+  logs(): AgentLogLine[];
   stop(): Promise<void>;
 }
 
@@ -65,6 +68,7 @@ export async function startSystem(
           .logs()
           .filter((l) => (l as { level?: number }).level! >= 40)
           .map((l) => l.msg),
+      logs: () => agent.logs(),
       stop: async () => void (await agent.proc.stop()),
     };
   }
@@ -90,6 +94,7 @@ export async function startSystem(
     pid: proc.pid,
     warnings: () =>
       proc.lines.filter((l) => /slower than realtime|event loop|blocked|"level":(40|50)/i.test(l)),
+    logs: () => [],
     stop: async () => void (await proc.stop()),
   };
 }

@@ -10,8 +10,9 @@
  *   backchannels  "mm-hmm" etc. 1-4 s into a long story: ignored rate, resume gap
  *   interruptions "wait", "stop" or a new question 1-4 s into the story: stopped rate, latency
  *   noise         a cough or a door slam 1-4 s into the story: not-stopped rate
- *   echo          a microphone that carries the agent's voice back: self-interruptions; every
- *                 5th turn a real "wait"
+ *   echo          a microphone that carries the agent's voice back (-10 and -3 dB, 30-300 ms,
+ *                 a delay that moves): self-interruptions, turns from echo; every 6th turn a
+ *                 real "wait"
  *   group         Ana and Ben with the agent (Sam, reply policy addressed): reply decisions
  *
  *   npm run bench:turn-taking [-- --quick] [--scenarios pauses,backchannels,...] [--pauses N]
@@ -36,6 +37,7 @@ import { seededRandom, sttFinals, sttFinalsLine, table } from '@voice-agent/e2e/
 import { teardown } from '@voice-agent/e2e/teardown';
 import { startSystem, type RunningSystem } from './systems.js';
 import { errorText, type ScenarioContext, type ScenarioResult } from './turn_taking/context.js';
+import { costRows, replyCost } from './turn_taking/cost.js';
 import { runEcho } from './turn_taking/echo.js';
 import { runGroup } from './turn_taking/group.js';
 import { runTransport } from './turn_taking/transport.js';
@@ -96,7 +98,8 @@ const COUNTS = {
   interruptions: whole('interruptions', 50, 3),
   noise: whole('noise', 20, 2),
   transport: whole('transport', 20, 3),
-  echoTurns: whole('echo-turns', 50, 5),
+  // 50 answers and 10 real "wait"s; the quick run 5 and 1.
+  echoTurns: whole('echo-turns', 60, 6),
   groupRounds: whole('group-rounds', 1, 1),
   groupTurns: whole('group-turns', Infinity, 8),
 };
@@ -161,6 +164,9 @@ async function startFixture(
   const fx = await startOpenAiFixture({
     phrases,
     references: referenceUtterances([...phrases, ...parts]),
+    // Its STT transcribes the agent's echo as the agent's words, as real ones do (the echo
+    // scenario; nobody else's microphone carries the agent's voice).
+    recogniseOwnSpeech: SELECTED.includes('echo'),
     apiKey: 'bench-key',
     script: {
       chat: { ...BENCH_FIXTURE.chat, reply: turnTakingReply(group) },
@@ -183,6 +189,9 @@ function context(fx: OpenAiFixture, scenario: Scenario): ScenarioContext {
     progress,
   };
 }
+
+/** The agent the scenarios now run against (its log counts answered turns). */
+let agent: RunningSystem | undefined;
 
 async function withAgent<T>(
   name: string,
@@ -207,8 +216,10 @@ async function withAgent<T>(
       { name, kind: 'ours', settings, env: { ...stt, ...env } },
       { OPENAI_BASE_URL: fx.baseUrl, OPENAI_API_KEY: 'bench-key' },
     );
+    agent = sys;
     return await run();
   } finally {
+    agent = undefined;
     await sys?.stop();
   }
 }
@@ -222,7 +233,14 @@ async function runScenario(
   const started = Date.now();
   try {
     const result = await run(context(fx, scenario));
-    result.json.wallS = Math.round((Date.now() - started) / 1000);
+    const ended = Date.now();
+    result.json.wallS = Math.round((ended - started) / 1000);
+    if (agent) {
+      // Every scenario's answers, priced: LLM requests and TTS characters per answered turn.
+      const cost = replyCost(fx.requests, agent.logs(), started, ended);
+      result.rows.push(...costRows(cost));
+      result.json.cost = cost;
+    }
     return result;
   } catch (err) {
     progress(`  ${scenario} could not run: ${errorText(err)}`);

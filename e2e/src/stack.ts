@@ -113,7 +113,8 @@ export class AgentProcess {
         '--disable-warning=ExperimentalWarning',
         // Extra node flags for profiling, e.g. VA_AGENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p"
         ...(process.env.VA_AGENT_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-        join(REPO_ROOT, 'agent', 'dist', 'main.js'),
+        // Another build of the agent to measure against (e.g. a copy of main's, for before/after).
+        process.env.VA_AGENT_MAIN ?? join(REPO_ROOT, 'agent', 'dist', 'main.js'),
       ],
       {
         cwd: join(REPO_ROOT, 'agent'),

@@ -47,6 +47,32 @@ describe('Conversation: a reply prepared during the hold', () => {
     assert.equal(requests.length, 2);
   });
 
+  it('is reused when speech that held it brought no new words: one LLM request', async () => {
+    const { conversation, speaker, requests } = setup();
+    conversation.draftTurn('ana', 'Ana', 'How much is a ticket?');
+    await sleep(30);
+    conversation.speechStarted(); // a cough, or the agent's own echo: no words
+    conversation.draftTurn('ana', 'Ana', 'How much is a ticket?');
+    conversation.userTurn(turn('How much is a ticket?'));
+    await until(() => speaker.heard.length >= 2);
+    assert.deepEqual(speaker.heard, ['re: Ana: How much is a ticket?.', 'That is all.']);
+    assert.equal(requests.length, 1);
+  });
+
+  it('is not heard while held by speech, and is dropped for a draft with other words', async () => {
+    const { conversation, speaker, requests } = setup();
+    conversation.draftTurn('ana', 'Ana', 'How much is');
+    await sleep(30);
+    conversation.speechStarted();
+    await sleep(30);
+    assert.deepEqual(speaker.heard, []);
+    conversation.draftTurn('ana', 'Ana', 'How much is a ticket?');
+    conversation.userTurn(turn('How much is a ticket?'));
+    await until(() => speaker.heard.length >= 2);
+    assert.deepEqual(speaker.heard, ['re: Ana: How much is a ticket?.', 'That is all.']);
+    assert.equal(requests.length, 2);
+  });
+
   it('is prepared against the context as it is when the previous reply has ended', async () => {
     const { conversation, speaker, requests } = setup();
     conversation.userTurn(turn('Tell me a story.'));

@@ -1,5 +1,5 @@
 import type { AgentState, TurnMetrics } from '@voice-agent/common';
-import type { SpeechReport } from '../audio/speaker.js';
+import type { SpeechReport, SpokenSegment } from '../audio/speaker.js';
 import type { Logger } from '../log.js';
 import { turnMetrics } from '../metrics/turns.js';
 import type { StageBudgets } from '../metrics/turns.js';
@@ -30,6 +30,12 @@ export interface ConversationOptions {
   apology: string;
   /** Told each word of a reply as it is heard. */
   onWordPlayed?: (word: string) => void;
+  /**
+   * Told each segment's text as playout takes it (a word cut off by a pause was partly heard
+   * before it counts as played), and when the reply's playout is over.
+   */
+  onSaying?: (text: string) => void;
+  onSayingDone?: () => void;
   /** Said first when a reply's first words are not heard `afterMs` after the person's speech. */
   filler?: { clip: FillerClip; afterMs: number } | undefined;
   /** Turns over these (ms) are counted. */
@@ -82,6 +88,8 @@ interface Draft {
   /** The finished turn, once it turned out to be the draft's text. */
   turn: UserTurn | undefined;
   confirm: (turn: UserTurn) => void;
+  /** Someone spoke since it was offered: it waits for their words to say whether it still fits. */
+  held: boolean;
 }
 
 /**
@@ -210,13 +218,27 @@ export class Conversation {
    * the floor is free and nobody else is speaking or mid-turn.
    */
   draftTurn(identity: string, name: string, text: string): void {
+    const held = this.#draft;
+    if (held?.held && !held.turn && held.identity === identity && held.text === text) {
+      // The speech that held it brought no new words (a cough, its own echo): one LLM request.
+      held.held = false;
+      this.#log.debug({ participant: identity }, 'prepared reply reused');
+      return;
+    }
     this.#cancelDraft('a longer draft');
     if (!this.#llm || this.#waiting.length > 0 || this.#busy(identity)) return;
     if (!this.#policy.preview({ identity, text })) return;
     if (this.#current && !this.#current.abort.signal.aborted) return; // the floor is taken
     let confirm: (turn: UserTurn) => void = () => {};
     const confirmed = new Promise<UserTurn>((resolve) => (confirm = resolve));
-    const draft: Draft = { identity, text, abort: new AbortController(), turn: undefined, confirm };
+    const draft: Draft = {
+      identity,
+      text,
+      abort: new AbortController(),
+      turn: undefined,
+      confirm,
+      held: false,
+    };
     this.#draft = draft;
     void this.#take(
       'reply',
@@ -241,9 +263,14 @@ export class Conversation {
     if (this.#draft?.identity === identity) this.#cancelDraft('turn abandoned');
   }
 
-  /** Someone started speaking: a reply prepared for a draft turn is no longer wanted. */
+  /**
+   * Someone started speaking: a reply prepared for a draft turn is held, unheard, until their
+   * words decide. The same draft offered again (the speech brought no words) reuses it; a turn
+   * or a draft with other words drops it (draftTurn, userTurn).
+   */
   speechStarted(): void {
-    this.#cancelDraft('speech resumed');
+    const draft = this.#draft;
+    if (draft && !draft.turn) draft.held = true;
   }
 
   /** A person's finished turn (speech or typed): remembered now, answered when the floor is free. */
@@ -417,7 +444,12 @@ export class Conversation {
       speak: async (segments, opts) => {
         if (gate && !(await gate)) return NOTHING_PLAYED;
         record = this.#context.startAgent();
-        return speaker.speak(segments, opts);
+        const { onSaying, onSayingDone } = this.#options;
+        try {
+          return await speaker.speak(told(segments, onSaying), opts);
+        } finally {
+          onSayingDone?.();
+        }
       },
     };
     const transcript = this.#room.agentTranscript();
@@ -521,6 +553,17 @@ const NOTHING_PLAYED: SpeechReport = {
   interrupted: true,
   firstAudioAt: undefined,
 };
+
+/** `segments`, telling `onSaying` of each as it is taken. */
+async function* told(
+  segments: AsyncIterable<SpokenSegment>,
+  onSaying: ((text: string) => void) | undefined,
+): AsyncGenerator<SpokenSegment> {
+  for await (const segment of segments) {
+    onSaying?.(segment.text);
+    yield segment;
+  }
+}
 
 /** Resolves true when the turn is confirmed, false if `signal` aborts first. */
 function untilConfirmed(confirmed: Promise<unknown>, signal: AbortSignal): Promise<boolean> {

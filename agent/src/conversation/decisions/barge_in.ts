@@ -20,11 +20,6 @@ export interface BargeInOptions {
   maxBackchannelMs: number;
   /** After a paused utterance ends, how long its words may take before the reply resumes (ms). */
   wordsTimeoutMs: number;
-  /**
-   * Whether `who`'s words could be the agent's own voice coming back through their
-   * microphone: such words judge like no words at all (noise).
-   */
-  isEcho?: (who: string, text: string) => boolean;
 }
 
 /** What barge-in does to the agent's reply (the Conversation). */
@@ -140,11 +135,11 @@ export class BargeIn {
   interim(who: string, text: string, echo = BEYOND_ECHO): void {
     const pauser = this.#pausers.get(who);
     if (!pauser) {
-      if (this.#releasedEarly.has(who) && this.#classify(who, text, echo) === 'interruption')
+      if (this.#releasedEarly.has(who) && this.#classify(text, echo) === 'interruption')
         this.#pauseAgain(who);
       return;
     }
-    const verdict = this.#classify(who, text, echo);
+    const verdict = this.#classify(text, echo);
     if (!pauser.speaking) {
       if (verdict === 'interruption') this.#stop(who, 'interim words');
     } else if (verdict === 'backchannel') {
@@ -188,7 +183,7 @@ export class BargeIn {
     const pauser = this.#pausers.get(who);
     const late = this.#unjudged.get(who) ?? 0;
     if (!pauser && late === 0) return undefined;
-    const verdict = this.#classify(who, text, echo);
+    const verdict = this.#classify(text, echo);
     if (late > 0) {
       // Finals come in order: those of utterances that no longer hold the reply come first.
       this.#addUnjudged(who, -1);
@@ -216,10 +211,11 @@ export class BargeIn {
     if (this.#pausers.has(who)) this.#release(who, 'noise', 'forgotten');
   }
 
-  #classify(who: string, text: string, echo: EchoCheck): Verdict {
+  /** Words the echo evidence says may be echo alone judge like none (person_input.ts judges the agent's own words before). */
+  #classify(text: string, echo: EchoCheck): Verdict {
     const verdict = classify(text);
     if (verdict !== 'interruption') return verdict;
-    return !echo.beyondEcho || this.#opts.isEcho?.(who, text) ? 'noise' : verdict;
+    return echo.beyondEcho ? verdict : 'noise';
   }
 
   #release(who: string, verdict: Verdict, how: string): void {

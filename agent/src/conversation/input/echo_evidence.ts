@@ -11,6 +11,9 @@ import type { EchoCheck } from '../decisions/barge_in.js';
  * cannot tell; a person talking over the agent is louder than its echo at their own microphone
  * in most voiced frames.
  *
+ * It also keeps when each utterance was spoken (its span), for the words test of echo_judge.ts,
+ * and whether the level proved it was a person: enough frames louder than a measured echo path.
+ *
  * The listener tells it about every frame in order; STT gives one final per committed utterance,
  * in commit order, and each final takes the evidence of its utterance. (An STT stream that drops
  * utterances without their finals, such as Deepgram's `clear()`, would need a reset; the listener
@@ -29,9 +32,9 @@ export class EchoEvidence {
     this.#opts = opts;
   }
 
-  /** VAD confirmed speech: the pre-roll goes to STT as the utterance's start. */
-  started(): void {
-    const tally: Tally = { louderFrames: 0, loudestOverEchoDb: -Infinity };
+  /** VAD confirmed speech at `at` (ms): the pre-roll goes to STT as the utterance's start. */
+  started(at: number): void {
+    const tally = newTally(at);
     for (const db of this.#preroll) this.#count(tally, db);
     this.#current = tally;
     this.#preroll.length = 0;
@@ -51,9 +54,11 @@ export class EchoEvidence {
     if (this.#preroll.length > this.#opts.prerollFrames) this.#preroll.shift();
   }
 
-  /** The utterance being spoken was committed to STT; its final is owed. */
-  committed(): void {
-    this.#committed.push(this.#current ?? { louderFrames: 0, loudestOverEchoDb: -Infinity });
+  /** The utterance being spoken was committed to STT at `at` (ms); its final is owed. */
+  committed(at: number): void {
+    const tally = this.#current ?? newTally(at);
+    tally.endAt = at;
+    this.#committed.push(tally);
     this.#current = undefined;
   }
 
@@ -67,6 +72,11 @@ export class EchoEvidence {
     return this.#verdict(this.#committed[0] ?? this.#current);
   }
 
+  /** For the utterance being spoken (its duration decides: barge_in.ts speechLasting). */
+  current(): EchoVerdict {
+    return this.#verdict(this.#current);
+  }
+
   /** The STT stream was replaced: the finals owed will not come. */
   reset(): void {
     this.#committed.length = 0;
@@ -74,6 +84,8 @@ export class EchoEvidence {
 
   #count(tally: Tally, overEchoDb: number): void {
     if (overEchoDb > this.#opts.marginDb) tally.louderFrames++;
+    // Infinity: the level could not tell (the echo path unmeasured, or too loud); no proof.
+    if (overEchoDb > this.#opts.proofMarginDb && overEchoDb !== Infinity) tally.provenFrames++;
     tally.loudestOverEchoDb = Math.max(tally.loudestOverEchoDb, overEchoDb);
   }
 
@@ -81,8 +93,11 @@ export class EchoEvidence {
     // An utterance it knows nothing of (its stream was replaced) is not called echo.
     if (!tally) return { beyondEcho: true };
     const loudest = tally.loudestOverEchoDb;
+    const { minFrames } = this.#opts;
     return {
-      beyondEcho: tally.louderFrames >= this.#opts.minFrames,
+      beyondEcho: tally.louderFrames >= minFrames,
+      provenPerson: tally.provenFrames >= minFrames,
+      span: { fromAt: tally.startAt, ...(tally.endAt === undefined ? {} : { toAt: tally.endAt }) },
       louderFrames: tally.louderFrames,
       // Over no echo at all (the agent silent for 0.8 s) it is the frame's level above -100 dBFS.
       ...(Number.isFinite(loudest) ? { loudestOverEchoDb: Math.round(loudest * 10) / 10 } : {}),
@@ -125,15 +140,46 @@ export interface EchoEvidenceOptions {
   prerollFrames: number;
   minFrames: number;
   marginDb: number;
+  /**
+   * A frame proves a person (EchoVerdict.provenPerson) only this far over the echo bound (dB):
+   * clearly above it. Just over `marginDb` is not proof: an echo path estimate goes stale when
+   * the echo gets louder (-10 dB, then -3 dB: the agent's words heard back 12 dB "over" it).
+   */
+  proofMarginDb: number;
 }
 
 interface Tally {
   louderFrames: number;
+  /** Louder frames whose echo level was measured (not Infinity). */
+  provenFrames: number;
   loudestOverEchoDb: number;
+  startAt: number;
+  endAt?: number;
+}
+
+const newTally = (startAt: number): Tally => ({
+  louderFrames: 0,
+  provenFrames: 0,
+  loudestOverEchoDb: -Infinity,
+  startAt,
+});
+
+/** When an utterance was spoken (performance.now() ms): from VAD's start to its commit. */
+export interface UtteranceSpan {
+  fromAt: number;
+  /** Undefined while it is still being spoken. */
+  toAt?: number;
 }
 
 /** `beyondEcho`: at least `minFrames` of the utterance were louder than the echo could be. */
 export interface EchoVerdict extends EchoCheck {
+  /**
+   * At least `minFrames` were louder than a measured echo path could be: a person spoke, even
+   * if their words are the agent's own. Undefined where there is no evidence at all.
+   */
+  provenPerson?: boolean;
+  /** When the utterance was spoken; undefined where there is no evidence. */
+  span?: UtteranceSpan;
   /** How many were, and by how much the loudest was over the echo (dB), for logs. */
   louderFrames?: number;
   loudestOverEchoDb?: number;

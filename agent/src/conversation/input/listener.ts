@@ -64,8 +64,11 @@ export interface ListenerEvents {
   onSoundOnset?(): void;
   /** Speech began at `speechStartAt` (performance.now() time); VAD has just confirmed it. */
   onSpeechStart(speechStartAt: number): void;
-  /** The current speech has lasted interruptMinSpeechMs (once per utterance). */
-  onSpeechLasting(speechStartAt: number): void;
+  /**
+   * The current speech has lasted interruptMinSpeechMs (once per utterance); `echo`: what the
+   * level says of it so far (echo_evidence.ts).
+   */
+  onSpeechLasting(speechStartAt: number, echo: EchoVerdict): void;
   /**
    * Speech ended at `speechEndAt` (performance.now() time). Its audio is committed to STT right
    * after: its final may come at once (a draft's), so this comes first.
@@ -240,7 +243,7 @@ function carryOut(action: Exclude<SegmenterAction, { type: 'draft' }>, to: Actio
     case 'speechEnd':
       return events.onSpeechEnd(at(action.streamMs));
     case 'speechLasting':
-      return events.onSpeechLasting(at(action.streamMs));
+      return events.onSpeechLasting(at(action.streamMs), stt.currentEcho());
     case 'draftOutcome':
       return events.onSttDraft?.(action.outcome);
   }

@@ -5,6 +5,8 @@ import { createLogger } from '../../log.js';
 import type { ProviderError, SttEvent } from '../../providers/types.js';
 import type { Verdict } from '../decisions/barge_in.js';
 import type { ListenerEvents } from './listener.js';
+import type { EchoVerdict } from './echo_evidence.js';
+import type { SaidByAgent } from './echo_judge.js';
 import { PersonInput, PersonInputs } from './person_input.js';
 import type { BargeInDecisions, TurnSink } from './person_input.js';
 
@@ -18,7 +20,14 @@ const interim = (text: string): SttEvent => ({ type: 'interim', text, at: 0 });
  * barge-in that answers `verdict` and a conversation, both recording what is asked of them, in
  * one log with the transcripts shown in the room.
  */
-function setup(opts: { verdict?: Verdict; apologize?: boolean; wordsLateAfterMs?: number } = {}) {
+function setup(
+  opts: {
+    verdict?: Verdict;
+    apologize?: boolean;
+    wordsLateAfterMs?: number;
+    saidByAgent?: SaidByAgent;
+  } = {},
+) {
   const log: string[] = [];
   const clock = new FakeClock();
   let mic: ListenerEvents | undefined;
@@ -53,6 +62,7 @@ function setup(opts: { verdict?: Verdict; apologize?: boolean; wordsLateAfterMs?
       });
     },
     carriesEcho: () => false,
+    ...(opts.saidByAgent ? { saidByAgent: opts.saidByAgent } : {}),
     turnDetector: { completeHoldMs: HOLD_MS, incompleteHoldMs: 1_500 },
     bargeIn,
     onsetPause: { soundOnset: () => false },
@@ -131,6 +141,52 @@ describe('PersonInput: the order of decisions on a final transcript', () => {
   });
 });
 
+describe('PersonInput: echo is judged first, on every path', () => {
+  /** The agent said "Paris is the capital" while this utterance (level: could be echo) was spoken. */
+  const agentSaid: SaidByAgent = (text) => /^(paris|is|the|capital|\s)+$/i.test(text);
+  const couldBeEcho: EchoVerdict = { beyondEcho: true, provenPerson: false, span: { fromAt: 0 } };
+
+  it("the agent's own words reach barge-in and the turn detector as none: no draft, no turn", () => {
+    const s = setup({ saidByAgent: agentSaid });
+    s.mic.onSpeechStart(s.clock.now());
+    s.mic.onTranscript(interim('Paris is'), couldBeEcho);
+    s.mic.onSpeechEnd(s.clock.now());
+    s.mic.onTranscript(final('Paris is the capital'), couldBeEcho);
+    s.clock.advance(HOLD_MS * 4);
+    assert.deepEqual(s.log, [
+      'conversation: speech started',
+      'barge-in: ana-1 started',
+      'barge-in: ana-1 interim ""',
+      'barge-in: ana-1 ended',
+      'barge-in: ana-1 final ""',
+      'reply decision', // the detector settled: no words, no turn
+      'reply decision',
+    ]);
+    assert.equal(s.input.busy, false);
+  });
+
+  it('a word the agent did not say is theirs ("wait"), and a level that proved a person too', () => {
+    const s = setup({ saidByAgent: agentSaid });
+    utterance(s, 'wait', HOLD_MS);
+    assert.ok(s.log.includes('barge-in: ana-1 final "wait"'));
+    s.mic.onSpeechStart(s.clock.now());
+    s.mic.onSpeechEnd(s.clock.now());
+    s.log.length = 0;
+    s.mic.onTranscript(final('the capital'), { ...couldBeEcho, provenPerson: true });
+    assert.ok(s.log.includes('barge-in: ana-1 final "the capital"'));
+  });
+
+  it('a duration stops the agent only once the level proved a person', () => {
+    const s = setup({ saidByAgent: agentSaid });
+    s.mic.onSpeechStart(s.clock.now());
+    s.log.length = 0;
+    s.mic.onSpeechLasting(performance.now() - 1_000, couldBeEcho);
+    assert.deepEqual(s.log, [], 'left to its words');
+    s.mic.onSpeechLasting(performance.now() - 1_000, { ...couldBeEcho, provenPerson: true });
+    assert.match(s.log[0] ?? '', /^barge-in: ana-1 lasting/);
+  });
+});
+
 describe('PersonInput: what the room sees and hears of it', () => {
   it('numbers utterances for transcript segments: interim words replace in place', () => {
     const s = setup();
@@ -156,7 +212,7 @@ describe('PersonInput: what the room sees and hears of it', () => {
   it('tells the conversation, then barge-in, of speech in the order the listener heard it', () => {
     const s = setup();
     s.mic.onSpeechStart(0);
-    s.mic.onSpeechLasting(performance.now() - 400);
+    s.mic.onSpeechLasting(performance.now() - 400, CLEAR);
     s.mic.onSpeechEnd(0);
     assert.equal(s.log.length, 4);
     assert.deepEqual(s.log.slice(0, 2), [

@@ -11,6 +11,7 @@ import { TurnDetector } from '../decisions/turn_detector.js';
 import type { TurnDetectorOptions } from '../decisions/turn_detector.js';
 import type { UserTurn } from '../conversation.js';
 import type { EchoVerdict } from './echo_evidence.js';
+import { durationMayStop, judgeEcho, type SaidByAgent } from './echo_judge.js';
 import type { ListenerEvents } from './listener.js';
 
 /** The room's barge-in decisions (decisions/barge_in.ts), as one person's input drives them. */
@@ -57,6 +58,8 @@ export interface PersonInputDeps {
   listen: (events: ListenerEvents) => Promise<void>;
   /** Whether the agent's own voice has been measured in their microphone (echo canceller). */
   carriesEcho: () => boolean;
+  /** The agent's own words played in a span of time (echo_judge.ts, rule 3). */
+  saidByAgent?: SaidByAgent;
   turnDetector: TurnDetectorOptions;
   bargeIn: BargeInDecisions;
   /** Pauses the reply on a sound before VAD has judged it (decisions/onset_pause.ts). */
@@ -73,9 +76,11 @@ export interface PersonInputDeps {
 
 /**
  * One person's input: their microphone, heard until it ends, and their turn in progress. Each
- * final transcript is decided in one order: barge-in first (does it stop the agent, or was it
- * a backchannel or noise?), then the turn detector (is their turn over?), then the reply
- * decision (may the agent answer now?).
+ * transcript is decided in one order: echo first (echo_judge.ts: the agent's own voice in their
+ * microphone is no words at all), then barge-in (does it stop the agent, or was it a
+ * backchannel or noise?), then the turn detector (is their turn over? a draft may be
+ * prepared), then the reply decision (may the agent answer now?). A duration stops the agent
+ * only once the level proved a person (echo_judge.ts durationMayStop).
  */
 export class PersonInput {
   readonly identity: string;
@@ -148,8 +153,11 @@ export class PersonInput {
           log.debug({ participant: who }, 'reply paused on a sound');
       },
       onSpeechStart: (startAt) => this.#speechStarted(startAt),
-      onSpeechLasting: (startAt) =>
-        this.#deps.bargeIn.speechLasting(who, performance.now() - startAt),
+      onSpeechLasting: (startAt, echo) => {
+        if (durationMayStop(echo))
+          this.#deps.bargeIn.speechLasting(who, performance.now() - startAt);
+        else log.debug({ participant: who, ...echo, span: undefined }, 'duration may be echo');
+      },
       onSpeechEnd: (speechEndAt) => {
         this.#speaking = false;
         this.#detector.speechEnded(speechEndAt);
@@ -201,12 +209,14 @@ export class PersonInput {
     }
   }
 
-  #transcript(event: SttEvent, echo: EchoVerdict): void {
+  #transcript(heard: SttEvent, echo: EchoVerdict): void {
     const { bargeIn, turns, events } = this.#deps;
     const who = this.identity;
     const segmentId = `${who}-${this.#utterance}`;
+    // 0. Echo: the agent's own voice heard back is no words of theirs, on every path below.
+    const event = this.#withoutEcho(heard, echo);
     if (event.type === 'interim') {
-      events.transcript({ segmentId, text: event.text, final: false });
+      if (event.text) events.transcript({ segmentId, text: event.text, final: false });
       this.#log.debug({ participant: who, text: event.text, ...echo }, 'heard so far');
       bargeIn.interim(who, event.text, echo);
       return;
@@ -222,6 +232,23 @@ export class PersonInput {
     this.#detector.final(words, event.latencyMs);
     // 3. The reply decision.
     turns.maybeReply();
+  }
+
+  /** `event` with no words if they are the agent's own echo (echo_judge.ts). */
+  #withoutEcho(event: SttEvent, echo: EchoVerdict): SttEvent {
+    if (!event.text.trim()) return event;
+    const judged = judgeEcho(event.text, echo, this.#deps.saidByAgent, this.#clock.now());
+    if (!judged.echo) return event;
+    this.#log.debug(
+      {
+        participant: this.identity,
+        text: event.text,
+        final: event.type === 'final',
+        by: judged.by,
+      },
+      'echo heard',
+    );
+    return { ...event, text: '' };
   }
 
   /** Their words are lost: tell them, rather than wait for a final that never comes. */

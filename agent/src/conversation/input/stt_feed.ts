@@ -11,6 +11,13 @@ import type { EchoVerdict } from './echo_evidence.js';
  */
 const ECHO_EVIDENCE_MIN_FRAMES = 5;
 
+/**
+ * Clearly above the echo: a person proven even if their words are the agent's
+ * (EchoEvidenceOptions.proofMarginDb). Through the SFU, echo alone after its path got 7 dB
+ * louder peaked 12 dB over the stale bound; a person's voice over a silent agent is 80+ dB over.
+ */
+const ECHO_PROOF_EXTRA_DB = 10;
+
 export interface SttFeedOptions {
   /** Without STT nothing is sent, and no evidence is kept. */
   stt: Stt | undefined;
@@ -49,6 +56,7 @@ export class SttFeed {
             prerollFrames: opts.prerollFrames,
             minFrames: ECHO_EVIDENCE_MIN_FRAMES,
             marginDb: ECHO_MARGIN_DB,
+            proofMarginDb: ECHO_MARGIN_DB + ECHO_PROOF_EXTRA_DB,
           })
         : undefined;
     this.#stream = this.#open();
@@ -70,7 +78,7 @@ export class SttFeed {
       this.#evidence?.reset();
       this.#stream = this.#open();
     }
-    this.#evidence?.started();
+    this.#evidence?.started(performance.now());
   }
 
   push(samples: Int16Array): void {
@@ -98,7 +106,12 @@ export class SttFeed {
 
   /** The utterance was committed (EchoEvidence.committed). */
   evidenceCommitted(): void {
-    this.#evidence?.committed();
+    this.#evidence?.committed(performance.now());
+  }
+
+  /** The echo verdict of the utterance being spoken (EchoEvidence.current). */
+  currentEcho(): EchoVerdict {
+    return this.#evidence?.current() ?? { beyondEcho: true };
   }
 
   async close(): Promise<void> {
