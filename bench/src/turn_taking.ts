@@ -14,10 +14,13 @@
  *                 a delay that moves): self-interruptions, turns from echo; every 6th turn a
  *                 real "wait"
  *   group         Ana and Ben with the agent (Sam, reply policy addressed): reply decisions
+ *   eot           end of turn per category (agent/test/eot_cases.ts, REPORT split): sentences
+ *                 cut where a pause of 600-900 ms falls (false cut-offs), and true ends said
+ *                 whole (v2v vs floor)
  *
  *   npm run bench:turn-taking [-- --quick] [--scenarios pauses,backchannels,...] [--pauses N]
  *     [--questions N] [--backchannels N] [--interruptions N] [--noise N] [--transport N] [--echo-turns N]
- *     [--group-rounds N] [--group-turns N] [--seed N]
+ *     [--group-rounds N] [--group-turns N] [--eot-cuts N] [--eot-ends N] [--seed N]
  *     [--stt openai-realtime|deepgram] [--interim-every-ms N] [--agent-env NAME=VALUE ...]
  *
  * --stt picks the agent's STT (both served by the fixture; default openai-realtime);
@@ -29,7 +32,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
-import type { OpenAiFixture } from '@voice-agent/fixtures';
+import type { ChatMessage, OpenAiFixture } from '@voice-agent/fixtures';
 import { agentEnvOverrides, startLivekit } from '@voice-agent/e2e/stack';
 import { BENCH_FIXTURE } from '@voice-agent/e2e/script';
 import { referenceUtterances } from '@voice-agent/e2e/speech';
@@ -39,6 +42,7 @@ import { startSystem, type RunningSystem } from './systems.js';
 import { errorText, type ScenarioContext, type ScenarioResult } from './turn_taking/context.js';
 import { costRows, replyCost } from './turn_taking/cost.js';
 import { runEcho } from './turn_taking/echo.js';
+import { drawEot, eotParts, eotPhrases, eotReply, runEot } from './turn_taking/eot.js';
 import { runGroup } from './turn_taking/group.js';
 import { runTransport } from './turn_taking/transport.js';
 import { FLOOR_FORMULA, runPauses } from './turn_taking/pauses.js';
@@ -48,7 +52,6 @@ import {
   loadGroupScript,
   oneToOnePhrases,
   turnTakingReply,
-  type GroupScript,
 } from './turn_taking/script.js';
 import { runBackchannels, runInterruptions, runNoise } from './turn_taking/story.js';
 
@@ -62,6 +65,7 @@ const SCENARIOS = [
   'echo',
   'group',
   'transport',
+  'eot',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -78,6 +82,8 @@ const { values: args } = parseArgs({
     'echo-turns': { type: 'string' },
     'group-rounds': { type: 'string' },
     'group-turns': { type: 'string' },
+    'eot-cuts': { type: 'string' },
+    'eot-ends': { type: 'string' },
     seed: { type: 'string' },
     stt: { type: 'string', default: 'openai-realtime' },
     'interim-every-ms': { type: 'string' },
@@ -102,6 +108,10 @@ const COUNTS = {
   echoTurns: whole('echo-turns', 60, 6),
   groupRounds: whole('group-rounds', 1, 1),
   groupTurns: whole('group-turns', Infinity, 8),
+  // Full: every REPORT sentence once (5 of each kind in each of 11 categories); quick: a few
+  // categories' first sentence, about a minute.
+  eotCuts: whole('eot-cuts', 55, 4),
+  eotEnds: whole('eot-ends', 55, 2),
 };
 const SEED = whole('seed', 1, 1);
 const STT = args.stt;
@@ -122,6 +132,7 @@ const ROUNDS: Record<Scenario, number> = {
   noise: COUNTS.noise,
   echo: COUNTS.echoTurns,
   group: COUNTS.groupRounds * COUNTS.groupTurns,
+  eot: COUNTS.eotCuts + COUNTS.eotEnds,
 };
 /** The scenarios asked for (--scenarios, default all), less those given 0 rounds. */
 const SELECTED: Scenario[] = (args.scenarios ?? SCENARIOS.join(','))
@@ -158,7 +169,7 @@ const fixtures: OpenAiFixture[] = [];
  */
 async function startFixture(
   phrases: string[],
-  group: GroupScript,
+  reply: (messages: ChatMessage[]) => string,
   parts: string[] = [],
 ): Promise<OpenAiFixture> {
   const fx = await startOpenAiFixture({
@@ -169,7 +180,7 @@ async function startFixture(
     recogniseOwnSpeech: SELECTED.includes('echo'),
     apiKey: 'bench-key',
     script: {
-      chat: { ...BENCH_FIXTURE.chat, reply: turnTakingReply(group) },
+      chat: { ...BENCH_FIXTURE.chat, reply },
       realtime: BENCH_FIXTURE.realtime,
       deepgram: DEEPGRAM_SCRIPT,
       speech: BENCH_FIXTURE.speech,
@@ -253,9 +264,9 @@ async function main(): Promise<ScenarioResult[]> {
   const group = loadGroupScript();
   await startLivekit();
   const results: ScenarioResult[] = [];
-  const oneToOne = SELECTED.filter((s) => s !== 'group' && s !== 'transport');
+  const oneToOne = SELECTED.filter((s) => s !== 'group' && s !== 'transport' && s !== 'eot');
   if (SELECTED.includes('transport') || oneToOne.length) {
-    const fx = await startFixture(oneToOnePhrases(), group, oneToOneParts());
+    const fx = await startFixture(oneToOnePhrases(), turnTakingReply(group), oneToOneParts());
     if (SELECTED.includes('transport')) {
       // Before any agent registers: it would be dispatched to the probe's room too.
       results.push(
@@ -295,7 +306,7 @@ async function main(): Promise<ScenarioResult[]> {
     // A separate agent process: its reply policy must not reach the other scenarios' agent,
     // and with two workers registered a room would go to either. Its own fixture, too (see
     // oneToOnePhrases).
-    const fx = await startFixture(groupPhrases(group), group);
+    const fx = await startFixture(groupPhrases(group), turnTakingReply(group));
     const result = await withAgent('ours-group', GROUP_AGENT_ENV, fx, () =>
       runScenario('group', fx, (ctx) =>
         runGroup(ctx, group, COUNTS.groupRounds, COUNTS.groupTurns),
@@ -308,8 +319,26 @@ async function main(): Promise<ScenarioResult[]> {
     }));
     results.push(result);
   }
+  if (SELECTED.includes('eot')) results.push(await runEotScenario());
   report(results, Math.round((Date.now() - started) / 1000));
   return results;
+}
+
+/**
+ * Its own fixture and agent, as the group's: its phrases would crowd the other scenarios'
+ * recogniser (the fewer phrases, the less an echo passes for one).
+ */
+async function runEotScenario(): Promise<ScenarioResult> {
+  const draw = drawEot({ cuts: COUNTS.eotCuts, ends: COUNTS.eotEnds });
+  const fx = await startFixture(eotPhrases(draw), eotReply(draw), eotParts(draw));
+  return withAgent('ours-eot', AGENT_ENV, fx, () =>
+    runScenario('eot', fx, (ctx) => runEot(ctx, draw)),
+  ).catch((err: unknown): ScenarioResult => ({
+    scenario: 'eot',
+    rows: [],
+    json: {},
+    broken: `could not run: ${errorText(err)}`,
+  }));
 }
 
 function report(results: ScenarioResult[], wallS: number): void {

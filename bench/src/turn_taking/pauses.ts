@@ -32,7 +32,7 @@ export const FLOOR_FORMULA =
   `floor = VAD end ${VAD_END_MS} + STT final ${BENCH_FIXTURE.realtime.finalDelayMs} + ` +
   `LLM TTFT ${BENCH_FIXTURE.chat.ttftMs} + TTS TTFB ${BENCH_FIXTURE.speech.ttfbMs} = ${FLOOR_MS} ms`;
 
-interface PauseRound {
+export interface PauseRound {
   sentence: string;
   pauseMs: number;
   /** Agent sound heard between the first part's start and the second part's last sample. */
@@ -48,13 +48,16 @@ interface PauseRound {
   answered: boolean;
 }
 
-async function pauseRound(
+/**
+ * One sentence said in two parts with a 600-900 ms pause between them; `label` heads its
+ * progress line.
+ */
+export async function pauseRound(
   sim: SimParticipant,
   ctx: ScenarioContext,
-  i: number,
-  n: number,
+  s: { first: string; rest: string },
+  label: string,
 ): Promise<PauseRound> {
-  const s = PAUSE_SENTENCES[i % PAUSE_SENTENCES.length]!;
   const pauseMs = Math.round(600 + ctx.rand() * 300);
   const [first, rest] = await sim.speak(
     timeline([
@@ -91,13 +94,38 @@ async function pauseRound(
     answered,
   };
   ctx.progress(
-    `  pause ${i + 1}/${n}: ${pauseMs} ms pause after "${s.first}": ` +
+    `  ${label}: ${pauseMs} ms pause after "${s.first}": ` +
       `${cutOff ? `CUT OFF (agent heard ${Math.round(heardAt! - rest.endAt)} ms vs the end)` : 'not cut off'}, ` +
       `${round.oneTurn ? 'one turn' : 'not one turn'}` +
       `${round.halfReply ? ', REPLIED to the first part' : round.halfReplyRequested ? ', a reply to the first part was requested, not played' : ''}` +
       `${answered ? '' : ', no reply after the end'}`,
   );
   return round;
+}
+
+/**
+ * A complete sentence said whole: v2v is the first agent sound after its end; sound during
+ * it is a cut-in.
+ */
+export async function questionRound(
+  sim: SimParticipant,
+  ctx: ScenarioContext,
+  q: string,
+  what: string,
+): Promise<{ v2vMs: number; cutIn: boolean }> {
+  const { spoken, heardAt } = await askAndHear(sim, sim, q, what, 20_000);
+  const cutIn = heardAt < spoken.endAt;
+  const replyAt = await sim.waitFor(
+    `${what}: the reply`,
+    () => sim.firstSoundAfter(spoken.endAt),
+    20_000,
+  );
+  await untilQuiet(sim, replyAt);
+  ctx.progress(
+    `  ${what}: v2v ${Math.round(replyAt - spoken.endAt)} ms` +
+      `${cutIn ? ' (the agent cut into the question)' : ''}`,
+  );
+  return { v2vMs: replyAt - spoken.endAt, cutIn };
 }
 
 export async function runPauses(
@@ -112,7 +140,8 @@ export async function runPauses(
   try {
     for (let i = 0; i < counts.pauses; i++) {
       try {
-        rounds.push(await pauseRound(sim, ctx, i, counts.pauses));
+        const s = PAUSE_SENTENCES[i % PAUSE_SENTENCES.length]!;
+        rounds.push(await pauseRound(sim, ctx, s, `pause ${i + 1}/${counts.pauses}`));
       } catch (err) {
         failed++;
         ctx.progress(`  pause ${i + 1}/${counts.pauses}: failed: ${errorText(err)}`);
@@ -123,20 +152,9 @@ export async function runPauses(
       const q = BENCH_QUESTIONS[i % BENCH_QUESTIONS.length]!;
       const what = `question ${i + 1}/${counts.questions}`;
       try {
-        const { spoken, heardAt } = await askAndHear(sim, sim, q, what, 20_000);
-        // v2v: the first agent sound after the question's end; sound during it is a cut-in.
-        if (heardAt < spoken.endAt) cutIns++;
-        const replyAt = await sim.waitFor(
-          `${what}: the reply`,
-          () => sim.firstSoundAfter(spoken.endAt),
-          20_000,
-        );
-        await untilQuiet(sim, replyAt);
-        v2v.push(replyAt - spoken.endAt);
-        ctx.progress(
-          `  ${what}: v2v ${Math.round(replyAt - spoken.endAt)} ms` +
-            `${heardAt < spoken.endAt ? ' (the agent cut into the question)' : ''}`,
-        );
+        const heard = await questionRound(sim, ctx, q, what);
+        v2v.push(heard.v2vMs);
+        if (heard.cutIn) cutIns++;
       } catch (err) {
         failed++;
         ctx.progress(`  ${what}: failed: ${errorText(err)}`);
