@@ -146,12 +146,16 @@ const SELECTED: Scenario[] = (args.scenarios ?? SCENARIOS.join(','))
   .filter((name) => ROUNDS[name] > 0);
 
 /**
- * The agent as every scenario runs it: its name, a short greeting (rooms are many), and any
- * --agent-env NAME=VALUE settings.
+ * The agent as every scenario runs it: its name, a short greeting (rooms are many), no TTS
+ * cache, and any --agent-env NAME=VALUE settings. The cache is off because the stop measurement
+ * (story.ts measureStop) tells the reply to an interruption from the story going on by the
+ * reply's TTS request: a reply said before ("Sure.") is a cache hit with no request, and its
+ * sound was counted as the story resuming. It also keeps every reply at the floor's TTS TTFB.
  */
 const AGENT_ENV = {
   AGENT_DISPLAY_NAME: 'Sam',
   AGENT_GREETING: 'Hi {name}.',
+  AGENT_TTS_CACHE_BYTES: '0',
   ...agentEnvOverrides(args['agent-env']),
 };
 /** The group scenario's agent: the reply policy only it gets (the others keep the default). */
