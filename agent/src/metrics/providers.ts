@@ -56,7 +56,8 @@ const switches = counter({
   name: 'voice_agent_provider_fallbacks_total',
   help:
     'Requests moved off a provider of a fallback chain (AGENT_STT/LLM/TTS with several), by ' +
-    'reason: error (after its retries), slow (missed the stage budget), empty (nothing in it).',
+    'reason: error (after its retries), slow (missed the stage budget), empty (nothing in it); ' +
+    'resume: an LLM reply cut mid-way, continued by the same stage (from = to).',
   labelNames: ['kind', 'from', 'to', 'reason'],
 });
 

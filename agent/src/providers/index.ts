@@ -8,7 +8,7 @@ import { DeepgramTts } from './tts/deepgram.js';
 import { FliteTts } from './tts/flite.js';
 import { OpenAiTts } from './tts/openai.js';
 import { CachedTts, TtsCache, type VoiceIdentity } from './tts/cache.js';
-import { FallbackLlm } from './fallback/llm.js';
+import { FallbackLlm, ResumingLlm } from './fallback/llm.js';
 import { FallbackStt } from './fallback/stt.js';
 import { FallbackTts } from './fallback/tts.js';
 import type { Llm, SpeechSynthesizer, Stt } from './types.js';
@@ -74,10 +74,12 @@ export function createProviders(cfg: ProvidersConfig, log?: Logger): Providers {
     stageOf(cfg.stt).map((c) => createStt(c, log)),
     (stts) => new FallbackStt(stts, { finalBudgetMs: budgets.sttFinalMs, log }),
   );
-  const llm = chain(
+  const chained = chain(
     stageOf(cfg.llm).map((c) => createLlm(c, log)),
     (llms) => new FallbackLlm(llms, { firstTokenBudgetMs: budgets.llmFirstTokenMs, log }),
   );
+  // A reply cut mid-way is finished by the stage (the same provider when it is the only one).
+  const llm = chained && new ResumingLlm(chained, log);
   // One cache for the process (createProviders is called once, in main.ts): what one room
   // said, the next hears without a round trip. Each voice is wrapped, never the chain, so a
   // key names the provider that made the audio and nothing is kept twice.

@@ -5,6 +5,9 @@
  * asked again: the next one continues the reply from where it stopped (the text so far is in its
  * request), so nothing already said is said twice.
  */
+import type { Logger } from '../../log.js';
+import { errorFields } from '../../log.js';
+import { fallbackMetrics } from '../../metrics/providers.js';
 import { abortReason, LinkedAbort } from '../base.js';
 import type { ChatMessage, Llm } from '../types.js';
 import { ProviderChain } from './chain.js';
@@ -74,6 +77,64 @@ export class FallbackLlm implements Llm {
   async close(): Promise<void> {
     this.chain.close();
     await Promise.allSettled(this.chain.providers.map((llm) => llm.close()));
+  }
+}
+
+/**
+ * The stage's LLM (one provider or a chain) with one more chance for a reply cut mid-way: when
+ * the stream fails after some text was given (a dropped connection, an error event after 200),
+ * the same stage is asked once more to finish it (`continuation`), instead of the reply ending
+ * half-said and an apology following. Requests that fail before any text are not retried here:
+ * the provider's own retries and the chain have had them. One resume per reply, so a provider
+ * that cuts every reply costs one extra request, not a loop.
+ */
+export class ResumingLlm implements Llm {
+  readonly #inner: Llm;
+  readonly #log: Logger | undefined;
+
+  constructor(inner: Llm, log?: Logger) {
+    this.#inner = inner;
+    this.#log = log;
+  }
+
+  get label(): string {
+    return this.#inner.label;
+  }
+
+  /** The wrapped LLM (a FallbackLlm's chain is there). */
+  get inner(): Llm {
+    return this.#inner;
+  }
+
+  async *stream(
+    messages: readonly ChatMessage[],
+    opts: { signal: AbortSignal },
+  ): AsyncGenerator<string, void, undefined> {
+    let said = '';
+    for (let resumed = false; ; resumed = true) {
+      const request = resumed ? continuation(messages, said) : messages;
+      let given = false;
+      try {
+        for await (const delta of this.#inner.stream(request, opts)) {
+          const text = given || !resumed ? delta : joined(said, delta);
+          given = true;
+          said += text;
+          yield text;
+        }
+        return;
+      } catch (err) {
+        if (opts.signal.aborted || resumed || said === '') throw err;
+        fallbackMetrics.switched('llm', this.label, this.label, 'resume');
+        this.#log?.warn(
+          { provider: this.label, givenChars: said.length, err: errorFields(err) },
+          'llm reply cut mid-way: asking it to continue',
+        );
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close();
   }
 }
 

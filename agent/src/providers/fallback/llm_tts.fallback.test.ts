@@ -7,7 +7,7 @@ import { until } from '../../../test/until.js';
 import { OpenAiLlm } from '../llm/openai.js';
 import { OpenAiTts } from '../tts/openai.js';
 import type { ChatMessage } from '../types.js';
-import { FallbackLlm } from './llm.js';
+import { FallbackLlm, ResumingLlm } from './llm.js';
 import { FallbackTts } from './tts.js';
 
 const PRIMARY_REPLY = 'The primary model says the museum opens at nine in the morning.';
@@ -117,6 +117,43 @@ describe('fallback LLM chain (two OpenAI-compatible fixtures)', () => {
     assert.ok(said.endsWith(SECONDARY_REPLY), `then the continuation: "${said}"`);
   });
 
+  it('the only provider drops mid-reply: it is asked once to finish the reply', async () => {
+    primary.script.chat.faults = [{ kind: 'drop', afterChunks: 4 }];
+    const only = new OpenAiLlm({ baseURL: primary.baseUrl, apiKey: 'k', model: 'm', retry: fast });
+    const llm = new ResumingLlm(only);
+    closers.push(llm);
+    const { said, error } = await text(llm.stream(MESSAGES, { signal: signal() }));
+    assert.equal(error, undefined);
+    assert.equal(chats(primary).length, 2, 'the first request and one continuation');
+    const note = (chats(primary)[1]!.body as { messages: FixtureMessage[] }).messages.at(-1)!;
+    assert.equal(note.role, 'system');
+    const begun = /cut off here: "([^"]*)"/.exec(note.content)?.[1] ?? '';
+    assert.ok(begun.length > 0 && PRIMARY_REPLY.startsWith(begun), `began: "${begun}"`);
+    assert.ok(said.startsWith(begun) && said.endsWith(PRIMARY_REPLY), `said: "${said}"`);
+  });
+
+  it('a provider that cuts every reply: one continuation, then the error', async () => {
+    primary.script.chat.faults = [1, 2].map(() => ({ kind: 'drop', afterChunks: 3 }) as const);
+    const only = new OpenAiLlm({ baseURL: primary.baseUrl, apiKey: 'k', model: 'm', retry: fast });
+    const llm = new ResumingLlm(only);
+    closers.push(llm);
+    const { said, error } = await text(llm.stream(MESSAGES, { signal: signal() }));
+    assert.ok(error, 'the second cut ends the reply');
+    assert.ok(said.length > 0, 'what was given stays given');
+    assert.equal(chats(primary).length, 2);
+  });
+
+  it('a reply cut before its first word is not resumed (the retries had it)', async () => {
+    primary.script.chat.faults = [400].map((status) => ({ kind: 'status', status }));
+    const only = new OpenAiLlm({ baseURL: primary.baseUrl, apiKey: 'k', model: 'm', retry: fast });
+    const llm = new ResumingLlm(only);
+    closers.push(llm);
+    const { said, error } = await text(llm.stream(MESSAGES, { signal: signal() }));
+    assert.ok(error);
+    assert.equal(said, '');
+    assert.equal(chats(primary).length, 1);
+  });
+
   it('a primary that answers nothing: the next one answers', async () => {
     primary.script.chat.reply = () => '';
     const llm = llmChain();
@@ -164,8 +201,8 @@ describe('fallback TTS chain (two OpenAI-compatible fixtures)', () => {
     assert.equal(speechCalls(secondary).length, 1);
   });
 
-  it('a stall after the first audio: that chunk ends there, the next chunk is the next voice', async () => {
-    primary.script.speech.faults = [{ kind: 'stall', afterChunks: 1 }];
+  it('a stall after 400 ms of audio: that chunk ends there, the next chunk is the next voice', async () => {
+    primary.script.speech.faults = [{ kind: 'stall', afterChunks: 10 }]; // 10 x 40 ms
     const tts = ttsChain({ stallMs: 200 });
     const started = performance.now();
     const first = await drain(tts.synthesize('The first sentence.', { signal: signal() }));
@@ -177,6 +214,18 @@ describe('fallback TTS chain (two OpenAI-compatible fixtures)', () => {
     const next = await drain(tts.synthesize('The second sentence.', { signal: signal() }));
     assert.equal(next.error, undefined);
     assert.equal(speechCalls(secondary).length, 1, 'the next chunk is the next voice');
+  });
+
+  it('a stall within the first 300 ms of audio: the next voice says that chunk whole', async () => {
+    primary.script.speech.faults = [{ kind: 'stall', afterChunks: 1 }]; // 40 ms, then nothing
+    const tts = ttsChain({ stallMs: 200 });
+    const { items, error } = await drain(
+      tts.synthesize('The first sentence.', { signal: signal() }),
+    );
+    assert.equal(error, undefined);
+    assert.equal(speechCalls(secondary).length, 1, 'the chunk went to the next voice');
+    const ms = (items as Int16Array[]).reduce((n, c) => n + c.length, 0) / 24;
+    assert.ok(ms > 500, `the whole sentence was said: ${ms.toFixed(0)} ms of audio`);
   });
 
   it('a primary slower than the first-audio budget: the next voice speaks', async () => {

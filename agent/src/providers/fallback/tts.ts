@@ -3,8 +3,12 @@
  * the first working provider; it moves to the next when the provider fails after its retries,
  * misses the first-audio budget, or gives no audio. A chunk already being heard is never started
  * again on another voice: if its provider fails or stalls mid-way, the chunk ends there and the
- * reply goes on with the next chunk on the next provider.
+ * reply goes on with the next chunk on the next provider. The exception is a chunk that failed
+ * within its first RESTART_BELOW_MS of audio (a stream that stalls right after it opened): that
+ * much is mostly the voice's lead-in, so the next voice says the whole chunk rather than the
+ * listener losing the sentence.
  */
+import { PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
 import { abortReason, LinkedAbort } from '../base.js';
 import type { SpeechSynthesizer } from '../types.js';
 import { ProviderChain } from './chain.js';
@@ -19,6 +23,10 @@ export interface FallbackTtsOptions extends Omit<ChainOptions, 'kind'> {
    */
   stallMs?: number | undefined;
 }
+
+/** A chunk that failed with less audio than this given is said again, whole, by the next voice. */
+export const RESTART_BELOW_MS = 300;
+const RESTART_BELOW_SAMPLES = (PIPELINE_SAMPLE_RATE * RESTART_BELOW_MS) / 1000;
 
 export class FallbackTts implements SpeechSynthesizer {
   readonly chain: ProviderChain<SpeechSynthesizer>;
@@ -45,9 +53,11 @@ export class FallbackTts implements SpeechSynthesizer {
       const watched = this.chain.hasWorkingAfter(order, i);
       const watchdog = new Watchdog(attempt, watched ? this.#opts.firstByteBudgetMs : undefined);
       let heard = false;
+      let samples = 0;
       try {
         for await (const chunk of tts.synthesize(text, { signal: attempt.signal })) {
           heard = true;
+          samples += chunk.length;
           watchdog.reset(watched ? (this.#opts.stallMs ?? 1_000) : undefined);
           yield chunk;
         }
@@ -61,7 +71,9 @@ export class FallbackTts implements SpeechSynthesizer {
         const reason: FailReason = watchdog.fired ? 'slow' : 'error';
         this.chain.failed(tts, reason, err);
         if (last) throw err;
-        if (heard) return; // the rest of the reply goes to the next provider, from its next chunk
+        // The rest of the reply goes to the next provider, from its next chunk; a chunk cut in its
+        // lead-in is said whole by the next.
+        if (samples >= RESTART_BELOW_SAMPLES) return;
       } finally {
         watchdog.stop();
         attempt.abort();

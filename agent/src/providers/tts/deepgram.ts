@@ -23,6 +23,7 @@ import { PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
 import type { Logger } from '../../log.js';
 import { sleep } from '../../util/backoff.js';
 import { abortable, LinkedAbort, retryingStream } from '../base.js';
+import { TTS_STALL_MS } from './stall.js';
 import type { ProviderLabel, RetryPolicy } from '../base.js';
 import type { SpeechSynthesizer } from '../types.js';
 import { SpeakSocket, type TurnHooks } from './deepgram_socket.js';
@@ -39,7 +40,7 @@ export interface DeepgramTtsOptions {
   connectTimeoutMs?: number | undefined;
   /** Flush -> first audio, per attempt. Default 5000. */
   firstChunkTimeoutMs?: number | undefined;
-  /** Longest gap between audio frames. Default 5000. */
+  /** Longest gap between audio frames once they began. Default TTS_STALL_MS (1500). */
   stallTimeoutMs?: number | undefined;
   /** Clear -> Cleared, before the socket is given up. Default 2000. */
   clearTimeoutMs?: number | undefined;
@@ -107,7 +108,7 @@ export class DeepgramTts implements SpeechSynthesizer {
         kind: 'tts',
         signal: request.signal,
         firstChunkTimeoutMs: this.#opts.firstChunkTimeoutMs ?? 5_000,
-        stallTimeoutMs: this.#opts.stallTimeoutMs ?? 5_000,
+        stallTimeoutMs: this.#opts.stallTimeoutMs ?? TTS_STALL_MS,
         log: this.#opts.log,
         ...this.#opts.retry,
       });

@@ -1,6 +1,7 @@
 import { PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
 import type { Logger } from '../../log.js';
 import { LinkedAbort, retryingStream, withDeadline } from '../base.js';
+import { TTS_STALL_MS } from './stall.js';
 import type { RetryPolicy } from '../base.js';
 import { KeepAliveHttp } from '../http.js';
 import { Pcm16Assembler, StreamResampler } from '../pcm.js';
@@ -20,7 +21,7 @@ export interface OpenAiTtsOptions {
   label?: string | undefined;
   /** Request -> first audio bytes, per attempt. Default 5000. */
   firstChunkTimeoutMs?: number | undefined;
-  /** Longest gap between audio chunks. Default 5000. */
+  /** Longest gap between audio chunks once they began. Default TTS_STALL_MS (1500). */
   stallTimeoutMs?: number | undefined;
   retry?: RetryPolicy | undefined;
   log?: Logger | undefined;
@@ -91,7 +92,7 @@ export class OpenAiTts implements SpeechSynthesizer {
         kind: 'tts',
         signal: request.signal,
         firstChunkTimeoutMs: this.#opts.firstChunkTimeoutMs ?? 5_000,
-        stallTimeoutMs: this.#opts.stallTimeoutMs ?? 5_000,
+        stallTimeoutMs: this.#opts.stallTimeoutMs ?? TTS_STALL_MS,
         log: this.#opts.log,
         ...this.#opts.retry,
       });
