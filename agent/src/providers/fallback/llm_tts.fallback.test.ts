@@ -218,10 +218,13 @@ describe('fallback TTS chain (two OpenAI-compatible fixtures)', () => {
 
   it('a stall within the first 300 ms of audio: the next voice says that chunk whole', async () => {
     primary.script.speech.faults = [{ kind: 'stall', afterChunks: 1 }]; // 40 ms, then nothing
-    const tts = ttsChain({ stallMs: 200 });
+    const tts = ttsChain({ stallMs: 2_000, budgetMs: 150 });
+    const started = performance.now();
     const { items, error } = await drain(
       tts.synthesize('The first sentence.', { signal: signal() }),
     );
+    const tookMs = performance.now() - started;
+    assert.ok(tookMs < 1_000, `the lead-in waited the first-audio budget: ${tookMs.toFixed(0)} ms`);
     assert.equal(error, undefined);
     assert.equal(speechCalls(secondary).length, 1, 'the chunk went to the next voice');
     const ms = (items as Int16Array[]).reduce((n, c) => n + c.length, 0) / 24;

@@ -58,7 +58,11 @@ export class FallbackTts implements SpeechSynthesizer {
         for await (const chunk of tts.synthesize(text, { signal: attempt.signal })) {
           heard = true;
           samples += chunk.length;
-          watchdog.reset(watched ? (this.#opts.stallMs ?? 1_000) : undefined);
+          // Until its lead-in is through, a voice is still on its way to first sound: the
+          // first-audio budget, not the stall wait, bounds the gap.
+          const leadIn = samples < RESTART_BELOW_SAMPLES;
+          const waitMs = leadIn ? this.#opts.firstByteBudgetMs : (this.#opts.stallMs ?? 1_000);
+          watchdog.reset(watched ? waitMs : undefined);
           yield chunk;
         }
         if (heard || last) {
