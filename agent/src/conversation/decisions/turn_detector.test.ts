@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../../test/fake_clock.js';
 import type { CompletedTurn } from './turn_detector.js';
-import { TurnDetector } from './turn_detector.js';
+import { DRAFT_LEAD_MS, TurnDetector } from './turn_detector.js';
 
 function setup(completeHoldMs = 500, incompleteHoldMs = completeHoldMs) {
   const clock = new FakeClock();
@@ -118,15 +118,15 @@ describe('TurnDetector: resets and holds', () => {
     detector.speechEnded(clock.now());
     clock.advance(400);
     detector.final('I would like to book a table for', 150);
-    assert.deepEqual(drafts, ['I would like to book a table for'], 'offered as a draft');
     clock.advance(400); // an 800 ms pause: past the short hold, inside the long one
     assert.equal(turns.length, 0);
+    assert.deepEqual(drafts, [], 'unfinished words: no reply asked for yet');
     detector.speechStarted();
     clock.advance(900);
     detector.speechEnded(clock.now());
     clock.advance(150);
     detector.final('four people tonight at eight.', 150);
-    assert.equal(drafts.length, 2, 'the longer text is a new draft');
+    assert.deepEqual(drafts, ['I would like to book a table for four people tonight at eight.']);
     clock.advance(249);
     assert.equal(turns.length, 0);
     clock.advance(1);
@@ -189,10 +189,42 @@ describe('TurnDetector: drafts and settling', () => {
     clock.advance(500);
     detector.speechEnded(clock.now());
     detector.final('and then the', 50);
+    clock.advance(1_500);
+    assert.deepEqual(drafts, ['and then the']);
     detector.speechStarted(); // a cough in the hold
     clock.advance(100);
     detector.speechEnded(clock.now());
     detector.final('', 20);
+    clock.advance(1_500);
     assert.deepEqual(drafts, ['and then the', 'and then the']);
+  });
+
+  it("asks for an unfinished text's reply DRAFT_LEAD_MS before its long hold ends", () => {
+    const { clock, turns, drafts, detector } = setup(500, 1_500);
+    detector.speechStarted();
+    clock.advance(800);
+    detector.speechEnded(clock.now());
+    clock.advance(150);
+    detector.final('I wanted to buy', 150);
+    clock.advance(1_500 - DRAFT_LEAD_MS - 150 - 1);
+    assert.deepEqual(drafts, [], 'a pause of up to 999 ms asks for nothing');
+    clock.advance(1);
+    assert.deepEqual(drafts, ['I wanted to buy']);
+    clock.advance(DRAFT_LEAD_MS);
+    assert.deepEqual(
+      turns.map((t) => t.text),
+      ['I wanted to buy'],
+      'the turn ends when the hold does',
+    );
+  });
+
+  it('asks at once for a text that sounds finished', () => {
+    const { clock, drafts, detector } = setup(500, 1_500);
+    detector.speechStarted();
+    clock.advance(800);
+    detector.speechEnded(clock.now());
+    clock.advance(150);
+    detector.final('That is the number I wanted to call.', 150);
+    assert.deepEqual(drafts, ['That is the number I wanted to call.']);
   });
 });

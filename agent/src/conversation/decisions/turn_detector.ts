@@ -1,5 +1,5 @@
 import { realClock, type Clock } from '../../util/clock.js';
-import { holdFor } from './endpointing.js';
+import { completeness, holdFor } from './endpointing.js';
 import type { EndpointingOptions } from './endpointing.js';
 
 /**
@@ -12,6 +12,13 @@ import type { EndpointingOptions } from './endpointing.js';
  * so a reply can be prepared (and thrown away if the person goes on).
  */
 export type TurnDetectorOptions = EndpointingOptions;
+
+/**
+ * How long before the end of a long hold (words that do not sound finished) the draft's reply
+ * is asked for: the fixture's LLM first token and TTS first byte take 370 ms, so a turn that
+ * does end there is answered as fast as one prepared from the start.
+ */
+export const DRAFT_LEAD_MS = 500;
 
 export interface CompletedTurn {
   text: string;
@@ -113,8 +120,18 @@ export class TurnDetector {
       if (this.#holdOver) this.#onSettled?.(); // only noise: no turn
       return;
     }
-    const until = this.#speechEndAt + holdFor(text, this.#opts);
-    if (this.#clock.now() < until) {
+    const hold = holdFor(text, this.#opts);
+    const until = this.#speechEndAt + hold;
+    const now = this.#clock.now();
+    if (now < until) {
+      // A draft is a billed LLM request. One for words that do not sound finished waits until
+      // DRAFT_LEAD_MS before the long hold ends: a person who goes on before that is thinking
+      // aloud, and the request would be thrown away.
+      const draftAt = completeness(text) === 'incomplete' ? until - DRAFT_LEAD_MS : now;
+      if (now < draftAt) {
+        this.#holdUntil(draftAt);
+        return;
+      }
       this.#holdUntil(until);
       if (text !== this.#drafted) this.#onDraft?.(text);
       this.#drafted = text;
