@@ -151,13 +151,15 @@ describe('deepgram STT: refused keys, keep-alive, Clear and Finalize', () => {
     assert.equal(rec.finals().length, 1);
   });
 
-  it('a Finalize left unanswered: the utterance ends with what it has, after the timeout', async () => {
+  it('a Finalize left unanswered on two sockets: the utterance ends with what it has', async () => {
     fx.script.deepgram.interimEveryMs = 60_000;
-    fx.script.deepgram.unansweredFinalizes = 1;
+    fx.script.deepgram.unansweredFinalizes = 2;
+    const before = listens().length;
     const { rec, stream } = sessions.open({ finalizeTimeoutMs: 300 });
     say(stream, utterances[0]!);
     const [first] = await rec.waitForFinals(1);
-    assert.ok(first?.type === 'final' && first.latencyMs >= 300, 'after the finalize timeout');
+    assert.ok(first?.type === 'final' && first.latencyMs >= 1_200, 'after 300 ms, then 900 ms');
+    assert.equal(listens().length - before, 2, 'asked again once, on a new socket');
     assert.equal(first?.text, '', 'its words were never sent');
     say(stream, utterances[1]!);
     const finals = await rec.waitForFinals(2);
@@ -186,6 +188,18 @@ describe('deepgram STT: refused keys, keep-alive, Clear and Finalize', () => {
     const [final] = await rec.waitForFinals(1);
     assert.equal(final?.text, STT_PHRASES[0]);
     assert.ok(final?.type === 'final' && final.latencyMs >= 300, 'after the stall timeout');
+  });
+  it('a Finalize met by silence: the words go to a new socket, not lost (not the stall wait)', async () => {
+    fx.script.deepgram.interimEveryMs = 60_000;
+    fx.script.deepgram.faults.push({ kind: 'stall', afterChunks: 0 });
+    const { rec, stream } = sessions.open({ stallTimeoutMs: 10_000, finalizeTimeoutMs: 300 });
+    say(stream, utterances[0]!);
+    const [final] = await rec.waitForFinals(1, 5_000);
+    assert.equal(final?.text, STT_PHRASES[0], 'the words, not an empty final');
+    assert.ok(final?.type === 'final' && final.latencyMs >= 300 && final.latencyMs < 3_000);
+    say(stream, utterances[1]!);
+    const finals = await rec.waitForFinals(2, 5_000);
+    assert.equal(finals[1]?.text, STT_PHRASES[1], 'the next utterance on the new socket');
   });
 });
 

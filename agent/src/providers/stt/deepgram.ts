@@ -31,7 +31,9 @@ export interface DeepgramSttOptions extends SocketSttOptions {
   keepAliveMs?: number | undefined;
   /**
    * Deepgram may leave a Finalize unanswered when little audio was left to process: after this
-   * long the utterance ends with the words it has. Default 1500.
+   * long the utterance ends with the words it has. If the socket has sent nothing at all since
+   * the Finalize, it has stalled instead: it is replaced and the utterance asked again, once,
+   * with three times the wait. Default 1500.
    */
   finalizeTimeoutMs?: number | undefined;
 }
@@ -102,6 +104,8 @@ interface Utterance extends BaseUtterance {
   discarded: boolean;
   /** Running while its Finalize is unanswered. */
   finalizeTimer: NodeJS.Timeout | undefined;
+  /** Its Finalize met a silent socket once, and it went to a new one (never twice). */
+  resent: boolean;
 }
 
 function newUtterance(): Utterance {
@@ -113,6 +117,7 @@ function newUtterance(): Utterance {
     interim: '',
     discarded: false,
     finalizeTimer: undefined,
+    resent: false,
   };
 }
 
@@ -280,13 +285,26 @@ class DeepgramStream implements SttStream {
       return;
     }
     ws.send(JSON.stringify({ type: 'Finalize' }));
-    this.#lastSentAt = performance.now();
+    const sentAt = performance.now();
+    this.#lastSentAt = sentAt;
     this.#socket.expectAnswer();
-    const timeoutMs = this.#cfg.finalizeTimeoutMs ?? 1_500;
+    // Asked again on a new socket (below), it waits longer: the server that was silent may be
+    // slow rather than stalled, and the words are worth more than the wait (a filler covers it).
+    const timeoutMs = (this.#cfg.finalizeTimeoutMs ?? 1_500) * (u.resent ? 3 : 1);
     u.finalizeTimer = setTimeout(() => {
       u.finalizeTimer = undefined;
       if (u.final !== undefined || this.#dead) return;
-      this.#cfg.log?.debug({ provider: this.#provider, timeoutMs }, 'stt Finalize unanswered');
+      const log = { provider: this.#provider, timeoutMs };
+      if (!u.resent && this.#socket.silentSince(sentAt)) {
+        // Not a message since the Finalize: the socket stalled, not the utterance too short to
+        // answer. Settling would lose the person's words (every later utterance on the stalled
+        // socket too); a new socket gets the unanswered audio again (#onOpen).
+        u.resent = true;
+        this.#cfg.log?.warn(log, 'stt Finalize unanswered on a silent socket: reconnecting');
+        this.#socket.dropStalled('no answer to Finalize', timeoutMs);
+        return;
+      }
+      this.#cfg.log?.debug(log, 'stt Finalize unanswered');
       this.#settle(u);
     }, timeoutMs);
   }

@@ -147,6 +147,8 @@ export class SttSocket {
   #dropCause: ProviderError | undefined;
   #dropsWithoutProgress = 0;
   #lastActivityAt = 0;
+  /** When the server last sent a message (not counting what we sent). */
+  #lastMessageAt = 0;
   #watchdog: NodeJS.Timeout | undefined;
   #failed = false;
   #closed = false;
@@ -200,6 +202,19 @@ export class SttSocket {
   expectAnswer(): void {
     this.#lastActivityAt = performance.now();
     this.armWatchdog();
+  }
+
+  /** Whether the server has sent nothing since `at` (performance.now() ms). */
+  silentSince(at: number): boolean {
+    return this.#lastMessageAt <= at;
+  }
+
+  /** Drops the socket as stalled (`what` went unanswered for `ms`): it reconnects, as on a drop. */
+  dropStalled(what: string, ms: number): void {
+    const ws = this.#ws;
+    if (!ws || this.dead) return;
+    this.#dropCause = timeoutError(this.label, what, ms);
+    ws.terminate();
   }
 
   /** Ends the stream with `error` (a session the server refused, or retries used up). */
@@ -265,7 +280,7 @@ export class SttSocket {
     this.#dropCause = undefined;
     ws.on('message', (data, isBinary) => {
       if (ws !== this.#ws || isBinary) return;
-      this.#lastActivityAt = performance.now();
+      this.#lastActivityAt = this.#lastMessageAt = performance.now();
       let message: unknown;
       try {
         message = JSON.parse(data.toString());
@@ -326,8 +341,7 @@ export class SttSocket {
         const ws = this.#ws;
         if (!ws) return;
         if (performance.now() - this.#lastActivityAt < stallMs) return this.armWatchdog();
-        this.#dropCause = timeoutError(this.label, 'no transcript', stallMs);
-        ws.terminate();
+        this.dropStalled('no transcript', stallMs);
       },
       Math.max(0, left),
     );
