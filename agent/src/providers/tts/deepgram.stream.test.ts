@@ -214,6 +214,21 @@ describe('deepgram TTS: Aura-2 over the /v1/speak socket', () => {
     assert.equal(speaks().length - before, 2, 'the unanswered Clear cost the socket');
   });
 
+  it('a socket silent mid-turn is closed, not Cleared: the next reply does not wait for it', async () => {
+    fx.script.speak.faults.push({ kind: 'stall', afterChunks: 2 });
+    const provider = tts({ stallTimeoutMs: 600, clearTimeoutMs: 5_000 });
+    const before = speaks().length;
+    const { error } = await drain(provider.synthesize(TEXT, { signal: signal() }));
+    assert.match(String(error), /timeout: stall/);
+    assert.ok(!lastRecord().clientMessages.includes('Clear'), 'no Clear to a stalled socket');
+    const started = performance.now();
+    const next = await drain(provider.synthesize(TEXT, { signal: signal() }));
+    const tookMs = performance.now() - started;
+    assert.deepEqual(next.samples, wholeText);
+    assert.ok(tookMs < 1_000, `not the 5 s Clear wait: ${tookMs.toFixed(0)} ms`);
+    assert.equal(speaks().length - before, 2, 'a new socket');
+  });
+
   it('a socket at its Flush limit: the next reply opens another instead of waiting', async () => {
     Object.assign(fx.script.speak, { flushLimit: 2, flushWindowMs: 60_000 });
     const provider = tts({ flushLimit: { count: 2, windowMs: 60_000 } });

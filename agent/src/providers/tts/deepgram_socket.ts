@@ -27,6 +27,9 @@ export interface TurnHooks {
   flushed: () => void;
 }
 
+/** A turn's audio silent this long when it is ended: the socket has stalled (ms). */
+const STALLED_MS = 400;
+
 export class SpeakSocket {
   readonly #ws: WebSocket;
   readonly #opts: SpeakSocketOptions;
@@ -36,6 +39,8 @@ export class SpeakSocket {
   #cleared: Promise<void> = Promise.resolve();
   #onCleared: (() => void) | undefined;
   #closed: ProviderError | undefined;
+  /** When the server last sent anything, or the current turn began if later. */
+  #heardAt = performance.now();
 
   /** Opens the socket (a refused upgrade rejects with its status, per ../ws.ts). */
   static async open(
@@ -55,6 +60,7 @@ export class SpeakSocket {
     this.#ws = ws;
     this.#opts = opts;
     ws.on('message', (data: Buffer, isBinary) => {
+      this.#heardAt = performance.now();
       if (isBinary) this.#turn?.push(data);
       else this.#onControl(data.toString('utf8'));
     });
@@ -82,6 +88,7 @@ export class SpeakSocket {
     if (!this.usable) throw this.#closed ?? closeError(this.#opts.label, 1006, 'socket gone');
     const turn = new AudioTurn(hooks.flushed);
     this.#turn = turn;
+    this.#heardAt = Math.max(this.#heardAt, performance.now()); // silence counts from its start
     const onAbort = () => this.#clear(turn, abortReason(signal));
     signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -112,6 +119,13 @@ export class SpeakSocket {
     turn.end(reason);
     if (this.#turn === turn) this.#turn = undefined;
     if (!this.usable) return;
+    if (performance.now() - this.#heardAt > STALLED_MS) {
+      // A server silent this long mid-turn has stalled: it would not answer Clear either, and
+      // the next turn would wait clearTimeoutMs for it. It goes; the next turn opens another.
+      this.#opts.log?.warn({ provider: this.#opts.label.provider }, 'tts socket stalled: closed');
+      this.#ws.terminate();
+      return;
+    }
     this.#send({ type: 'Clear' });
     this.#cleared = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
