@@ -10,7 +10,7 @@ import { OpenAiTts } from './tts/openai.js';
 import { CachedTts, TtsCache, type VoiceIdentity } from './tts/cache.js';
 import { FallbackLlm, ResumingLlm } from './fallback/llm.js';
 import { FallbackStt } from './fallback/stt.js';
-import { FallbackTts } from './fallback/tts.js';
+import { FallbackTts, LeadInRetryTts } from './fallback/tts.js';
 import type { Llm, SpeechSynthesizer, Stt } from './types.js';
 
 export type { ChatMessage, Llm, SpeechSynthesizer, Stt, SttEvent, SttStream } from './types.js';
@@ -88,10 +88,13 @@ export function createProviders(cfg: ProvidersConfig, log?: Logger): Providers {
     cache ? new CachedTts(voice, cache, identity) : voice;
   const made = stageOf(cfg.tts).map((c) => createTts(c, log));
   const voices = made.map(({ voice, identity }) => cached(voice, identity));
-  const tts = chain(
-    voices,
-    (all) => new FallbackTts(all, { firstByteBudgetMs: budgets.ttsFirstByteMs, log }),
-  )!;
+  const tts =
+    voices.length === 1 && !(made[0]!.voice instanceof FliteTts)
+      ? new LeadInRetryTts(voices[0]!, log) // a lone cloud voice: one more try for a cut lead-in
+      : chain(
+          voices,
+          (all) => new FallbackTts(all, { firstByteBudgetMs: budgets.ttsFirstByteMs, log }),
+        )!;
   // The chain's own Flite if it has one; else one of its own, whose worker starts on first use
   // (an unused fallback costs nothing).
   const flite = made.findIndex(({ voice }) => voice instanceof FliteTts);

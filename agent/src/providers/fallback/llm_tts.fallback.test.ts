@@ -8,7 +8,7 @@ import { OpenAiLlm } from '../llm/openai.js';
 import { OpenAiTts } from '../tts/openai.js';
 import type { ChatMessage } from '../types.js';
 import { FallbackLlm, ResumingLlm } from './llm.js';
-import { FallbackTts } from './tts.js';
+import { FallbackTts, LeadInRetryTts } from './tts.js';
 
 const PRIMARY_REPLY = 'The primary model says the museum opens at nine in the morning.';
 const SECONDARY_REPLY = 'The second model says the museum opens at nine.';
@@ -240,5 +240,45 @@ describe('fallback TTS chain (two OpenAI-compatible fixtures)', () => {
     const firstMs = performance.now() - started;
     await it.return?.();
     assert.ok(firstMs >= 150 && firstMs < 800, `first audio after ${firstMs.toFixed(0)} ms`);
+  });
+});
+
+describe('a lone voice (one TTS provider)', () => {
+  const lone = (stallTimeoutMs = 5_000) => {
+    const voice = new LeadInRetryTts(
+      new OpenAiTts({
+        baseURL: primary.baseUrl,
+        apiKey: 'k',
+        model: 'tts',
+        voice: 'v',
+        retry: fast,
+        stallTimeoutMs,
+      }),
+    );
+    closers.push(voice);
+    return voice;
+  };
+
+  it('a stall within its lead-in: the chunk is said again, whole, at once', async () => {
+    primary.script.speech.faults = [{ kind: 'stall', afterChunks: 1 }]; // 40 ms, then nothing
+    const started = performance.now();
+    const { items, error } = await drain(
+      lone().synthesize('The first sentence.', { signal: signal() }),
+    );
+    const tookMs = performance.now() - started;
+    assert.equal(error, undefined);
+    assert.equal(speechCalls(primary).length, 2, 'asked again once');
+    assert.ok(tookMs < 1_500, `not the 5 s stall wait: ${tookMs.toFixed(0)} ms`);
+    const ms = (items as Int16Array[]).reduce((n, c) => n + c.length, 0) / 24;
+    assert.ok(ms > 500, `the whole sentence after the lead-in: ${ms.toFixed(0)} ms of audio`);
+  });
+
+  it('a stall after its lead-in: the chunk ends there, not said twice', async () => {
+    primary.script.speech.faults = [{ kind: 'stall', afterChunks: 10 }]; // 400 ms, then nothing
+    const { error } = await drain(
+      lone(300).synthesize('The first sentence.', { signal: signal() }),
+    );
+    assert.ok(error, "the provider's stall error");
+    assert.equal(speechCalls(primary).length, 1);
   });
 });

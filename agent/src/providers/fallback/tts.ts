@@ -9,6 +9,7 @@
  * listener losing the sentence.
  */
 import { PIPELINE_SAMPLE_RATE } from '../../audio/format.js';
+import type { Logger } from '../../log.js';
 import { abortReason, LinkedAbort } from '../base.js';
 import type { SpeechSynthesizer } from '../types.js';
 import { ProviderChain } from './chain.js';
@@ -118,5 +119,72 @@ class Watchdog {
 
   stop(): void {
     clearTimeout(this.#timer);
+  }
+}
+
+/**
+ * A lone voice's longest gap between chunks within its lead-in (ms): the first-audio budget's
+ * role in a chain, a little wider since no other voice is waiting.
+ */
+export const LONE_LEAD_IN_GAP_MS = 500;
+
+/**
+ * A stage's only voice (AGENT_TTS with one provider), with one more try for a chunk whose
+ * stream failed or went quiet for LONE_LEAD_IN_GAP_MS within its first RESTART_BELOW_MS of
+ * audio: the listener has heard at most the voice's lead-in, which also counted as the reply's
+ * first sound (so no filler came), and the whole chunk again beats losing the sentence. A
+ * failure before any audio is the provider's own retries' to handle; one after the lead-in
+ * ends the chunk, as before.
+ */
+export class LeadInRetryTts implements SpeechSynthesizer {
+  readonly #voice: SpeechSynthesizer;
+  readonly #log: Logger | undefined;
+
+  constructor(voice: SpeechSynthesizer, log?: Logger) {
+    this.#voice = voice;
+    this.#log = log;
+  }
+
+  get label(): string {
+    return this.#voice.label;
+  }
+
+  async *synthesize(
+    text: string,
+    opts: { signal: AbortSignal },
+  ): AsyncGenerator<Int16Array, void, undefined> {
+    const { signal } = opts;
+    for (let retried = false; ; retried = true) {
+      const attempt = new LinkedAbort(signal);
+      const watchdog = new Watchdog(attempt, undefined);
+      let samples = 0;
+      try {
+        for await (const chunk of this.#voice.synthesize(text, { signal: attempt.signal })) {
+          samples += chunk.length;
+          const leadIn = !retried && samples < RESTART_BELOW_SAMPLES;
+          watchdog.reset(leadIn ? LONE_LEAD_IN_GAP_MS : undefined);
+          yield chunk;
+        }
+        return;
+      } catch (err) {
+        if (signal.aborted) throw abortReason(signal);
+        if (retried || samples === 0 || samples >= RESTART_BELOW_SAMPLES) throw err;
+        this.#log?.warn(
+          { provider: this.label, givenMs: Math.round(samples / (PIPELINE_SAMPLE_RATE / 1000)) },
+          'tts chunk failed in its lead-in: saying it again',
+        );
+      } finally {
+        watchdog.stop();
+        attempt.abort();
+      }
+    }
+  }
+
+  warmUp(): Promise<void> {
+    return this.#voice.warmUp?.() ?? Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return this.#voice.close();
   }
 }
