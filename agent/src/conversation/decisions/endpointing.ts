@@ -45,7 +45,12 @@ export function completeness(text: string): Completeness {
 
 /** The hold for a transcript: short when it sounds finished, long when it does not. */
 export function holdFor(text: string, opts: EndpointingOptions): number {
-  switch (completeness(text)) {
+  return holdOf(completeness(text), opts);
+}
+
+/** The hold for a transcript judged `judged` (one judgement: the tagger runs once). */
+export function holdOf(judged: Completeness, opts: EndpointingOptions): number {
+  switch (judged) {
     case 'complete':
       return opts.completeHoldMs;
     case 'incomplete':

@@ -1,5 +1,5 @@
 import { realClock, type Clock } from '../../util/clock.js';
-import { completeness, holdFor } from './endpointing.js';
+import { completeness, holdOf } from './endpointing.js';
 import type { EndpointingOptions } from './endpointing.js';
 
 /**
@@ -120,14 +120,15 @@ export class TurnDetector {
       if (this.#holdOver) this.#onSettled?.(); // only noise: no turn
       return;
     }
-    const hold = holdFor(text, this.#opts);
+    const judged = completeness(text);
+    const hold = holdOf(judged, this.#opts);
     const until = this.#speechEndAt + hold;
     const now = this.#clock.now();
     if (now < until) {
       // A draft is a billed LLM request. One for words that do not sound finished waits until
       // DRAFT_LEAD_MS before the long hold ends: a person who goes on before that is thinking
       // aloud, and the request would be thrown away.
-      const draftAt = completeness(text) === 'incomplete' ? until - DRAFT_LEAD_MS : now;
+      const draftAt = judged === 'incomplete' ? until - DRAFT_LEAD_MS : now;
       if (now < draftAt) {
         this.#holdUntil(draftAt);
         return;
