@@ -37,6 +37,9 @@ const BAD: [string, string][] = [
   ['AGENT_STT', 'whisper'],
   ['AGENT_LLM', 'claude'],
   ['AGENT_TTS', 'espeak'],
+  ['AGENT_REDACT', 'yes'],
+  ['AGENT_CONTEXT_TOKENS', '999'],
+  ['AGENT_CONTEXT_TOKENS', 'lots'],
   ['TTS_BASE_URL', 'ftp://tts.local'],
   ['AGENT_TURN_HOLD_MS', '99999'],
   ['AGENT_VAD_THRESHOLD', '1.5'],
@@ -426,6 +429,19 @@ describe('agent config: STT keyterms and the TTS cache', () => {
 });
 
 describe('agent config: Anthropic', () => {
+  it('memory and redaction: 6000 tokens and logs by default; instructions must fit the budget', () => {
+    const cfg = loadAgentConfig({});
+    assert.equal(cfg.AGENT_CONTEXT_TOKENS, 6_000);
+    assert.equal(cfg.AGENT_REDACT, 'logs');
+    assert.equal(loadAgentConfig({ AGENT_REDACT: 'llm' }).AGENT_REDACT, 'llm');
+    const long = 'Be helpful and brief. '.repeat(100); // about 730 tokens
+    assert.deepEqual(
+      namedVariables(configError({ AGENT_INSTRUCTIONS: long, AGENT_CONTEXT_TOKENS: '1000' })),
+      ['AGENT_INSTRUCTIONS'],
+    );
+    assert.ok(loadAgentConfig({ AGENT_INSTRUCTIONS: long, AGENT_CONTEXT_TOKENS: '2000' }));
+  });
+
   it('AGENT_LLM=anthropic: its API, its key, claude-haiku-4-5 unless LLM_MODEL says otherwise', () => {
     const { llm } = stagesOf(
       loadAgentConfig({ AGENT_LLM: 'anthropic', ANTHROPIC_API_KEY: 'sk-ant' }),

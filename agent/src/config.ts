@@ -6,6 +6,8 @@ import {
 } from '@voice-agent/common';
 import type { Env } from '@voice-agent/common';
 import { z } from 'zod';
+import { INSTRUCTIONS_SHARE } from './conversation/memory/context.js';
+import { estimateTokens } from './conversation/memory/tokens.js';
 
 const ms = (what: string, min: number, max: number, fallback: number) =>
   z.coerce
@@ -87,6 +89,8 @@ const keyterms = z
   });
 
 const MAX_TTS_CACHE_BYTES = 1024 * 1024 * 1024;
+/** Instructions, a summary and the last few turns must fit. */
+const MIN_CONTEXT_TOKENS = 1_000;
 
 const DEFAULT_INSTRUCTIONS =
   'You are a friendly voice assistant in a live audio room. Several people may be talking to ' +
@@ -176,6 +180,22 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       .min(0, 'expected a size in bytes, a whole number (0 disables the cache)')
       .max(MAX_TTS_CACHE_BYTES, `expected at most ${MAX_TTS_CACHE_BYTES} bytes (1 GiB)`)
       .default(32 * 1024 * 1024),
+    /**
+     * Personal data (emails, phone, card and social security numbers, IBANs) in what people say
+     * or type: `logs` replaces it in log lines, `llm` also before the text reaches the language
+     * model and its summary, `off` leaves it.
+     */
+    AGENT_REDACT: z.enum(['logs', 'llm', 'off']).default('logs'),
+    /**
+     * The largest LLM request, in tokens (instructions, summary and turns). Older turns are
+     * folded into a running summary in the background well before it is reached.
+     */
+    AGENT_CONTEXT_TOKENS: z.coerce
+      .number({ message: 'expected a number of tokens, a whole number' })
+      .int('expected a number of tokens, a whole number')
+      .min(MIN_CONTEXT_TOKENS, `expected at least ${MIN_CONTEXT_TOKENS} tokens`)
+      .max(1_000_000, 'expected at most 1000000 tokens')
+      .default(6_000),
     /** The persona and rules the language model gets with every request. */
     AGENT_INSTRUCTIONS: z
       .string()
@@ -356,6 +376,14 @@ export const agentConfigSchema = refuseDevKeysInProduction(
         message: `expected an API key${i === 0 ? ' (or LLM_API_KEY)' : ''}: AGENT_LLM has ${name}`,
       });
     }
+  }
+  const instructionsTokens = estimateTokens(cfg.AGENT_INSTRUCTIONS);
+  if (instructionsTokens > cfg.AGENT_CONTEXT_TOKENS * INSTRUCTIONS_SHARE) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AGENT_INSTRUCTIONS'],
+      message: `expected at most ${INSTRUCTIONS_SHARE * 100}% of AGENT_CONTEXT_TOKENS (${cfg.AGENT_CONTEXT_TOKENS}): about ${instructionsTokens} tokens`,
+    });
   }
   if (cfg.AGENT_VAD_SILENCE_MS > cfg.AGENT_TURN_HOLD_MS) {
     ctx.addIssue({

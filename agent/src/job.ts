@@ -5,6 +5,8 @@ import type { SileroVad } from './audio/vad.js';
 import type { AgentConfig } from './config.js';
 import type { Logger } from './log.js';
 import { Conversation } from './conversation/conversation.js';
+import { ChatContext } from './conversation/memory/context.js';
+import { summarizeWith } from './conversation/memory/summary.js';
 import { BargeIn } from './conversation/decisions/barge_in.js';
 import { OnsetPause } from './conversation/decisions/onset_pause.js';
 import { roomTurnPolicy } from './conversation/decisions/turn_policy.js';
@@ -16,6 +18,7 @@ import { PreparedVoice } from './conversation/output/prepared_voice.js';
 import type { FillerClip } from './conversation/output/filler.js';
 import { SpokenWords } from './conversation/output/spoken_words.js';
 import { turnMetrics } from './metrics/turns.js';
+import { redactPii } from './privacy/redact.js';
 import type { Llm, SpeechSynthesizer, Stt } from './providers/types.js';
 import type { RoomPerson } from './room/person.js';
 import { RoomIO, type Microphone } from './room/room_io.js';
@@ -73,6 +76,13 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     const echoReference = new EchoReference();
     const spokenWords = new SpokenWords();
     const people = new PersonInputs();
+    const context = new ChatContext({
+      instructions: config.AGENT_INSTRUCTIONS,
+      tokenBudget: config.AGENT_CONTEXT_TOKENS,
+      summarize: deps.llm && summarizeWith(deps.llm),
+      redact: config.AGENT_REDACT === 'llm' ? redactPii : undefined,
+      log,
+    });
     const conversation = new Conversation({
       room: io.room,
       speaker: new Speaker(io.room.source, echoReference),
@@ -82,9 +92,8 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       fallbackTts: deps.fallbackTts === deps.tts ? voice : deps.fallbackTts,
       log,
       signal: io.signal,
+      context,
       options: {
-        instructions: config.AGENT_INSTRUCTIONS,
-        maxMessages: 40,
         apology: config.AGENT_APOLOGY,
         filler: deps.filler && { clip: deps.filler, afterMs: config.AGENT_FILLER_AFTER_MS },
         budgets: {
@@ -135,6 +144,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       interrupt: (by) => conversation.interrupt('rpc', by),
     });
     await untilAborted(io.signal);
+    context.close();
     void voice.close();
     await people.closed();
     await io.close();

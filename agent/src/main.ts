@@ -66,7 +66,7 @@ function serveStatus(config: AgentConfig, worker: AgentWorker, log: Logger) {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const log = createLogger(config.LOG_LEVEL);
+  const log = createLogger(config.LOG_LEVEL, config.AGENT_REDACT !== 'off');
   if (config.AGENT_FFI_EVENT_ROUTING === 'on') installFfiDispatch();
   const stages = stagesOf(config);
   const providers = createProviders(stages, log);

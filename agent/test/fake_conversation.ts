@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SpeakOptions, SpeechReport, SpokenSegment } from '../src/audio/speaker.js';
 import { Conversation } from '../src/conversation/conversation.js';
+import { ChatContext } from '../src/conversation/memory/context.js';
 import type { ConversationOptions, RoomOutput } from '../src/conversation/conversation.js';
 import { createLogger } from '../src/log.js';
 import type { ChatMessage, Llm, SpeechSynthesizer } from '../src/providers/types.js';
@@ -83,7 +84,8 @@ export function setup(over: { llm?: Llm; options?: Partial<ConversationOptions> 
     fallbackTts: tts,
     log: createLogger('silent'),
     signal: new AbortController().signal,
-    options: { instructions: 'Be brief.', maxMessages: 20, apology: 'Sorry.', ...over.options },
+    options: { apology: 'Sorry.', ...over.options },
+    context: new ChatContext({ instructions: 'Be brief.', tokenBudget: 4_000 }),
   });
   return { conversation, speaker, requests };
 }

@@ -5,7 +5,7 @@ import { turnMetrics } from '../metrics/turns.js';
 import type { StageBudgets } from '../metrics/turns.js';
 import type { ChatMessage, Llm, SpeechSynthesizer } from '../providers/types.js';
 import { errorFields } from '../log.js';
-import { ChatContext } from './output/context.js';
+import type { ChatContext } from './memory/context.js';
 import { runReply } from './output/reply.js';
 import type { ReplyResult, SpeechOutput } from './output/reply.js';
 import type { FillerClip } from './output/filler.js';
@@ -24,8 +24,6 @@ export interface TurnPolicy {
 const ALWAYS: TurnPolicy = { preview: () => true, decide: () => true, replied: () => {} };
 
 export interface ConversationOptions {
-  instructions: string;
-  maxMessages: number;
   /** Said when a turn cannot be answered because a provider is down. */
   apology: string;
   /** Told each word of a reply as it is heard. */
@@ -131,6 +129,8 @@ export class Conversation {
     log: Logger;
     signal: AbortSignal;
     options: ConversationOptions;
+    /** What the model sees of the room's conversation (memory/context.ts). */
+    context: ChatContext;
     policy?: TurnPolicy;
     /** Whether someone (other than `except`) is speaking or mid-turn: no reply then. */
     humansBusy?: (except?: string) => boolean;
@@ -147,7 +147,7 @@ export class Conversation {
     this.#options = deps.options;
     this.#log = deps.log;
     this.#signal = deps.signal;
-    this.#context = new ChatContext(deps.options);
+    this.#context = deps.context;
   }
 
   /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChatContext } from './context.js';
 
-const ctx = (maxMessages = 50) => new ChatContext({ instructions: 'Be brief.', maxMessages });
+const ctx = () => new ChatContext({ instructions: 'Be brief.', tokenBudget: 4_000 });
 
 describe('ChatContext', () => {
   it('tags each user message with the speaker and keeps the order of turns', () => {
@@ -39,17 +39,6 @@ describe('ChatContext', () => {
     assert.equal(c.messages().length, 2);
   });
 
-  it('drops the oldest turns beyond the limit, never the instructions', () => {
-    const c = ctx(2);
-    c.addUser('Ana', 'one');
-    c.addAgent('two');
-    c.addUser('Ben', 'three');
-    assert.deepEqual(
-      c.messages().map((m) => m.content),
-      ['Be brief.', 'two', 'Ben: three'],
-    );
-  });
-
   it('messages() is a snapshot', () => {
     const c = ctx();
     c.addUser('Ana', 'one');
@@ -61,7 +50,7 @@ describe('ChatContext', () => {
 
 describe('ChatContext: a draft turn', () => {
   it('is in the messages asked for with it, and not in the context', () => {
-    const ctx = new ChatContext({ instructions: 'Be brief.', maxMessages: 10 });
+    const ctx = new ChatContext({ instructions: 'Be brief.', tokenBudget: 4_000 });
     ctx.addUser('Ana', 'I would like to book a table for');
     const withDraft = ctx.messages({ speaker: 'Ana', text: 'four people.' });
     assert.equal(withDraft.at(-1)!.content, 'Ana: I would like to book a table for four people.');
@@ -76,7 +65,7 @@ describe('ChatContext: a draft turn', () => {
 
 describe('ChatContext: a reply being spoken', () => {
   it('keeps its place: a turn said over it comes after it, and it is recorded as heard', () => {
-    const ctx = new ChatContext({ instructions: 'Be brief.', maxMessages: 10 });
+    const ctx = new ChatContext({ instructions: 'Be brief.', tokenBudget: 4_000 });
     ctx.addUser('Ana', 'Tell me a story.');
     const heard = ctx.startAgent();
     assert.deepEqual(
@@ -93,7 +82,7 @@ describe('ChatContext: a reply being spoken', () => {
   });
 
   it('leaves no trace when nothing of it was heard', () => {
-    const ctx = new ChatContext({ instructions: 'Be brief.', maxMessages: 10 });
+    const ctx = new ChatContext({ instructions: 'Be brief.', tokenBudget: 4_000 });
     ctx.addUser('Ana', 'Hi.');
     ctx.startAgent()('  ');
     ctx.addUser('Ana', 'Hello?');

@@ -1,29 +1,96 @@
+import type { Logger } from '../../log.js';
+import { errorFields } from '../../log.js';
 import type { ChatMessage } from '../../providers/types.js';
+import { MESSAGE_OVERHEAD_TOKENS, estimateTokens } from './tokens.js';
+
+/** Folds turns into a running summary (./summary.ts); rejects when the model fails. */
+export type Summarize = (
+  previous: string,
+  turns: readonly ChatMessage[],
+  opts: { maxTokens: number; signal: AbortSignal },
+) => Promise<string>;
 
 export interface ContextOptions {
   /** The persona and rules, sent first with every request. */
   instructions: string;
-  /** Oldest turns are dropped beyond this many messages (the instructions do not count). */
-  maxMessages: number;
+  /** The largest request, in estimated tokens (./tokens.ts). */
+  tokenBudget: number;
+  /** Folds older turns into the summary; without it, older turns are left out. */
+  summarize?: Summarize | undefined;
+  /** Applied to every person's words before they are kept (AGENT_REDACT=llm). */
+  redact?: ((text: string) => string) | undefined;
+  log?: Logger | undefined;
+}
+
+/** The last turns, always sent whole. */
+export const KEEP_RECENT = 6;
+/** A fold starts when a request would be this share of the budget. */
+export const FOLD_AT = 0.7;
+/** The instructions' largest share of the budget (the configuration refuses more). */
+export const INSTRUCTIONS_SHARE = 0.4;
+/** The summary's share of the budget. */
+export const SUMMARY_SHARE = 0.2;
+/** After a failed fold, this many more messages before the next try. */
+const FOLD_RETRY_AFTER = 4;
+/** Turns waiting for a fold beyond this many budgets are dropped, oldest first. */
+const UNFOLDED_LIMIT = 2;
+
+interface Entry {
+  message: ChatMessage;
+  tokens: number;
+  /** A reply still being spoken is not finished (and not sent, nor folded). */
+  finished: boolean;
 }
 
 /**
- * What the LLM sees of one room's conversation: the instructions, then every turn, each user
- * message tagged with the speaker's name ("Ana: ..."), and of the agent's replies only what was
- * actually played out.
+ * What the LLM sees of one room's conversation: the instructions and any facts added since,
+ * the summary of earlier turns, then the turns themselves, each user message tagged with the
+ * speaker's name ("Ana: ..."), and of the agent's replies only what was actually played out.
+ *
+ * Bounded by a token budget, by these rules:
+ *  1. The system message (instructions, facts, summary) and the last KEEP_RECENT messages are
+ *     always sent whole.
+ *  2. When a request reaches FOLD_AT of the budget, the finished turns before the last
+ *     KEEP_RECENT are folded into the summary by the model, in the background: no request
+ *     waits for it. When the summary comes back, it takes their place.
+ *  3. A request over the budget meanwhile (a fold still running, or failed) leaves out its
+ *     oldest turns beyond the last KEEP_RECENT until it fits; they stay for the fold.
+ *  4. A failed fold is logged and tried again FOLD_RETRY_AFTER messages later; turns waiting
+ *     for one beyond UNFOLDED_LIMIT budgets are dropped, so memory stays bounded.
+ *  5. Without a summariser, turns that no longer fit are dropped.
  */
 export class ChatContext {
   readonly #opts: ContextOptions;
-  readonly #messages: ChatMessage[] = [];
+  readonly #entries: Entry[] = [];
+  readonly #closing = new AbortController();
+  #instructions: string;
+  readonly #facts: string[] = [];
+  #summary = '';
+  #folding = false;
+  #nextFoldAt = 0;
+  #added = 0;
 
   constructor(opts: ContextOptions) {
     this.#opts = opts;
+    this.#instructions = opts.instructions;
+  }
+
+  /** The summary of the turns folded so far ('' before the first fold). */
+  get summary(): string {
+    return this.#summary;
   }
 
   /** A user turn; consecutive turns of the same person are one message. */
   addUser(speaker: string, text: string): void {
-    appendUser(this.#messages, speaker, text);
-    this.#trim();
+    const said = this.#opts.redact ? this.#opts.redact(text.trim()) : text.trim();
+    const last = this.#entries.at(-1);
+    if (last?.finished && isFrom(last.message, speaker)) {
+      last.message.content += ` ${said}`;
+      last.tokens = cost(last.message);
+    } else {
+      this.#push({ role: 'user', content: `${speaker}: ${said}` }, true);
+    }
+    this.#changed();
   }
 
   /** What the agent said, as far as it was heard; nothing is recorded for an empty text. */
@@ -37,43 +104,166 @@ export class ChatContext {
    * it was heard, by calling the function returned. Until then it is not in messages().
    */
   startAgent(): (heard: string) => void {
-    const message: ChatMessage = { role: 'assistant', content: '' };
-    this.#messages.push(message);
+    const entry = this.#push({ role: 'assistant', content: '' }, false);
     return (heard) => {
-      message.content = heard.trim();
-      if (!message.content) {
-        const at = this.#messages.indexOf(message);
-        if (at >= 0) this.#messages.splice(at, 1);
+      entry.message.content = heard.trim();
+      entry.tokens = cost(entry.message);
+      entry.finished = true;
+      if (!entry.message.content) {
+        const at = this.#entries.indexOf(entry);
+        if (at >= 0) this.#entries.splice(at, 1);
       }
-      this.#trim();
+      this.#changed();
     };
   }
 
-  /**
-   * The request body's messages, system first. A copy: later turns do not change it. With
-   * `draft`, as if that turn had been added (a reply prepared before the turn is over).
-   */
-  messages(draft?: { speaker: string; text: string }): ChatMessage[] {
-    const messages: ChatMessage[] = [
-      { role: 'system', content: this.#opts.instructions },
-      // (A reply still being spoken has no content yet: it is not part of any request.)
-      ...this.#messages.filter((m) => m.content).map((m) => ({ ...m })),
-    ];
-    if (draft) appendUser(messages, draft.speaker, draft.text);
-    return messages;
+  /** New instructions, from the next request on (a live context update). */
+  setInstructions(text: string): void {
+    this.#instructions = text;
   }
 
-  #trim(): void {
-    const excess = this.#messages.length - this.#opts.maxMessages;
-    if (excess > 0) this.#messages.splice(0, excess);
+  /** A fact the model keeps from the next request on, however long the conversation. */
+  addFact(text: string): void {
+    this.#facts.push(text);
+  }
+
+  /**
+   * The request body's messages, system first, within the budget. A copy: later turns do not
+   * change it. With `draft`, as if that turn had been added (a reply prepared before the turn
+   * is over).
+   */
+  messages(draft?: { speaker: string; text: string }): ChatMessage[] {
+    const system: ChatMessage = { role: 'system', content: this.#systemText() };
+    // (A reply still being spoken has no content yet: it is not part of any request.)
+    const turns = this.#entries
+      .filter((e) => e.finished)
+      .map((e) => ({ message: { ...e.message }, tokens: e.tokens }));
+    if (draft) {
+      const said = this.#opts.redact ? this.#opts.redact(draft.text.trim()) : draft.text.trim();
+      const last = turns.at(-1);
+      if (last && isFrom(last.message, draft.speaker)) {
+        last.message.content += ` ${said}`;
+        last.tokens = cost(last.message);
+      } else {
+        const message: ChatMessage = { role: 'user', content: `${draft.speaker}: ${said}` };
+        turns.push({ message, tokens: cost(message) });
+      }
+    }
+    // Rule 3: the oldest turns beyond the last few leave a request over the budget.
+    let total = cost(system) + turns.reduce((sum, t) => sum + t.tokens, 0);
+    let first = 0;
+    while (total > this.#opts.tokenBudget && turns.length - first > KEEP_RECENT) {
+      total -= turns[first]!.tokens;
+      first++;
+    }
+    return [system, ...turns.slice(first).map((t) => t.message)];
+  }
+
+  /** Stops a fold in flight (the room has ended). */
+  close(): void {
+    this.#closing.abort();
+  }
+
+  #systemText(): string {
+    const parts = [this.#instructions];
+    if (this.#facts.length > 0)
+      parts.push(`Facts:\n${this.#facts.map((f) => `- ${f}`).join('\n')}`);
+    if (this.#summary) parts.push(`Earlier in this conversation (a summary):\n${this.#summary}`);
+    return parts.join('\n\n');
+  }
+
+  #push(message: ChatMessage, finished: boolean): Entry {
+    const entry = { message, tokens: cost(message), finished };
+    this.#entries.push(entry);
+    return entry;
+  }
+
+  #changed(): void {
+    this.#added++;
+    const total = cost({ role: 'system', content: this.#systemText() }) + this.#size();
+    const foldable = this.#foldable();
+    if (foldable.length === 0 || total < this.#opts.tokenBudget * FOLD_AT) return;
+    if (!this.#opts.summarize) {
+      // Rule 5.
+      while (this.#size() > this.#opts.tokenBudget && this.#foldable().length > 0) {
+        this.#entries.shift();
+      }
+      return;
+    }
+    if (!this.#folding && this.#added >= this.#nextFoldAt) this.#fold(foldable);
+    // Rule 4: bounded while folds fail.
+    while (this.#size() > this.#opts.tokenBudget * UNFOLDED_LIMIT && !this.#folding) {
+      if (this.#foldable().length === 0) break;
+      this.#entries.shift();
+    }
+  }
+
+  /** The finished turns from the start, up to the last KEEP_RECENT. */
+  #foldable(): Entry[] {
+    const out: Entry[] = [];
+    for (const e of this.#entries.slice(0, Math.max(0, this.#entries.length - KEEP_RECENT))) {
+      if (!e.finished) break;
+      out.push(e);
+    }
+    return out;
+  }
+
+  #size(): number {
+    return this.#entries.reduce((sum, e) => sum + e.tokens, 0);
+  }
+
+  #fold(entries: Entry[]): void {
+    this.#folding = true;
+    const turns = entries.map((e) => ({ ...e.message }));
+    const started = performance.now();
+    const maxTokens = Math.floor(this.#opts.tokenBudget * SUMMARY_SHARE);
+    this.#opts.summarize!(this.#summary, turns, { maxTokens, signal: this.#closing.signal })
+      .then((summary) => {
+        if (this.#closing.signal.aborted) return;
+        const kept = withinTokens(summary.trim(), maxTokens * 1.5);
+        if (!kept) throw new Error('the summary came back empty');
+        if (kept.length < summary.trim().length) {
+          this.#opts.log?.warn({ maxTokens }, 'summary over its share: its end was cut');
+        }
+        this.#summary = kept;
+        // Still in front (only turns after them were added): they leave as one.
+        for (const e of entries) {
+          const at = this.#entries.indexOf(e);
+          if (at >= 0) this.#entries.splice(at, 1);
+        }
+        this.#opts.log?.info(
+          {
+            turns: turns.length,
+            summaryTokens: estimateTokens(kept),
+            foldMs: Math.round(performance.now() - started),
+          },
+          'older turns folded into the summary',
+        );
+      })
+      .catch((err: unknown) => {
+        if (this.#closing.signal.aborted) return;
+        this.#nextFoldAt = this.#added + FOLD_RETRY_AFTER;
+        this.#opts.log?.warn({ err: errorFields(err) }, 'summary failed: older turns kept');
+      })
+      .finally(() => {
+        this.#folding = false;
+      });
   }
 }
 
-function appendUser(messages: ChatMessage[], speaker: string, text: string): void {
-  const last = messages.at(-1);
-  if (last?.role === 'user' && last.content.startsWith(`${speaker}: `)) {
-    last.content += ` ${text.trim()}`;
-  } else {
-    messages.push({ role: 'user', content: `${speaker}: ${text.trim()}` });
-  }
+function cost(message: ChatMessage): number {
+  return estimateTokens(message.content) + MESSAGE_OVERHEAD_TOKENS;
+}
+
+/** `text` cut after its last whole sentence (or word) within `tokens`. */
+function withinTokens(text: string, tokens: number): string {
+  if (estimateTokens(text) <= tokens) return text;
+  let cut = text;
+  while (cut && estimateTokens(cut) > tokens) cut = cut.slice(0, Math.floor(cut.length * 0.9));
+  const sentence = cut.search(/[.!?][^.!?]*$/);
+  return (sentence > 0 ? cut.slice(0, sentence + 1) : cut.replace(/\s+\S*$/, '')).trim();
+}
+
+function isFrom(message: ChatMessage, speaker: string): boolean {
+  return message.role === 'user' && message.content.startsWith(`${speaker}: `);
 }
