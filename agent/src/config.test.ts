@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { ConfigError, DEV_LIVEKIT_API_KEY, DEV_LIVEKIT_URL } from '@voice-agent/common';
 import type { Env } from '@voice-agent/common';
-import { agentConfigSchema, loadAgentConfig, stagesOf } from './config.js';
+import { agentConfigSchema, agentPersonas, loadAgentConfig, stagesOf } from './config.js';
 
 function configError(env: Env): ConfigError {
   try {
@@ -440,6 +440,49 @@ describe('agent config: Anthropic', () => {
       ['AGENT_INSTRUCTIONS'],
     );
     assert.ok(loadAgentConfig({ AGENT_INSTRUCTIONS: long, AGENT_CONTEXT_TOKENS: '2000' }));
+  });
+
+  it('personas: one made of the settings without a file; a file fills in what it leaves out', () => {
+    const single = agentPersonas(loadAgentConfig({ AGENT_INSTRUCTIONS: 'Be a guide.' }));
+    assert.deepEqual(single.list, [
+      {
+        name: 'default',
+        instructions: 'Be a guide.',
+        greeting: 'Hello {name}, welcome. I can hear you.',
+        displayName: 'Agent',
+      },
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'personas-'));
+    try {
+      const path = join(dir, 'p.json');
+      writeFileSync(
+        path,
+        JSON.stringify({ personas: [{ name: 'chef', instructions: 'Cook.', voice: 'onyx' }] }),
+      );
+      const cfg = loadAgentConfig({ AGENT_PERSONAS_FILE: path, AGENT_DISPLAY_NAME: 'Ava' });
+      assert.deepEqual(agentPersonas(cfg).default, {
+        name: 'chef',
+        instructions: 'Cook.',
+        voice: 'onyx',
+        greeting: 'Hello {name}, welcome. I can hear you.',
+        displayName: 'Ava',
+      });
+      writeFileSync(
+        path,
+        JSON.stringify({ personas: [{ name: 'chef', instructions: 'Cook well. '.repeat(200) }] }),
+      );
+      assert.throws(
+        () =>
+          agentPersonas(
+            loadAgentConfig({ AGENT_PERSONAS_FILE: path, AGENT_CONTEXT_TOKENS: '1000' }),
+          ),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          /AGENT_PERSONAS_FILE: chef: instructions of about \d+ tokens/.test(err.message),
+      );
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it('AGENT_LLM=anthropic: its API, its key, claude-haiku-4-5 unless LLM_MODEL says otherwise', () => {

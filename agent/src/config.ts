@@ -1,10 +1,13 @@
 import {
+  ConfigError,
   livekitSchema,
   parseConfig,
+  personasOf,
+  readPersonasFile,
   readEnv,
   refuseDevKeysInProduction,
 } from '@voice-agent/common';
-import type { Env } from '@voice-agent/common';
+import type { Env, Personas } from '@voice-agent/common';
 import { z } from 'zod';
 import { INSTRUCTIONS_SHARE } from './conversation/memory/context.js';
 import { estimateTokens } from './conversation/memory/tokens.js';
@@ -196,6 +199,12 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       .min(MIN_CONTEXT_TOKENS, `expected at least ${MIN_CONTEXT_TOKENS} tokens`)
       .max(1_000_000, 'expected at most 1000000 tokens')
       .default(6_000),
+    /**
+     * A JSON file of personas (instructions, voice, greeting, display name each); a room gets
+     * the one its dispatch names, else the file's default. Unset: one persona made of
+     * AGENT_INSTRUCTIONS, TTS_VOICE, AGENT_GREETING and AGENT_DISPLAY_NAME.
+     */
+    AGENT_PERSONAS_FILE: z.string().trim().min(1, 'expected a path to a JSON file').optional(),
     /** The persona and rules the language model gets with every request. */
     AGENT_INSTRUCTIONS: z
       .string()
@@ -562,6 +571,39 @@ function ttsStage(cfg: AgentConfig, name: TtsName, first: boolean, endpoint: End
     model: model ?? 'gpt-4o-mini-tts',
     voice: cfg.TTS_VOICE,
   };
+}
+
+/**
+ * The personas rooms can have: AGENT_PERSONAS_FILE's, each with the settings' values for what
+ * it leaves out, or one made of the settings. Throws a ConfigError for a bad file.
+ */
+export function agentPersonas(cfg: AgentConfig): Personas {
+  // A persona without a voice of its own speaks in the TTS stage's.
+  const settings = {
+    greeting: cfg.AGENT_GREETING,
+    displayName: cfg.AGENT_DISPLAY_NAME,
+  };
+  if (!cfg.AGENT_PERSONAS_FILE) {
+    return personasOf([{ name: 'default', instructions: cfg.AGENT_INSTRUCTIONS, ...settings }]);
+  }
+  const file = readPersonasFile(cfg.AGENT_PERSONAS_FILE);
+  for (const p of file.list) {
+    const tokens = estimateTokens(p.instructions);
+    if (tokens > cfg.AGENT_CONTEXT_TOKENS * INSTRUCTIONS_SHARE) {
+      throw new ConfigError([
+        {
+          variable: 'AGENT_PERSONAS_FILE',
+          message: `${p.name}: instructions of about ${tokens} tokens; expected at most ${INSTRUCTIONS_SHARE * 100}% of AGENT_CONTEXT_TOKENS (${cfg.AGENT_CONTEXT_TOKENS})`,
+        },
+      ]);
+    }
+  }
+  const filled = file.list.map((p) => ({
+    ...p,
+    greeting: p.greeting ?? settings.greeting,
+    displayName: p.displayName ?? settings.displayName,
+  }));
+  return personasOf(filled, file.default.name);
 }
 
 /** Reads the agent's configuration; throws a ConfigError naming every bad variable. */

@@ -1,4 +1,5 @@
-import type { ModelsReport } from '@voice-agent/common';
+import { personaFor } from '@voice-agent/common';
+import type { ModelsReport, Personas } from '@voice-agent/common';
 import { EchoReference } from './audio/echo.js';
 import { Speaker } from './audio/speaker.js';
 import type { SileroVad } from './audio/vad.js';
@@ -32,9 +33,12 @@ const BARGE_IN_WORDS_TIMEOUT_MS = 1_500;
 
 export interface JobDeps {
   config: AgentConfig;
+  /** Who the agent is in a room; the room's dispatch picks one. */
+  personas: Personas;
   stt: Stt | undefined;
   llm: Llm | undefined;
-  tts: SpeechSynthesizer;
+  /** The TTS stage in a persona's voice (its own voice for none). */
+  ttsFor: (voice: string | undefined) => SpeechSynthesizer;
   /** Speaks when `tts` fails before any audio (the embedded voice). */
   fallbackTts: SpeechSynthesizer;
   models: ModelsReport;
@@ -56,9 +60,16 @@ export interface JobDeps {
 export function createJobEntry(deps: JobDeps): JobEntry {
   const { config } = deps;
   return async (ctx: JobContext) => {
-    const { log } = ctx;
-    const voice = new PreparedVoice(deps.tts);
-    const greeting = config.AGENT_GREETING + (deps.llm ? '' : NO_MODEL_NOTE);
+    const { persona, unknown } = personaFor(
+      deps.personas,
+      ctx.job.metadata,
+      ctx.job.room?.metadata,
+    );
+    const log = ctx.log.child({ persona: persona.name });
+    if (unknown) log.warn({ asked: unknown }, 'no such persona: the default speaks');
+    const tts = deps.ttsFor(persona.voice);
+    const voice = new PreparedVoice(tts);
+    const greeting = (persona.greeting ?? config.AGENT_GREETING) + (deps.llm ? '' : NO_MODEL_NOTE);
     const greeter = new Greeter(greeting, (text, heard) => conversation.say(text, heard));
     const roomName = ctx.job.room?.name;
     if (deps.peopleIn && roomName)
@@ -77,7 +88,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     const spokenWords = new SpokenWords();
     const people = new PersonInputs();
     const context = new ChatContext({
-      instructions: config.AGENT_INSTRUCTIONS,
+      instructions: persona.instructions,
       tokenBudget: config.AGENT_CONTEXT_TOKENS,
       summarize: deps.llm && summarizeWith(deps.llm),
       redact: config.AGENT_REDACT === 'llm' ? redactPii : undefined,
@@ -89,7 +100,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       llm: deps.llm,
       tts: voice,
       // No other voice to fall back to: the same one, not a second try of it.
-      fallbackTts: deps.fallbackTts === deps.tts ? voice : deps.fallbackTts,
+      fallbackTts: deps.fallbackTts === tts ? voice : deps.fallbackTts,
       log,
       signal: io.signal,
       context,
@@ -108,7 +119,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       },
       policy: roomTurnPolicy({
         setting: config.AGENT_REPLY_POLICY,
-        agentName: config.AGENT_DISPLAY_NAME,
+        agentName: persona.displayName ?? config.AGENT_DISPLAY_NAME,
         humans: () => io.humans(),
         log,
       }),

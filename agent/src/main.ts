@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
-import { ConfigError } from '@voice-agent/common';
+import { ConfigError, personaFor } from '@voice-agent/common';
+import type { Personas } from '@voice-agent/common';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { SileroVad } from './audio/vad.js';
-import { loadAgentConfig, stagesOf } from './config.js';
+import { agentPersonas, loadAgentConfig, stagesOf } from './config.js';
 import type { AgentConfig } from './config.js';
 import { createJobEntry } from './job.js';
 import { createLogger } from './log.js';
@@ -16,9 +17,10 @@ import { installFfiDispatch } from './room/ffi_dispatch.js';
 import { AgentWorker } from './worker/worker.js';
 import { errorFields } from './log.js';
 
-function readConfig(): AgentConfig {
+function readConfig(): { config: AgentConfig; personas: Personas } {
   try {
-    return loadAgentConfig();
+    const config = loadAgentConfig();
+    return { config, personas: agentPersonas(config) };
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`voice-agent: ${err.message}\n`);
@@ -65,7 +67,7 @@ function serveStatus(config: AgentConfig, worker: AgentWorker, log: Logger) {
 }
 
 async function main(): Promise<void> {
-  const config = readConfig();
+  const { config, personas } = readConfig();
   const log = createLogger(config.LOG_LEVEL, config.AGENT_REDACT !== 'off');
   if (config.AGENT_FFI_EVENT_ROUTING === 'on') installFfiDispatch();
   const stages = stagesOf(config);
@@ -84,14 +86,17 @@ async function main(): Promise<void> {
     apiKey: config.LIVEKIT_API_KEY,
     apiSecret: config.LIVEKIT_API_SECRET,
     agentName: config.AGENT_NAME,
-    participantName: config.AGENT_DISPLAY_NAME,
+    participantName: (job) =>
+      personaFor(personas, job.metadata, job.room?.metadata).persona.displayName ??
+      config.AGENT_DISPLAY_NAME,
     maxJobs: config.AGENT_MAX_JOBS,
     shutdownTimeoutMs: config.AGENT_SHUTDOWN_TIMEOUT_MS,
     entry: createJobEntry({
       config,
+      personas,
       stt: providers.stt,
       llm: providers.llm,
-      tts: providers.tts,
+      ttsFor: providers.ttsFor,
       fallbackTts: providers.fallbackTts,
       models: providers.labels,
       vad,

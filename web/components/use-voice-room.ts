@@ -78,7 +78,8 @@ export interface VoiceRoomState {
   error: string | undefined;
   /** The browser blocked playback; `startAudio` (from a click) unblocks it. */
   audioBlocked: boolean;
-  join(name: string, room: string): Promise<void>;
+  /** Joins `room` as `name`; `persona` is for the room's agent if this join creates the room. */
+  join(name: string, room: string, persona?: string): Promise<void>;
   leave(): Promise<void>;
   startAudio(): Promise<void>;
 }
@@ -130,7 +131,7 @@ export function useVoiceRoom(
   );
 
   const join = useCallback(
-    async (name: string, roomName: string) => {
+    async (name: string, roomName: string, persona?: string) => {
       if (session.current) return;
       setError(undefined);
       setConnection('connecting');
@@ -191,7 +192,7 @@ export function useVoiceRoom(
         });
 
       try {
-        const grant = await fetchToken(name, roomName);
+        const grant = await fetchToken(name, roomName, persona);
         if (s.left) return;
         setJoined({ room: grant.room, identity: grant.identity });
         await resumed;

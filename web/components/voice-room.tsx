@@ -5,7 +5,8 @@
  *
  * Test hooks, read by the e2e browser tests (keep them stable):
  * - root: `data-testid="room"`, `data-connection-state` = disconnected | connecting | connected
- * - inputs: `data-testid` = `name-input`, `room-input`, `join-button`, `leave-button`
+ * - inputs: `data-testid` = `name-input`, `room-input`, `join-button`, `leave-button`, and
+ *   `persona-select` (only when the deployment offers several personas)
  * - errors (token route, connection, microphone): visible text in `data-testid="error"`
  * - one `data-testid="participant"` row per participant, the local one included, with
  *   `data-identity`, `data-name`, `data-is-agent` ('true' | 'false');
@@ -45,11 +46,15 @@ import { Conversation } from './conversation';
 import { ParticipantList } from './participant-list';
 import { useTranscript } from './use-transcript';
 import { useTurnMetrics } from './use-turn-metrics';
+import { usePersonas } from './use-personas';
 import { useVoiceRoom } from './use-voice-room';
 
 export function VoiceRoom({ defaultRoom }: { defaultRoom: string }) {
   const [name, setName] = useState('');
   const [roomName, setRoomName] = useState(defaultRoom);
+  const personas = usePersonas();
+  /** The persona picked ('' : the deployment's default). Offered only when there are several. */
+  const [persona, setPersona] = useState('');
   const audioContainer = useRef<HTMLDivElement>(null);
   const transcript = useTranscript();
   const metrics = useTurnMetrics();
@@ -75,7 +80,7 @@ export function VoiceRoom({ defaultRoom }: { defaultRoom: string }) {
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    void voice.join(name.trim(), roomName.trim());
+    void voice.join(name.trim(), roomName.trim(), persona || undefined);
   }
 
   return (
@@ -103,6 +108,24 @@ export function VoiceRoom({ defaultRoom }: { defaultRoom: string }) {
             onChange={(e) => setRoomName(e.target.value)}
           />
         </label>
+        {personas && personas.personas.length > 1 && (
+          <label>
+            Agent
+            <select
+              data-testid="persona-select"
+              name="persona"
+              value={persona || personas.default}
+              disabled={!idle}
+              onChange={(e) => setPersona(e.target.value)}
+            >
+              {personas.personas.map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.displayName ? `${p.displayName} (${p.name})` : p.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {idle ? (
           <button type="submit" data-testid="join-button">
             Join

@@ -30,6 +30,17 @@ export const webConfigSchema = refuseDevKeysInProduction(
     LIVEKIT_PUBLIC_URL: publicUrl.optional(),
     /** Lifetime of the join tokens the token route issues. */
     TOKEN_TTL_SECONDS: tokenTtlSeconds.default(600),
+    /**
+     * The agent's personas (the same file as the agent's); the page offers their names and a
+     * token carries the one picked to the room's agent dispatch. Unset: one persona, no choice.
+     */
+    AGENT_PERSONAS_FILE: z.string().trim().min(1, 'expected a path to a JSON file').optional(),
+    /** The agent's dispatch name (the agent's AGENT_NAME): '' for automatic dispatch. */
+    AGENT_NAME: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]*$/, 'expected letters, digits, "_" or "-" (the agent\'s AGENT_NAME)')
+      .default(''),
     /** Token requests one address may make per minute (bursts included); 0: no limit. */
     TOKEN_RATE_LIMIT_PER_MINUTE: z
       .string()

@@ -10,10 +10,14 @@ export class TokenRequestError extends Error {
   }
 }
 
-/** Asks the token route for a join token; throws a {@link TokenRequestError} with readable text. */
+/**
+ * Asks the token route for a join token (with the persona picked, if any); throws a
+ * {@link TokenRequestError} with readable text.
+ */
 export async function fetchToken(
   name: string,
   room: string,
+  persona?: string,
   signal?: AbortSignal,
 ): Promise<TokenResponse> {
   let res: Response;
@@ -21,7 +25,7 @@ export async function fetchToken(
     res = await fetch('/api/token', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name, room }),
+      body: JSON.stringify(persona === undefined ? { name, room } : { name, room, persona }),
       cache: 'no-store',
       ...(signal ? { signal } : {}),
     });

@@ -1,8 +1,22 @@
-import { ConfigError, type Env } from '@voice-agent/common';
-import { AccessToken, TrackSource, type VideoGrant } from 'livekit-server-sdk';
+import {
+  ConfigError,
+  PERSONA_NAME,
+  personaMetadata,
+  personasOf,
+  readPersonasFile,
+  type Env,
+  type Personas,
+} from '@voice-agent/common';
+import {
+  AccessToken,
+  RoomAgentDispatch,
+  RoomConfiguration,
+  TrackSource,
+  type VideoGrant,
+} from 'livekit-server-sdk';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
-import { loadWebConfig } from './config';
+import { loadWebConfig, type WebConfig } from './config';
 import { BodyTooLargeError, isJsonContentType, jsonResponse, readBodyText } from './http';
 
 /** Largest request body the token route reads. */
@@ -26,6 +40,8 @@ export const tokenRequestSchema = z.strictObject({
   room: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'room must be 1 to 64 letters, digits, "_" or "-"'),
+  /** One of the personas the page offers (GET /api/personas); checked against the file. */
+  persona: z.string().regex(PERSONA_NAME, 'persona must be a persona name').optional(),
 });
 export type TokenRequest = z.infer<typeof tokenRequestSchema>;
 
@@ -48,7 +64,7 @@ export interface TokenRouteLogger {
   error(fields: Record<string, unknown>, message: string): void;
 }
 
-const consoleLogger: TokenRouteLogger = {
+export const consoleLogger: TokenRouteLogger = {
   error(fields, message) {
     console.error(JSON.stringify({ level: 'error', time: Date.now(), ...fields, msg: message }));
   },
@@ -127,9 +143,15 @@ function badRequest(error: string, issues?: ErrorBody['issues']): Response {
   return jsonResponse(400, body);
 }
 
+/** The personas the deployment offers (a single default one without AGENT_PERSONAS_FILE). */
+export function webPersonas(config: WebConfig): Personas {
+  if (!config.AGENT_PERSONAS_FILE) return personasOf([{ name: 'default', instructions: '-' }]);
+  return readPersonasFile(config.AGENT_PERSONAS_FILE);
+}
+
 /**
- * POST /api/token: validates `{ name, room }`, and answers a join token for that room with a
- * fresh identity. Every answer is JSON with `Cache-Control: no-store`.
+ * POST /api/token: validates `{ name, room, persona? }`, and answers a join token for that room
+ * with a fresh identity (and the persona, checked against the file, for the room's agent). Every answer is JSON with `Cache-Control: no-store`.
  */
 export async function handleTokenRequest(
   req: Request,
@@ -184,7 +206,7 @@ export async function handleTokenRequest(
       })),
     );
   }
-  const { name, room } = parsed.data;
+  const { name, room, persona } = parsed.data;
 
   let config;
   try {
@@ -197,6 +219,21 @@ export async function handleTokenRequest(
     return jsonResponse(500, { error: 'server misconfigured', variables } satisfies ErrorBody);
   }
 
+  let personas;
+  try {
+    personas = webPersonas(config);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    log.error({ variables: ['AGENT_PERSONAS_FILE'], err: err.message }, 'server misconfigured');
+    const body: ErrorBody = { error: 'server misconfigured', variables: ['AGENT_PERSONAS_FILE'] };
+    return jsonResponse(500, body);
+  }
+  if (persona !== undefined && !personas.get(persona)) {
+    return badRequest('invalid request body', [
+      { path: 'persona', message: `no persona named "${persona}"` },
+    ]);
+  }
+
   const identity = newIdentity();
   const token = new AccessToken(config.LIVEKIT_API_KEY, config.LIVEKIT_API_SECRET, {
     identity,
@@ -204,6 +241,15 @@ export async function handleTokenRequest(
     ttl: config.TOKEN_TTL_SECONDS,
   });
   token.addGrant(participantGrant(room));
+  // The room's agent, with the persona picked: used when this join creates the room (a room
+  // that exists keeps its agent and persona).
+  if (persona !== undefined) {
+    token.roomConfig = new RoomConfiguration({
+      agents: [
+        new RoomAgentDispatch({ agentName: config.AGENT_NAME, metadata: personaMetadata(persona) }),
+      ],
+    });
+  }
   const body: TokenResponse = {
     serverUrl: config.LIVEKIT_PUBLIC_URL,
     token: await token.toJwt(),

@@ -57,6 +57,8 @@ export interface Providers {
   stt: Stt | undefined;
   llm: Llm | undefined;
   tts: SpeechSynthesizer;
+  /** The stage speaking in another voice (a persona's); `tts` for its own or none. */
+  ttsFor(voice: string | undefined): SpeechSynthesizer;
   /** The embedded voice (Flite): `tts` itself when that is Flite. Speaks when `tts` is down. */
   fallbackTts: SpeechSynthesizer;
   /** Provider label per stage ('none' when a stage is off), for logs and the models attribute. */
@@ -86,24 +88,44 @@ export function createProviders(cfg: ProvidersConfig, log?: Logger): Providers {
   const cache = cfg.ttsCacheBytes ? new TtsCache(cfg.ttsCacheBytes) : undefined;
   const cached = (voice: SpeechSynthesizer, identity: VoiceIdentity) =>
     cache ? new CachedTts(voice, cache, identity) : voice;
-  const made = stageOf(cfg.tts).map((c) => createTts(c, log));
-  const voices = made.map(({ voice, identity }) => cached(voice, identity));
-  const tts =
-    voices.length === 1 && !(made[0]!.voice instanceof FliteTts)
-      ? new LeadInRetryTts(voices[0]!, log) // a lone cloud voice: one more try for a cut lead-in
-      : chain(
-          voices,
-          (all) => new FallbackTts(all, { firstByteBudgetMs: budgets.ttsFirstByteMs, log }),
-        )!;
+  const ttsStack = (stage: Chained<TtsConfig>) => {
+    const made = stageOf(stage).map((c) => createTts(c, log));
+    const voices = made.map(({ voice, identity }) => cached(voice, identity));
+    const tts =
+      voices.length === 1 && !(made[0]!.voice instanceof FliteTts)
+        ? new LeadInRetryTts(voices[0]!, log) // a lone cloud voice: one more try for a cut lead-in
+        : chain(
+            voices,
+            (all) => new FallbackTts(all, { firstByteBudgetMs: budgets.ttsFirstByteMs, log }),
+          )!;
+    const flite = made.findIndex(({ voice }) => voice instanceof FliteTts);
+    return { tts, voices, flite: flite >= 0 ? voices[flite] : undefined };
+  };
+  const { tts, voices, flite } = ttsStack(cfg.tts);
   // The chain's own Flite if it has one; else one of its own, whose worker starts on first use
   // (an unused fallback costs nothing).
-  const flite = made.findIndex(({ voice }) => voice instanceof FliteTts);
-  const fallbackTts = flite >= 0 ? voices[flite]! : cached(...fliteVoice(new FliteTts()));
+  const fallbackTts = flite ?? cached(...fliteVoice(new FliteTts()));
   const owned = voices.includes(fallbackTts) ? [] : [fallbackTts];
+  // Other voices (a persona's), made on first use with the stage's first provider speaking in
+  // that voice; the rest of the chain as configured.
+  const otherVoices = new Map<string, SpeechSynthesizer>();
+  const ttsFor = (voice: string | undefined): SpeechSynthesizer => {
+    if (voice === undefined || voice === voiceOf(cfg.tts)) return tts;
+    let made = otherVoices.get(voice);
+    if (!made) {
+      made = ttsStack({
+        ...cfg.tts,
+        ...(cfg.tts.provider === 'deepgram' ? { model: voice } : { voice }),
+      }).tts;
+      otherVoices.set(voice, made);
+    }
+    return made;
+  };
   return {
     stt,
     llm,
     tts,
+    ttsFor,
     fallbackTts,
     labels: { stt: stt?.label ?? 'none', llm: llm?.label ?? 'none', tts: tts.label },
     async close() {
@@ -111,10 +133,16 @@ export function createProviders(cfg: ProvidersConfig, log?: Logger): Providers {
         stt?.close(),
         llm?.close(),
         tts.close(),
+        ...[...otherVoices.values()].map((t) => t.close()),
         ...owned.map((t) => t.close()),
       ]);
     },
   };
+}
+
+/** The voice a TTS stage speaks in (Deepgram's model names it). */
+function voiceOf(stage: TtsConfig): string {
+  return stage.provider === 'deepgram' ? stage.model : stage.voice;
 }
 
 /** A stage's providers in chain order. */

@@ -34,7 +34,8 @@ export interface WorkerOptions {
   apiSecret: string;
   /** Empty for automatic dispatch; a name for explicit dispatch only. */
   agentName: string;
-  participantName: string;
+  /** The agent's name in a job's room (a persona's display name, picked from the job). */
+  participantName: string | ((job: Job) => string);
   maxJobs: number;
   shutdownTimeoutMs: number;
   entry: JobEntry;
@@ -267,7 +268,10 @@ export class AgentWorker {
         jobId: job.id,
         available: true,
         participantIdentity: `agent-${job.id}`,
-        participantName: this.#opts.participantName,
+        participantName:
+          typeof this.#opts.participantName === 'string'
+            ? this.#opts.participantName
+            : this.#opts.participantName(job),
       },
     });
     void assignment.then((a) => {
