@@ -1,5 +1,7 @@
+import { RpcError } from '@livekit/rtc-node';
 import { personaFor } from '@voice-agent/common';
 import type { ModelsReport, Personas } from '@voice-agent/common';
+import { rpcContextUpdate, UpdateRefused, type RoomContexts } from './admin/context_update.js';
 import { EchoReference } from './audio/echo.js';
 import { Speaker } from './audio/speaker.js';
 import type { SileroVad } from './audio/vad.js';
@@ -35,6 +37,8 @@ export interface JobDeps {
   config: AgentConfig;
   /** Who the agent is in a room; the room's dispatch picks one. */
   personas: Personas;
+  /** Where live context updates find a room's conversation (admin/context_update.ts). */
+  contexts?: RoomContexts | undefined;
   stt: Stt | undefined;
   llm: Llm | undefined;
   /** The TTS stage in a persona's voice (its own voice for none). */
@@ -94,6 +98,29 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       redact: config.AGENT_REDACT === 'llm' ? redactPii : undefined,
       log,
     });
+    const unlisted = roomName ? deps.contexts?.add(roomName, context) : undefined;
+    const keys = { apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET };
+    const updateByRpc = async (caller: string, payload: string) => {
+      try {
+        const { answer, update } = await rpcContextUpdate(
+          payload,
+          caller,
+          roomName ?? '',
+          context,
+          keys,
+        );
+        const applied = {
+          instructions: update.instructions !== undefined,
+          facts: update.facts?.length ?? 0,
+        };
+        log.info({ by: caller, via: 'rpc', ...applied }, 'context updated');
+        return answer;
+      } catch (err) {
+        if (!(err instanceof UpdateRefused)) throw err;
+        log.warn({ by: caller, status: err.status, reason: err.message }, 'context update refused');
+        throw new RpcError(err.status, err.message);
+      }
+    };
     const conversation = new Conversation({
       room: io.room,
       speaker: new Speaker(io.room.source, echoReference),
@@ -153,8 +180,10 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       left: (identity) => greeter.left(identity),
       typed: (from, text) => conversation.typed(from, text),
       interrupt: (by) => conversation.interrupt('rpc', by),
+      updateContext: (caller, payload) => updateByRpc(caller, payload),
     });
     await untilAborted(io.signal);
+    unlisted?.();
     context.close();
     void voice.close();
     await people.closed();

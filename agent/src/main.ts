@@ -5,6 +5,8 @@ import { RoomServiceClient } from 'livekit-server-sdk';
 import { SileroVad } from './audio/vad.js';
 import { agentPersonas, loadAgentConfig, stagesOf } from './config.js';
 import type { AgentConfig } from './config.js';
+import { contextEndpoint } from './admin/context_endpoint.js';
+import { RoomContexts } from './admin/context_update.js';
 import { createJobEntry } from './job.js';
 import { createLogger } from './log.js';
 import type { Logger } from './log.js';
@@ -31,12 +33,25 @@ function readConfig(): { config: AgentConfig; personas: Personas } {
 }
 
 /**
- * `/healthz` (200 once registered, 503 before), `/status` (worker and jobs, JSON) and `/metrics`
- * (Prometheus: provider requests, retries, latencies; per-turn breakdown).
+ * `/healthz` (200 once registered, 503 before), `/status` (worker and jobs, JSON), `/metrics`
+ * (Prometheus: provider requests, retries, latencies; per-turn breakdown) and
+ * `POST /rooms/<room>/context` (live context updates, admin/context_endpoint.ts).
  */
-function serveStatus(config: AgentConfig, worker: AgentWorker, log: Logger) {
+function serveStatus(
+  config: AgentConfig,
+  worker: AgentWorker,
+  contexts: RoomContexts,
+  log: Logger,
+) {
   if (config.AGENT_HTTP_PORT === 0) return undefined;
+  const updates = contextEndpoint({
+    contexts,
+    apiKey: config.LIVEKIT_API_KEY,
+    apiSecret: config.LIVEKIT_API_SECRET,
+    log,
+  });
   const server = createServer((req, res) => {
+    if (updates(req, res)) return;
     if (req.url === '/metrics') {
       void registry.metrics().then((text) => {
         res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
@@ -81,6 +96,7 @@ async function main(): Promise<void> {
       : undefined;
   void filler?.prepare();
 
+  const contexts = new RoomContexts();
   const worker = new AgentWorker({
     url: config.LIVEKIT_URL,
     apiKey: config.LIVEKIT_API_KEY,
@@ -94,6 +110,7 @@ async function main(): Promise<void> {
     entry: createJobEntry({
       config,
       personas,
+      contexts,
       stt: providers.stt,
       llm: providers.llm,
       ttsFor: providers.ttsFor,
@@ -115,7 +132,7 @@ async function main(): Promise<void> {
     const status = worker.status();
     return { registered: status.connected, rooms: status.jobs.length };
   });
-  const http = serveStatus(config, worker, log);
+  const http = serveStatus(config, worker, contexts, log);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -39,6 +39,14 @@ export const MAX_CHAT_CHARS = 2000;
  */
 export const TRANSCRIPTION_SPEAKER = 'voice_agent.speaker';
 
+/**
+ * RPC method on the agent: a live context update for its room. Payload JSON
+ * `{ "token": "<LiveKit token with roomAdmin for this room, issued to the caller>",
+ * "instructions"?: string, "facts"?: string[] }`; returns JSON `{ "applied": {...} }`, or an
+ * RPC error with code 400, 401 or 403 and the reason (nothing changed).
+ */
+export const CONTEXT_RPC = 'voice_agent.update_context';
+
 /** RPC method on the agent: stop the current reply now (payload ignored; returns 'ok'). */
 export const INTERRUPT_RPC = 'voice_agent.interrupt';
 

@@ -3,6 +3,7 @@ import type { RemoteParticipant, RemoteTrack, RemoteTrackPublication } from '@li
 import {
   CHAT_TOPIC,
   HEARING_ATTRIBUTE,
+  CONTEXT_RPC,
   INTERRUPT_RPC,
   MAX_CHAT_CHARS,
   MODELS_ATTRIBUTE,
@@ -33,6 +34,8 @@ export interface RoomInputs {
   typed(from: RoomPerson, text: string): void;
   /** The Interrupt RPC; returns whether anything was stopped. */
   interrupt(by: string): boolean;
+  /** The context-update RPC from `caller` (CONTEXT_RPC): resolves with the answer's JSON. */
+  updateContext(caller: string, payload: string): Promise<string>;
 }
 
 /**
@@ -125,6 +128,9 @@ export class RoomIO {
     });
     room.localParticipant!.registerRpcMethod(INTERRUPT_RPC, async (data) =>
       to.interrupt(data.callerIdentity) ? 'ok' : 'idle',
+    );
+    room.localParticipant!.registerRpcMethod(CONTEXT_RPC, (data) =>
+      to.updateContext(data.callerIdentity, data.payload),
     );
     // People already in the room when the agent arrived, and tracks subscribed during the join.
     for (const p of this.room.humans()) {
