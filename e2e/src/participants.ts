@@ -139,7 +139,13 @@ export class SimParticipant {
     this.name = name;
   }
 
-  static async join(roomName: string, identity: string, name: string): Promise<SimParticipant> {
+  /** Joins `roomName`; `token` replaces the usual participant token (other grants, a persona). */
+  static async join(
+    roomName: string,
+    identity: string,
+    name: string,
+    token?: string,
+  ): Promise<SimParticipant> {
     const room = new Room();
     const sim = new SimParticipant(room, identity, name);
     room.registerTextStreamHandler(TRANSCRIPTION_TOPIC, (reader, { identity: from }) => {
@@ -179,7 +185,7 @@ export class SimParticipant {
         }
       });
     joined.add(sim);
-    await room.connect(LIVEKIT_URL, await participantToken(roomName, identity, name), {
+    await room.connect(LIVEKIT_URL, token ?? (await participantToken(roomName, identity, name)), {
       autoSubscribe: true,
       dynacast: false,
     });

@@ -1,7 +1,12 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { DEV_LIVEKIT_API_KEY, DEV_LIVEKIT_API_SECRET } from '@voice-agent/common';
-import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
+import { DEV_LIVEKIT_API_KEY, DEV_LIVEKIT_API_SECRET, personaMetadata } from '@voice-agent/common';
+import {
+  AccessToken,
+  RoomAgentDispatch,
+  RoomConfiguration,
+  RoomServiceClient,
+} from 'livekit-server-sdk';
 // The project's own installer, shared with `npm run dev` and CI.
 import { ensureLivekitServer, livekitConfigPath } from '../../scripts/livekit-server.mjs';
 import { ManagedProcess } from './processes.js';
@@ -31,6 +36,7 @@ export async function participantToken(
   room: string,
   identity: string,
   name: string,
+  extra: { roomAdmin?: boolean; persona?: string } = {},
 ): Promise<string> {
   const token = new AccessToken(API_KEY, API_SECRET, { identity, name, ttl: '10m' });
   token.addGrant({
@@ -39,7 +45,14 @@ export async function participantToken(
     canPublish: true,
     canSubscribe: true,
     canPublishData: true,
+    ...(extra.roomAdmin ? { roomAdmin: true } : {}),
   });
+  if (extra.persona !== undefined) {
+    // As the web app's token route does: the room's agent (automatic dispatch), with a persona.
+    token.roomConfig = new RoomConfiguration({
+      agents: [new RoomAgentDispatch({ agentName: '', metadata: personaMetadata(extra.persona) })],
+    });
+  }
   return token.toJwt();
 }
 

@@ -1,0 +1,160 @@
+// Personas and live context updates through the real SFU: a room made with a persona's token
+// gets that persona (name, greeting, instructions); an update over HTTP between two questions,
+// and one over RPC from the room admin, change the next LLM request; a participant without the
+// grant is refused. Needs: root (private network namespace), livekit-server, espeak-ng, sox,
+// pocketsphinx, a built agent. `npm test` provides all of it.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CONTEXT_RPC } from '@voice-agent/common';
+import { startOpenAiFixture } from '@voice-agent/fixtures';
+import type { OpenAiFixture } from '@voice-agent/fixtures';
+import { SimParticipant } from '../src/participants.js';
+import { LOG_DIR } from '../src/paths.js';
+import { timeline } from '../src/speech.js';
+import { AgentProcess, participantToken, startLivekit } from '../src/stack.js';
+import { teardown } from '../src/teardown.js';
+import { scriptedReply } from '../src/script.js';
+
+const ANSWERS: Record<string, string> = {
+  'what time does the museum open': 'At nine.',
+  'how much is a ticket': 'Twelve euros.',
+  'is there a cafe inside': 'Yes, downstairs.',
+};
+
+describe('personas and live context updates', () => {
+  let fixture: OpenAiFixture;
+  let agent: AgentProcess;
+  before(async () => {
+    mkdirSync(LOG_DIR, { recursive: true });
+    const personasFile = join(LOG_DIR, 'personas.json');
+    writeFileSync(
+      personasFile,
+      JSON.stringify({
+        default: 'guide',
+        personas: [
+          { name: 'guide', instructions: 'You are a museum guide.' },
+          {
+            name: 'chef',
+            instructions: 'You are a chef.',
+            greeting: 'Bonjour {name}, the chef is listening.',
+            displayName: 'Chef',
+          },
+        ],
+      }),
+    );
+    await startLivekit();
+    fixture = await startOpenAiFixture({ phrases: Object.keys(ANSWERS), apiKey: 'test-key' });
+    fixture.script.chat = {
+      reply: scriptedReply(ANSWERS),
+      ttftMs: 50,
+      tokenIntervalMs: 10,
+      faults: [],
+    };
+    agent = await AgentProcess.start({
+      OPENAI_BASE_URL: fixture.baseUrl,
+      OPENAI_API_KEY: 'test-key',
+      AGENT_STT: 'openai-realtime',
+      AGENT_LLM: 'openai',
+      AGENT_TTS: 'openai',
+      AGENT_REPLY_POLICY: 'always',
+      AGENT_PERSONAS_FILE: personasFile,
+    });
+  });
+  after(async () => {
+    await teardown();
+    await fixture?.close();
+  });
+
+  /** The system message of the last reply request (summaries are not replies). */
+  const lastInstructions = () => {
+    const chats = fixture.requests.filter((r) => r.endpoint === 'chat');
+    const body = chats.at(-1)?.body as { messages: { role: string; content: string }[] };
+    return body.messages[0]!.content;
+  };
+
+  it(
+    "gives the room its token's persona, and applies updates from the next request on",
+    { timeout: 150_000 },
+    async () => {
+      const room = `persona-${Date.now()}`;
+      const admin = await participantToken(room, 'sam-1', 'Sam', {
+        roomAdmin: true,
+        persona: 'chef',
+      });
+      const sam = await SimParticipant.join(room, 'sam-1', 'Sam', admin);
+      await sam.publishMicrophone();
+      const lee = await SimParticipant.join(room, 'lee-1', 'Lee');
+      await sam.waitFor(
+        "the chef's greeting",
+        () => sam.transcripts.some((t) => t.text === 'Bonjour Sam, the chef is listening.'),
+        30_000,
+      );
+      assert.equal(sam.agent()?.name, 'Chef');
+
+      const ask = async (question: string) => {
+        const before = fixture.requests.filter((r) => r.endpoint === 'chat').length;
+        await sam.waitFor(
+          'agent listening',
+          () => sam.agent()?.attributes['lk.agent.state'] === 'listening',
+          20_000,
+        );
+        await sam.speak(timeline([{ silenceMs: 200 }, { say: question }, { silenceMs: 300 }]));
+        await sam.waitFor(
+          `the answer to "${question}"`,
+          () =>
+            fixture.requests.filter((r) => r.endpoint === 'chat').length > before &&
+            sam.transcripts.some((t) => t.text === ANSWERS[question]),
+          20_000,
+        );
+        return lastInstructions();
+      };
+
+      assert.equal(await ask('what time does the museum open'), 'You are a chef.');
+
+      // Over HTTP, with a room-admin token for this room.
+      const base = agent.statusUrl.replace(/\/status$/, '');
+      const refused = await fetch(`${base}/rooms/${room}/context`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ facts: ['The kitchen closes at ten.'] }),
+      });
+      assert.equal(refused.status, 401, 'no token');
+      const res = await fetch(`${base}/rooms/${room}/context`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ facts: ['The kitchen closes at ten.'] }),
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal(
+        await ask('how much is a ticket'),
+        'You are a chef.\n\nFacts:\n- The kitchen closes at ten.',
+      );
+
+      // Over RPC: Lee has no grant and is refused; Sam's own admin token is taken.
+      const agentIdentity = sam.agent()!.identity;
+      const leeToken = await participantToken(room, 'lee-1', 'Lee');
+      await assert.rejects(
+        lee.room.localParticipant!.performRpc({
+          destinationIdentity: agentIdentity,
+          method: CONTEXT_RPC,
+          payload: JSON.stringify({ token: leeToken, instructions: 'You are a pirate.' }),
+        }),
+        (err: { code?: number; message?: string }) =>
+          err.code === 403 && /no room-admin grant/.test(err.message ?? ''),
+      );
+      const answer = await sam.room.localParticipant!.performRpc({
+        destinationIdentity: agentIdentity,
+        method: CONTEXT_RPC,
+        payload: JSON.stringify({ token: admin, instructions: 'You are a pastry chef.' }),
+      });
+      assert.deepEqual(JSON.parse(answer), { applied: { instructions: true, facts: 0 } });
+      assert.equal(
+        await ask('is there a cafe inside'),
+        'You are a pastry chef.\n\nFacts:\n- The kitchen closes at ten.',
+      );
+      await Promise.all([sam.leave(), lee.leave()]);
+    },
+  );
+});
