@@ -11,7 +11,8 @@
 //      namespace; then short runs of the benchmark (npm run bench -- --quick) and of the
 //      turn-taking suite (npm run bench:turn-taking -- --quick, and its barge-in and echo
 //      scenarios again with the agent on Deepgram STT), and of the fault suite
-//      (npm run bench:faults -- --quick)
+//      (npm run bench:faults -- --quick), and of the long-conversation bench
+//      (npm run bench:session -- --quick)
 //
 // Every step runs even if an earlier test step failed (set-up and build failures stop the run);
 // the summary at the end lists each step with its time, and the exit code is non-zero on failure.
@@ -180,6 +181,13 @@ step(
 step(
   'fault suite smoke (--quick)',
   () => run('npm', ['run', 'bench:faults', '-w', 'bench', '--', '--quick']) === 0,
+);
+// The long-conversation bench's short version: 40 turns through the real SFU on a 1000-token
+// context; it fails if a turn goes unanswered, a request passes the budget, or the fact said at
+// turn 3 is not in the last request's summary.
+step(
+  'session smoke (--quick)',
+  () => run('npm', ['run', 'bench:session', '-w', 'bench', '--', '--quick']) === 0,
 );
 
 finish();
