@@ -122,10 +122,8 @@ export class ToolRegistry {
 
 /** The tool as the model is told of it: JSON Schema without its `$schema` line. */
 function specOf(tool: Tool): ToolSpec {
-  const { $schema: _schema, ...parameters } = z.toJSONSchema(tool.parameters) as Record<
-    string,
-    unknown
-  >;
+  const parameters = { ...(z.toJSONSchema(tool.parameters) as Record<string, unknown>) };
+  delete parameters.$schema;
   return { name: tool.name, description: tool.description, parameters };
 }
 
