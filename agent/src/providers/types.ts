@@ -138,9 +138,13 @@ export interface Llm {
   /**
    * Streams the reply's text deltas; with `tools`, also each complete tool call. Retries (per
    * ./base.ts) only before the first item; after it, a failure ends the iteration with a
-   * ProviderError. Stops promptly when `signal` aborts.
+   * ProviderError. Stops promptly when `signal` aborts. (The first signature is the one of
+   * requests without tools: only strings. Options that may hold tools take the second.)
    */
-  stream(messages: readonly ChatMessage[], opts: { signal: AbortSignal }): AsyncIterable<string>;
+  stream(
+    messages: readonly ChatMessage[],
+    opts: { signal: AbortSignal; tools?: undefined },
+  ): AsyncIterable<string>;
   stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent>;
   /**
    * A cheap check that the provider answers (no user data, no billed request: a model list or a

@@ -33,7 +33,10 @@ export class FallbackLlm implements Llm {
     return this.chain.label;
   }
 
-  stream(messages: readonly ChatMessage[], opts: { signal: AbortSignal }): AsyncIterable<string>;
+  stream(
+    messages: readonly ChatMessage[],
+    opts: { signal: AbortSignal; tools?: undefined },
+  ): AsyncIterable<string>;
   stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent>;
   async *stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent> {
     const { signal } = opts;
@@ -115,7 +118,10 @@ export class ResumingLlm implements Llm {
     return this.#inner;
   }
 
-  stream(messages: readonly ChatMessage[], opts: { signal: AbortSignal }): AsyncIterable<string>;
+  stream(
+    messages: readonly ChatMessage[],
+    opts: { signal: AbortSignal; tools?: undefined },
+  ): AsyncIterable<string>;
   stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent>;
   async *stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent> {
     let said = '';

@@ -56,7 +56,10 @@ export class AnthropicLlm implements Llm {
     this.#client = new Anthropic({ baseURL: opts.baseURL, apiKey: opts.apiKey, maxRetries: 0 });
   }
 
-  stream(messages: readonly ChatMessage[], opts: { signal: AbortSignal }): AsyncIterable<string>;
+  stream(
+    messages: readonly ChatMessage[],
+    opts: { signal: AbortSignal; tools?: undefined },
+  ): AsyncIterable<string>;
   stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent>;
   stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent> {
     return this.#stream(messages, opts);

@@ -45,7 +45,10 @@ export class OpenAiLlm implements Llm {
     this.#client = new OpenAI({ baseURL: opts.baseURL, apiKey: opts.apiKey, maxRetries: 0 });
   }
 
-  stream(messages: readonly ChatMessage[], opts: { signal: AbortSignal }): AsyncIterable<string>;
+  stream(
+    messages: readonly ChatMessage[],
+    opts: { signal: AbortSignal; tools?: undefined },
+  ): AsyncIterable<string>;
   stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent>;
   stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent> {
     return this.#stream(messages, opts);
