@@ -16,6 +16,7 @@ import type { PersonInputDeps } from './conversation/input/person_input.js';
 import { Greeter, greetWhenHeard, prepareGreetings } from './conversation/output/greeter.js';
 import { PreparedVoice } from './conversation/output/prepared_voice.js';
 import type { FillerClip } from './conversation/output/filler.js';
+import type { ToolSettings } from './conversation/output/reply_tools.js';
 import { SpokenWords } from './conversation/output/spoken_words.js';
 import { turnMetrics } from './metrics/turns.js';
 import { redactPii } from './privacy/redact.js';
@@ -41,6 +42,8 @@ export interface JobDeps {
   vad: SileroVad;
   /** Said when a reply is late (made once per process, ahead of need); none: no filler. */
   filler?: FillerClip | undefined;
+  /** The tools the model may call (the process's registry); none: replies call no tools. */
+  tools?: ToolSettings | undefined;
   /**
    * The people in a room, asked of the server before the agent has joined it: their greetings
    * are synthesised while it joins. Without it, each greeting is synthesised once they are seen.
@@ -96,6 +99,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       options: {
         apology: config.AGENT_APOLOGY,
         filler: deps.filler && { clip: deps.filler, afterMs: config.AGENT_FILLER_AFTER_MS },
+        tools: deps.tools,
         budgets: {
           stt_final: config.AGENT_BUDGET_STT_FINAL_MS,
           llm_ttft: config.AGENT_BUDGET_LLM_FIRST_TOKEN_MS,
