@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { ConfigError, DEV_LIVEKIT_API_KEY, DEV_LIVEKIT_URL } from '@voice-agent/common';
 import type { Env } from '@voice-agent/common';
-import { agentConfigSchema, agentPersonas, loadAgentConfig, stagesOf } from './config.js';
+import { agentConfigSchema, agentPersonas, loadAgentConfig, stagesOf, toolsOf } from './config.js';
 
 function configError(env: Env): ConfigError {
   try {
@@ -47,6 +47,13 @@ const BAD: [string, string][] = [
   ['AGENT_TURN_HOLD_INCOMPLETE_MS', '50'],
   ['AGENT_REPLY_POLICY', 'sometimes'],
   ['AGENT_ECHO', 'aec3'],
+  ['AGENT_TOOLS', 'time,calculator'],
+  ['AGENT_TOOLS', 'time,time'],
+  ['AGENT_TOOLS', 'none,search'],
+  ['AGENT_TIMEZONE', 'Mars/Olympus'],
+  ['TAVILY_BASE_URL', 'api.tavily.com'],
+  ['AGENT_TOOL_FILLER_AFTER_MS', '-1'],
+  ['AGENT_TOOL_TIMEOUT_MS', 'soon'],
 ];
 
 describe('agent config: each bad value names its variable', () => {
@@ -530,5 +537,39 @@ describe('agent config: Anthropic', () => {
       ANTHROPIC_BASE_URL: 'api.anthropic.com',
     });
     assert.deepEqual(namedVariables(err), ['ANTHROPIC_BASE_URL']);
+  });
+});
+
+describe('agent config: tools', () => {
+  it('by default: time and search, UTC, a filler after 1 s, stopped after 8 s', () => {
+    const tools = toolsOf(loadAgentConfig({}));
+    assert.deepEqual(tools, {
+      enabled: ['time', 'search'],
+      timeZone: 'UTC',
+      tavily: { apiKey: undefined, baseURL: 'https://api.tavily.com' },
+      timeoutMs: 8_000,
+      fillerAfterMs: 1_000,
+    });
+  });
+
+  it('a list, a zone, Tavily’s key and address (trailing slash dropped); none turns tools off', () => {
+    const tools = toolsOf(
+      loadAgentConfig({
+        AGENT_TOOLS: ' search , time ',
+        AGENT_TIMEZONE: 'Europe/Paris',
+        TAVILY_API_KEY: 'tvly-x',
+        TAVILY_BASE_URL: 'http://127.0.0.1:9000/',
+        AGENT_TOOL_FILLER_AFTER_MS: '0',
+        AGENT_TOOL_TIMEOUT_MS: '2000',
+      }),
+    );
+    assert.deepEqual(tools, {
+      enabled: ['search', 'time'],
+      timeZone: 'Europe/Paris',
+      tavily: { apiKey: 'tvly-x', baseURL: 'http://127.0.0.1:9000' },
+      timeoutMs: 2_000,
+      fillerAfterMs: 0,
+    });
+    assert.deepEqual(loadAgentConfig({ AGENT_TOOLS: 'none' }).AGENT_TOOLS, []);
   });
 });

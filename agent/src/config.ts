@@ -11,6 +11,9 @@ import type { Env, Personas } from '@voice-agent/common';
 import { z } from 'zod';
 import { INSTRUCTIONS_SHARE } from './conversation/memory/context.js';
 import { estimateTokens } from './conversation/memory/tokens.js';
+import { BUILT_IN_TOOLS } from './conversation/tools/builtins.js';
+import type { BuiltInToolName } from './conversation/tools/builtins.js';
+import { isTimeZone } from './conversation/tools/time.js';
 
 const ms = (what: string, min: number, max: number, fallback: number) =>
   z.coerce
@@ -59,6 +62,33 @@ const chainOf = <const T extends readonly [string, ...string[]]>(names: T) =>
       return items as T[number][];
     })
     .optional();
+
+/** Built-in tools, separated by commas (`time,search`), each once; `none` alone: no tools. */
+const toolList = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const items = value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
+    if (items.length === 1 && items[0] === 'none') return [];
+    const known: readonly string[] = BUILT_IN_TOOLS;
+    const unknown = items.filter((v) => !known.includes(v));
+    if (items.length === 0 || unknown.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected ${BUILT_IN_TOOLS.join(', ')} separated by commas, or none (got "${value}")`,
+      });
+      return z.NEVER;
+    }
+    if (new Set(items).size !== items.length) {
+      ctx.addIssue({ code: 'custom', message: `expected each tool once (got "${value}")` });
+      return z.NEVER;
+    }
+    return items as BuiltInToolName[];
+  })
+  .default([...BUILT_IN_TOOLS]);
 
 /** Most terms, and longest term, STT_KEYTERMS takes (Deepgram's keyterm prompting: up to 100). */
 const MAX_KEYTERMS = 100;
@@ -339,6 +369,26 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       .min(1, 'expected a non-empty filler')
       .max(100, 'expected at most 100 characters')
       .default('One moment.'),
+    /**
+     * Built-in tools the model may call: `time` (the date and time now), `search` (the web,
+     * through Tavily; only with TAVILY_API_KEY). `none`: no tools, for models without function
+     * calling.
+     */
+    AGENT_TOOLS: toolList,
+    /** The agent's local time zone (IANA), for the `time` tool. */
+    AGENT_TIMEZONE: z
+      .string()
+      .trim()
+      .refine(isTimeZone, { message: 'expected an IANA time zone such as Europe/Paris or UTC' })
+      .default('UTC'),
+    /** Tavily's API key: the `search` tool is on only with it. */
+    TAVILY_API_KEY: z.string().trim().min(1).optional(),
+    /** Tavily's address (a proxy); `/search` is appended. */
+    TAVILY_BASE_URL: optionalUrl,
+    /** A tool still running this long after it started gets a short filler (AGENT_FILLER). 0: never. */
+    AGENT_TOOL_FILLER_AFTER_MS: ms('the silence before a tool filler', 0, 30_000, 1_000),
+    /** A tool that takes longer is stopped, and the model is told it failed. */
+    AGENT_TOOL_TIMEOUT_MS: ms('the time limit of a tool', 100, 60_000, 8_000),
     /** Health and status HTTP endpoint (`/healthz`, `/status`); port 0 disables it. */
     AGENT_HTTP_HOST: z.string().trim().min(1).default('127.0.0.1'),
     AGENT_HTTP_PORT: z.coerce
@@ -604,6 +654,20 @@ export function agentPersonas(cfg: AgentConfig): Personas {
     displayName: p.displayName ?? settings.displayName,
   }));
   return personasOf(filled, file.default.name);
+}
+
+/** The built-in tools' settings, after the defaults are applied. */
+export function toolsOf(cfg: AgentConfig) {
+  return {
+    enabled: cfg.AGENT_TOOLS,
+    timeZone: cfg.AGENT_TIMEZONE,
+    tavily: {
+      apiKey: cfg.TAVILY_API_KEY,
+      baseURL: cfg.TAVILY_BASE_URL ?? 'https://api.tavily.com',
+    },
+    timeoutMs: cfg.AGENT_TOOL_TIMEOUT_MS,
+    fillerAfterMs: cfg.AGENT_TOOL_FILLER_AFTER_MS,
+  };
 }
 
 /** Reads the agent's configuration; throws a ConfigError naming every bad variable. */

@@ -10,6 +10,7 @@ import type { Logger } from './log.js';
 import { Conversation } from './conversation/conversation.js';
 import { ChatContext } from './conversation/memory/context.js';
 import { summarizeWith } from './conversation/memory/summary.js';
+import { estimateTokens } from './conversation/memory/tokens.js';
 import { BargeIn } from './conversation/decisions/barge_in.js';
 import { OnsetPause } from './conversation/decisions/onset_pause.js';
 import { roomTurnPolicy } from './conversation/decisions/turn_policy.js';
@@ -19,6 +20,7 @@ import type { PersonInputDeps } from './conversation/input/person_input.js';
 import { Greeter, greetWhenHeard, prepareGreetings } from './conversation/output/greeter.js';
 import { PreparedVoice } from './conversation/output/prepared_voice.js';
 import type { FillerClip } from './conversation/output/filler.js';
+import type { ToolSettings } from './conversation/output/reply_tools.js';
 import { SpokenWords } from './conversation/output/spoken_words.js';
 import { turnMetrics } from './metrics/turns.js';
 import { redactPii } from './privacy/redact.js';
@@ -49,6 +51,8 @@ export interface JobDeps {
   vad: SileroVad;
   /** Said when a reply is late (made once per process, ahead of need); none: no filler. */
   filler?: FillerClip | undefined;
+  /** The tools the model may call (the process's registry); none: replies call no tools. */
+  tools?: ToolSettings | undefined;
   /**
    * The people in a room, asked of the server before the agent has joined it: their greetings
    * are synthesised while it joins. Without it, each greeting is synthesised once they are seen.
@@ -94,6 +98,10 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     const context = new ChatContext({
       instructions: persona.instructions,
       tokenBudget: config.AGENT_CONTEXT_TOKENS,
+      // Sent with every request: their share of the budget is theirs.
+      reservedTokens: deps.tools
+        ? estimateTokens(JSON.stringify(deps.tools.registry.specs()))
+        : undefined,
       summarize: deps.llm && summarizeWith(deps.llm),
       redact: config.AGENT_REDACT === 'llm' ? redactPii : undefined,
       log,
@@ -134,6 +142,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       options: {
         apology: config.AGENT_APOLOGY,
         filler: deps.filler && { clip: deps.filler, afterMs: config.AGENT_FILLER_AFTER_MS },
+        tools: deps.tools,
         budgets: {
           stt_final: config.AGENT_BUDGET_STT_FINAL_MS,
           llm_ttft: config.AGENT_BUDGET_LLM_FIRST_TOKEN_MS,

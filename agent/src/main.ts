@@ -3,7 +3,7 @@ import { ConfigError, personaFor } from '@voice-agent/common';
 import type { Personas } from '@voice-agent/common';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { SileroVad } from './audio/vad.js';
-import { agentPersonas, loadAgentConfig, stagesOf } from './config.js';
+import { agentPersonas, loadAgentConfig, stagesOf, toolsOf } from './config.js';
 import type { AgentConfig } from './config.js';
 import { contextEndpoint } from './admin/context_endpoint.js';
 import { RoomContexts } from './admin/context_update.js';
@@ -14,6 +14,7 @@ import { processMetrics } from './metrics/process.js';
 import { registry } from './metrics/registry.js';
 import { createProviders } from './providers/index.js';
 import { FillerClip } from './conversation/output/filler.js';
+import { builtInTools } from './conversation/tools/builtins.js';
 import { humansIn } from './room/agent_room.js';
 import { installFfiDispatch } from './room/ffi_dispatch.js';
 import { AgentWorker } from './worker/worker.js';
@@ -89,9 +90,16 @@ async function main(): Promise<void> {
   const providers = createProviders(stages, log);
   const [vad] = await Promise.all([SileroVad.load(), providers.tts.warmUp?.()]);
   log.info({ ...providers.labels, llmModel: stages.llm.model }, 'providers ready');
-  // Made now, ahead of need: a late reply gets it without a provider round trip.
+  const toolSettings = toolsOf(config);
+  const tools = providers.llm ? builtInTools(toolSettings, log) : undefined;
+  if (tools) log.info({ tools: tools.names }, 'tools ready');
+  // Made now, ahead of need: a late reply (or a slow tool) gets it without a provider round trip.
+  const fillerFor = {
+    reply: config.AGENT_FILLER_AFTER_MS > 0,
+    tools: toolSettings.fillerAfterMs > 0 && (tools?.names.length ?? 0) > 0,
+  };
   const filler =
-    config.AGENT_FILLER_AFTER_MS > 0 && providers.llm
+    (fillerFor.reply || fillerFor.tools) && providers.llm
       ? new FillerClip(config.AGENT_FILLER, [providers.tts, providers.fallbackTts], log)
       : undefined;
   void filler?.prepare();
@@ -117,7 +125,12 @@ async function main(): Promise<void> {
       fallbackTts: providers.fallbackTts,
       models: providers.labels,
       vad,
-      filler,
+      filler: fillerFor.reply ? filler : undefined,
+      tools: tools && {
+        registry: tools,
+        fillerAfterMs: toolSettings.fillerAfterMs,
+        filler: fillerFor.tools ? filler : undefined,
+      },
       peopleIn: humansIn(
         new RoomServiceClient(
           config.LIVEKIT_URL,
@@ -144,7 +157,7 @@ async function main(): Promise<void> {
     log.info({ signal, jobs: worker.status().jobs.length }, 'shutting down');
     void worker
       .close()
-      .then(() => providers.close())
+      .then(() => Promise.all([providers.close(), tools?.close()]))
       .finally(() => {
         http?.close();
         log.info('stopped');

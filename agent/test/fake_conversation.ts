@@ -71,6 +71,7 @@ export function setup(over: { llm?: Llm; options?: Partial<ConversationOptions> 
   const echo = echoLlm();
   const llm = over.llm ?? echo.llm;
   const requests = echo.requests;
+  const context = new ChatContext({ instructions: 'Be brief.', tokenBudget: 4_000 });
   const room: RoomOutput = {
     setState: () => {},
     agentTranscript: () => ({ write: () => {}, close: async () => {} }),
@@ -85,7 +86,7 @@ export function setup(over: { llm?: Llm; options?: Partial<ConversationOptions> 
     log: createLogger('silent'),
     signal: new AbortController().signal,
     options: { apology: 'Sorry.', ...over.options },
-    context: new ChatContext({ instructions: 'Be brief.', tokenBudget: 4_000 }),
+    context,
   });
-  return { conversation, speaker, requests };
+  return { conversation, speaker, requests, context };
 }

@@ -104,9 +104,15 @@ function rssMb(pid: number): number {
 }
 
 const messagesOf = (r: RecordedRequest) => (r.body as { messages: ChatMessage[] }).messages;
-/** A request's size as the model counts it: each message's text and its 4 tokens of framing. */
-const tokensOf = (messages: ChatMessage[]) =>
-  messages.reduce((sum, m) => sum + countTokens(m.content) + 4, 3);
+/**
+ * A request's size as the model counts it: each message's text and its 4 tokens of framing, and
+ * the tools' definitions (sent with every request) as their JSON.
+ */
+const tokensOf = (r: RecordedRequest) => {
+  const { tools } = r.body as { tools?: unknown[] };
+  const messages = messagesOf(r).reduce((sum, m) => sum + countTokens(m.content ?? '') + 4, 3);
+  return messages + (tools?.length ? countTokens(JSON.stringify(tools)) : 0);
+};
 const isSummary = (r: RecordedRequest) =>
   messagesOf(r).at(-1)?.content.startsWith(SUMMARY_REQUEST_HEADER) ?? false;
 
@@ -210,11 +216,16 @@ function report(turns: Turn[], chats: RecordedRequest[]): number {
   const replies = turns.map((t, i) => {
     const end = turns[i + 1]?.requestsBefore ?? chats.length;
     const mine = chats.slice(t.requestsBefore, end).filter((r) => !isSummary(r));
-    return mine.length ? Math.max(...mine.map((r) => tokensOf(messagesOf(r)))) : 0;
+    return mine.length ? Math.max(...mine.map(tokensOf)) : 0;
   });
   const summaries = chats.filter(isSummary);
   // What the whole conversation would weigh, unfolded: the turn the budget is reached on.
-  let whole = 3 + countTokens(messagesOf(chats[0]!)[0]!.content) + 4;
+  const firstTools = (chats[0]!.body as { tools?: unknown[] }).tools;
+  let whole =
+    3 +
+    countTokens(messagesOf(chats[0]!)[0]!.content) +
+    4 +
+    (firstTools?.length ? countTokens(JSON.stringify(firstTools)) : 0);
   let reachedAt: number | undefined;
   for (const t of turns) {
     const said = utteranceAt(t.turn);

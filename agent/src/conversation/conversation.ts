@@ -9,6 +9,9 @@ import type { ChatContext } from './memory/context.js';
 import { runReply } from './output/reply.js';
 import type { ReplyResult, SpeechOutput } from './output/reply.js';
 import type { FillerClip } from './output/filler.js';
+import { replyTools } from './output/reply_tools.js';
+import type { ToolSettings } from './output/reply_tools.js';
+import type { ToolRound } from './tools/round.js';
 import type { CompletedTurn } from './decisions/turn_detector.js';
 
 /** Whether the agent answers a turn (reply_policy.ts); by default it answers every turn. */
@@ -36,6 +39,13 @@ export interface ConversationOptions {
   onSayingDone?: () => void;
   /** Said first when a reply's first words are not heard `afterMs` after the person's speech. */
   filler?: { clip: FillerClip; afterMs: number } | undefined;
+  /**
+   * Tools the model may call in a reply. A reply prepared for a draft turn runs those with side
+   * effects only once the turn is confirmed (read-only ones at once); an interrupted reply
+   * cancels its tools; a reply's calls and results are remembered with it, once, and only if it
+   * was heard (confirmed), each call with its result.
+   */
+  tools?: ToolSettings | undefined;
   /** Turns over these (ms) are counted. */
   budgets?: StageBudgets | undefined;
 }
@@ -184,7 +194,7 @@ export class Conversation {
     for (const [i, tts] of voices.entries()) {
       // The reply path, fed fixed text: cut at the first clause, so the first words are
       // synthesised (and heard) while the rest is still being synthesised.
-      const result = await this.#speak([], fixedText(text), tts, signal, gate);
+      const result = await this.#speak([], fixedText(text), tts, signal, { gate });
       const audible = result.firstAudioAt !== undefined;
       if (result.error && !audible && !signal.aborted && i < voices.length - 1) {
         this.#log.warn(
@@ -431,15 +441,20 @@ export class Conversation {
     llm: Pick<Llm, 'stream'>,
     tts: SpeechSynthesizer,
     signal: AbortSignal,
-    /** Playout waits for it; false (or an abort) plays nothing. */
-    gate?: Promise<boolean>,
-    /** A reply: when the person stopped speaking (asked once playout may start), for the filler. */
-    spokeUntil?: () => number | undefined,
+    reply: {
+      /** Playout waits for it; false (or an abort) plays nothing. */
+      gate?: Promise<boolean> | undefined;
+      /** A reply: when the person stopped speaking (asked once playout may start), for fillers. */
+      spokeUntil?: () => number | undefined;
+      /** A reply that may call tools: its completed rounds are added here. */
+      rounds?: ToolRound[];
+    } = {},
   ): Promise<ReplyResult> {
+    const { gate, spokeUntil, rounds } = reply;
     const speaker = this.#speaker;
     // The reply's place in the context is taken when it may start playing (a prepared reply's,
     // once its turn is confirmed): an interruption said over it comes after it.
-    let record: ((heard: string) => void) | undefined;
+    let record: ReturnType<ChatContext['startAgent']> | undefined;
     const output: SpeechOutput = {
       speak: async (segments, opts) => {
         if (gate && !(await gate)) return NOTHING_PLAYED;
@@ -454,11 +469,30 @@ export class Conversation {
     };
     const transcript = this.#room.agentTranscript();
     const filler = this.#options.filler;
+    // No filler for a turn that has had one (a reply's, or its words being late).
+    const fillerWanted = () => {
+      const until = spokeUntil?.();
+      return until === undefined || this.#filledAt <= until;
+    };
+    const tools =
+      rounds &&
+      replyTools(this.#options.tools, {
+        rounds,
+        confirmed: gate,
+        fillerWanted,
+        onFiller: () => {
+          this.#filledAt = performance.now();
+          turnMetrics.filler();
+          this.#log.info({}, 'filler: a tool is slow');
+        },
+        log: this.#log,
+      });
     const result = await runReply(messages, {
       llm,
       tts,
       output,
       signal,
+      ...(tools ? { tools } : {}),
       ...(filler && filler.afterMs > 0 && spokeUntil
         ? {
             filler: {
@@ -481,7 +515,8 @@ export class Conversation {
         this.#onWordPlayed?.(word);
       },
     }).finally(() => void transcript.close()); // not awaited: see AgentRoom.setState
-    record?.(result.playedText);
+    // Only a reply that may be heard (its gate passed) is remembered, with its tool rounds.
+    record?.(result.playedText, rounds);
     return result;
   }
 
@@ -501,7 +536,12 @@ export class Conversation {
     if (!gate) this.#room.setState('thinking');
     void gate?.then((ok) => ok && this.#room.setState('thinking'));
     const spokeUntil = () => answered()?.speechEndAt;
-    const result = await this.#speak(messages, llm, this.#tts, signal, gate, spokeUntil);
+    const rounds: ToolRound[] = [];
+    const result = await this.#speak(messages, llm, this.#tts, signal, {
+      gate,
+      spokeUntil,
+      rounds,
+    });
     const last = answered();
     if (!last) return; // a prepared reply that was dropped: nobody heard it
     if (result.error) {
@@ -531,6 +571,7 @@ export class Conversation {
         interrupted: result.interrupted,
         playedChars: result.playedText.length,
         fullChars: result.fullText.length,
+        toolCalls: rounds.reduce((n, r) => n + r.results.length, 0),
       },
       'turn',
     );

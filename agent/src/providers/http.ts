@@ -43,7 +43,8 @@ export class KeepAliveHttp {
    */
   async request(req: HttpRequest): Promise<IncomingMessage> {
     const body = req.json === undefined ? undefined : Buffer.from(JSON.stringify(req.json));
-    const url = new URL(this.#base.href + req.path);
+    // A bare host's href ends with "/": joined without it, `/search` is not `//search`.
+    const url = new URL(this.#base.href.replace(/\/+$/, '') + req.path);
     const send = this.#https ? httpsRequest : httpRequest;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const out = send(url, {

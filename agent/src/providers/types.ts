@@ -4,8 +4,8 @@
  * Audio is always pipeline format: 16-bit mono PCM at PIPELINE_SAMPLE_RATE (24 kHz).
  */
 
-/** Which stage a provider serves (a metrics label). */
-export type ProviderKind = 'stt' | 'llm' | 'tts';
+/** Which stage a provider serves (a metrics label); `tool`: a tool's service (web search). */
+export type ProviderKind = 'stt' | 'llm' | 'tts' | 'tool';
 
 /** A provider failure. Never reject with anything else from a provider. */
 export class ProviderError extends Error {
@@ -93,18 +93,59 @@ export interface Stt {
 
 // ---- LLM ----------------------------------------------------------------------------------------
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
+/** A function call the model made: `arguments` is its JSON text, as the model wrote it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** A complete tool call in a stream (its argument fragments already assembled). */
+export interface ToolCallEvent extends ToolCall {
+  type: 'tool_call';
+}
+
+/** What a stream with tools yields: text deltas, and complete tool calls. */
+export type LlmEvent = string | ToolCallEvent;
+
+/** A tool as the model is told of it; `parameters` is a JSON Schema of an object. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export type ChatMessage =
+  | { role: 'system' | 'user'; content: string }
+  /** `toolCalls`: the calls it made (their results follow as `tool` messages). */
+  | { role: 'assistant'; content: string; toolCalls?: readonly ToolCall[] | undefined }
+  /** The result of the call `toolCallId` (of the assistant message before it). */
+  | { role: 'tool'; toolCallId: string; name: string; content: string; isError?: boolean };
+
+/** A `tool` message. */
+export type ToolResultMessage = Extract<ChatMessage, { role: 'tool' }>;
+
+export interface LlmStreamOptions {
+  signal: AbortSignal;
+  /** Tools the model may call; complete calls are yielded as ToolCallEvents. */
+  tools?: readonly ToolSpec[] | undefined;
+  /** `none`: the tools are described, but the model must answer in words. Default `auto`. */
+  toolChoice?: 'auto' | 'none' | undefined;
 }
 
 export interface Llm {
   readonly label: string;
   /**
-   * Streams the reply's text deltas. Retries (per ./base.ts) only before the first delta; after
-   * it, a failure ends the iteration with a ProviderError. Stops promptly when `signal` aborts.
+   * Streams the reply's text deltas; with `tools`, also each complete tool call. Retries (per
+   * ./base.ts) only before the first item; after it, a failure ends the iteration with a
+   * ProviderError. Stops promptly when `signal` aborts. (The first signature is the one of
+   * requests without tools: only strings. Options that may hold tools take the second.)
    */
-  stream(messages: readonly ChatMessage[], opts: { signal: AbortSignal }): AsyncIterable<string>;
+  stream(
+    messages: readonly ChatMessage[],
+    opts: { signal: AbortSignal; tools?: undefined },
+  ): AsyncIterable<string>;
+  stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent>;
   /**
    * A cheap check that the provider answers (no user data, no billed request: a model list or a
    * connection opened and closed). A fallback chain calls it in the background to see whether a

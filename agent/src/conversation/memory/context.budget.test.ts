@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { ChatMessage } from '../../providers/types.js';
 import { redactPii } from '../../privacy/redact.js';
 import { ChatContext, FOLD_AT, KEEP_RECENT, type Summarize } from './context.js';
+import { summaryRequest } from './summary.js';
 import { MESSAGE_OVERHEAD_TOKENS, estimateTokens } from './tokens.js';
 
 const BUDGET = 1_000;
@@ -119,6 +120,16 @@ describe('ChatContext: the token budget', () => {
     assert.match(ctx.summary, /weather\.$/);
   });
 
+  it("keeps the tools' definitions' share for them", () => {
+    const ctx = new ChatContext({
+      instructions: 'Be brief.',
+      tokenBudget: BUDGET,
+      reservedTokens: 400,
+    });
+    talk(ctx, 1, 40);
+    assert.ok(tokensOf(ctx.messages()) <= BUDGET - 400, `${tokensOf(ctx.messages())} tokens`);
+  });
+
   it('without a summariser, leaves out the oldest turns', () => {
     const ctx = new ChatContext({ instructions: 'Be brief.', tokenBudget: BUDGET });
     talk(ctx, 1, 40);
@@ -153,5 +164,27 @@ describe('ChatContext: live updates and redaction', () => {
     const messages = ctx.messages({ speaker: 'Ana', text: 'and my number is (415) 555-2671' });
     assert.equal(messages.at(-1)!.content, 'Ana: my email is [email] and my number is [phone]');
     assert.equal(ctx.messages().at(-1)!.content, 'Ana: my email is [email]');
+  });
+});
+
+describe('a summary request', () => {
+  it('names each speaker, the assistant, and the tool calls it made with their results', () => {
+    assert.equal(
+      summaryRequest('Ana: locker 417.', [
+        { role: 'user', content: 'Ben: what time is it in Tokyo?' },
+        {
+          role: 'assistant',
+          content: '',
+          toolCalls: [
+            { id: 'c1', name: 'get_current_time', arguments: '{"timeZone":"Asia/Tokyo"}' },
+          ],
+        },
+        { role: 'tool', toolCallId: 'c1', name: 'get_current_time', content: '21:04' },
+        { role: 'assistant', content: 'It is 9 pm there.' },
+      ]),
+      'Summary so far:\nAna: locker 417.\n\nTurns since:\nBen: what time is it in Tokyo?\n' +
+        'Assistant used get_current_time {"timeZone":"Asia/Tokyo"}\n' +
+        'Result of get_current_time: 21:04\nAssistant: It is 9 pm there.',
+    );
   });
 });

@@ -1,6 +1,8 @@
 import type { Logger } from '../../log.js';
 import { errorFields } from '../../log.js';
 import type { ChatMessage } from '../../providers/types.js';
+import { roundMessages } from '../tools/round.js';
+import type { ToolRound } from '../tools/round.js';
 import { MESSAGE_OVERHEAD_TOKENS, estimateTokens } from './tokens.js';
 
 /** Folds turns into a running summary (./summary.ts); rejects when the model fails. */
@@ -15,6 +17,8 @@ export interface ContextOptions {
   instructions: string;
   /** The largest request, in estimated tokens (./tokens.ts). */
   tokenBudget: number;
+  /** What every request carries besides its messages (the tools' definitions), in tokens. */
+  reservedTokens?: number | undefined;
   /** Folds older turns into the summary; without it, older turns are left out. */
   summarize?: Summarize | undefined;
   /** Applied to every person's words before they are kept (AGENT_REDACT=llm). */
@@ -37,6 +41,8 @@ const UNFOLDED_LIMIT = 2;
 
 interface Entry {
   message: ChatMessage;
+  /** A reply's tool calls and their results, before its words: kept, sent and folded with it. */
+  tools: ChatMessage[];
   tokens: number;
   /** A reply still being spoken is not finished (and not sent, nor folded). */
   finished: boolean;
@@ -45,7 +51,10 @@ interface Entry {
 /**
  * What the LLM sees of one room's conversation: the instructions and any facts added since,
  * the summary of earlier turns, then the turns themselves, each user message tagged with the
- * speaker's name ("Ana: ..."), and of the agent's replies only what was actually played out.
+ * speaker's name ("Ana: ..."), and of the agent's replies only what was actually played out,
+ * after the tool calls the reply made and their results. A reply, its calls and their results
+ * are one entry: the rules below keep, leave out, fold or drop them together, so a call is never
+ * sent without its result.
  *
  * Bounded by a token budget, by these rules:
  *  1. The system message (instructions, facts, summary) and the last KEEP_RECENT messages are
@@ -86,7 +95,7 @@ export class ChatContext {
     const last = this.#entries.at(-1);
     if (last?.finished && isFrom(last.message, speaker)) {
       last.message.content += ` ${said}`;
-      last.tokens = cost(last.message);
+      last.tokens = entryCost(last);
     } else {
       this.#push({ role: 'user', content: `${speaker}: ${said}` }, true);
     }
@@ -101,15 +110,17 @@ export class ChatContext {
   /**
    * The agent starts speaking: its reply takes its place in the conversation now (turns that
    * come while it speaks, such as an interruption, come after it), and is recorded, as far as
-   * it was heard, by calling the function returned. Until then it is not in messages().
+   * it was heard, by calling the function returned, with the tool rounds it completed (each
+   * call only with its result: roundMessages). Until then it is not in messages().
    */
-  startAgent(): (heard: string) => void {
+  startAgent(): (heard: string, rounds?: readonly ToolRound[]) => void {
     const entry = this.#push({ role: 'assistant', content: '' }, false);
-    return (heard) => {
+    return (heard, rounds = []) => {
       entry.message.content = heard.trim();
-      entry.tokens = cost(entry.message);
+      entry.tools = rounds.flatMap((round) => roundMessages(round));
+      entry.tokens = entryCost(entry);
       entry.finished = true;
-      if (!entry.message.content) {
+      if (!entry.message.content && entry.tools.length === 0) {
         const at = this.#entries.indexOf(entry);
         if (at >= 0) this.#entries.splice(at, 1);
       }
@@ -137,26 +148,28 @@ export class ChatContext {
     // (A reply still being spoken has no content yet: it is not part of any request.)
     const turns = this.#entries
       .filter((e) => e.finished)
-      .map((e) => ({ message: { ...e.message }, tokens: e.tokens }));
+      .map((e) => ({ messages: messagesOf(e).map((m) => ({ ...m })), tokens: e.tokens }));
     if (draft) {
       const said = this.#opts.redact ? this.#opts.redact(draft.text.trim()) : draft.text.trim();
       const last = turns.at(-1);
-      if (last && isFrom(last.message, draft.speaker)) {
-        last.message.content += ` ${said}`;
-        last.tokens = cost(last.message);
+      const message = last?.messages.length === 1 ? last.messages[0]! : undefined;
+      if (last && message && isFrom(message, draft.speaker)) {
+        message.content += ` ${said}`;
+        last.tokens = cost(message);
       } else {
         const message: ChatMessage = { role: 'user', content: `${draft.speaker}: ${said}` };
-        turns.push({ message, tokens: cost(message) });
+        turns.push({ messages: [message], tokens: cost(message) });
       }
     }
-    // Rule 3: the oldest turns beyond the last few leave a request over the budget.
+    // Rule 3: the oldest turns beyond the last few leave a request over the budget (a reply
+    // with its tool calls and results as one).
     let total = cost(system) + turns.reduce((sum, t) => sum + t.tokens, 0);
     let first = 0;
-    while (total > this.#opts.tokenBudget && turns.length - first > KEEP_RECENT) {
+    while (total > this.#budget() && turns.length - first > KEEP_RECENT) {
       total -= turns[first]!.tokens;
       first++;
     }
-    return [system, ...turns.slice(first).map((t) => t.message)];
+    return [system, ...turns.slice(first).flatMap((t) => t.messages)];
   }
 
   /** Stops a fold in flight (the room has ended). */
@@ -173,7 +186,7 @@ export class ChatContext {
   }
 
   #push(message: ChatMessage, finished: boolean): Entry {
-    const entry = { message, tokens: cost(message), finished };
+    const entry: Entry = { message, tools: [], tokens: cost(message), finished };
     this.#entries.push(entry);
     return entry;
   }
@@ -182,20 +195,25 @@ export class ChatContext {
     this.#added++;
     const total = cost({ role: 'system', content: this.#systemText() }) + this.#size();
     const foldable = this.#foldable();
-    if (foldable.length === 0 || total < this.#opts.tokenBudget * FOLD_AT) return;
+    if (foldable.length === 0 || total < this.#budget() * FOLD_AT) return;
     if (!this.#opts.summarize) {
       // Rule 5.
-      while (this.#size() > this.#opts.tokenBudget && this.#foldable().length > 0) {
+      while (this.#size() > this.#budget() && this.#foldable().length > 0) {
         this.#entries.shift();
       }
       return;
     }
     if (!this.#folding && this.#added >= this.#nextFoldAt) this.#fold(foldable);
     // Rule 4: bounded while folds fail.
-    while (this.#size() > this.#opts.tokenBudget * UNFOLDED_LIMIT && !this.#folding) {
+    while (this.#size() > this.#budget() * UNFOLDED_LIMIT && !this.#folding) {
       if (this.#foldable().length === 0) break;
       this.#entries.shift();
     }
+  }
+
+  /** What the messages of a request may take. */
+  #budget(): number {
+    return this.#opts.tokenBudget - (this.#opts.reservedTokens ?? 0);
   }
 
   /** The finished turns from the start, up to the last KEEP_RECENT. */
@@ -214,7 +232,7 @@ export class ChatContext {
 
   #fold(entries: Entry[]): void {
     this.#folding = true;
-    const turns = entries.map((e) => ({ ...e.message }));
+    const turns = entries.flatMap((e) => messagesOf(e).map((m) => ({ ...m })));
     const started = performance.now();
     const maxTokens = Math.floor(this.#opts.tokenBudget * SUMMARY_SHARE);
     this.#opts.summarize!(this.#summary, turns, { maxTokens, signal: this.#closing.signal })
@@ -251,8 +269,25 @@ export class ChatContext {
   }
 }
 
+/** An entry's messages in order: the reply's tool rounds, then its words (if any). */
+function messagesOf(entry: Entry): ChatMessage[] {
+  const words = entry.message.content !== '' || entry.tools.length === 0 ? [entry.message] : [];
+  return [...entry.tools, ...words];
+}
+
+function entryCost(entry: Entry): number {
+  return messagesOf(entry).reduce((sum, m) => sum + cost(m), 0);
+}
+
 function cost(message: ChatMessage): number {
-  return estimateTokens(message.content) + MESSAGE_OVERHEAD_TOKENS;
+  const calls =
+    message.role === 'assistant'
+      ? (message.toolCalls ?? []).reduce(
+          (sum, c) => sum + estimateTokens(c.name + c.arguments) + MESSAGE_OVERHEAD_TOKENS,
+          0,
+        )
+      : 0;
+  return estimateTokens(message.content) + MESSAGE_OVERHEAD_TOKENS + calls;
 }
 
 /** `text` cut after its last whole sentence (or word) within `tokens`. */

@@ -32,8 +32,25 @@ export function summarizeWith(llm: Llm): Summarize {
   };
 }
 
-/** The user message of a summary request: the summary so far, then the turns, one per line. */
+/** A tool result longer than this is cut in a summary request (the gist is enough). */
+const TOOL_RESULT_CHARS = 300;
+
+/**
+ * The user message of a summary request: the summary so far, then the turns, one per line; a
+ * tool call and its result are lines too ("Assistant used web_search ...", "Result of ...").
+ */
 export function summaryRequest(previous: string, turns: readonly ChatMessage[]): string {
-  const lines = turns.map((t) => (t.role === 'assistant' ? `Assistant: ${t.content}` : t.content));
+  const lines = turns.flatMap((t) => {
+    if (t.role === 'tool') {
+      const result =
+        t.content.length > TOOL_RESULT_CHARS
+          ? `${t.content.slice(0, TOOL_RESULT_CHARS)}...`
+          : t.content;
+      return [`Result of ${t.name}: ${result}`];
+    }
+    if (t.role !== 'assistant') return [t.content];
+    const calls = (t.toolCalls ?? []).map((c) => `Assistant used ${c.name} ${c.arguments}`);
+    return [...calls, ...(t.content ? [`Assistant: ${t.content}`] : [])];
+  });
   return `${SUMMARY_REQUEST_HEADER}\n${previous || '(none yet)'}\n\nTurns since:\n${lines.join('\n')}`;
 }

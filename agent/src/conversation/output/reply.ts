@@ -1,5 +1,7 @@
 import type { SpeakOptions, SpeechReport, SpokenSegment } from '../../audio/speaker.js';
 import type { ChatMessage, Llm, SpeechSynthesizer } from '../../providers/types.js';
+import { withToolRounds } from '../tools/tool_rounds.js';
+import type { ReplyItem, ReplyTools } from '../tools/tool_rounds.js';
 import { ClauseChunker } from './chunker.js';
 import type { ChunkerOptions } from './chunker.js';
 
@@ -15,7 +17,7 @@ export interface ReplyTimings {
   ttsFirstByteAt: number | undefined;
   /** The reply's own first audio (a filler before it is not the reply). */
   firstAudioAt: number | undefined;
-  /** When the filler began, if one was said. */
+  /** When the filler began, if one was said before the reply's first words. */
   fillerAt: number | undefined;
 }
 
@@ -28,6 +30,8 @@ export interface ReplyResult extends SpeechReport {
 export interface ReplyOptions {
   /** Where the text comes from: the LLM, or fixed text (a greeting) through the same path. */
   llm: Pick<Llm, 'stream'>;
+  /** Tools the model may call: their rounds run inside the reply (../tools/tool_rounds.ts). */
+  tools?: ReplyTools | undefined;
   tts: SpeechSynthesizer;
   output: SpeechOutput;
   /** Aborting it stops every stage: the LLM request, TTS requests and playout. */
@@ -51,7 +55,8 @@ export interface ReplyOptions {
 /**
  * One reply: LLM tokens -> clause chunks -> TTS streams -> the speech output. The next chunk's
  * TTS starts while the current one plays, so the voice has no gaps; everything stops when the
- * signal aborts. Resolves with what was actually played.
+ * signal aborts. With tools, the words said before a call are spoken while it runs, and a slow
+ * tool's filler takes its place in the queue. Resolves with what was actually played.
  */
 export async function runReply(
   messages: readonly ChatMessage[],
@@ -92,15 +97,40 @@ export async function runReply(
 
   // The LLM is read in the background, so chunks (and their TTS) are ready before playout asks.
   const ready = new Queue<SpokenSegment>();
+  // A filler queued before any of the reply's words (a slow tool's) is heard first: the reply's
+  // own first audio is then the first chunk of its first words.
+  let queued = 0;
+  let fillerFirst = false;
+  const push = (next: SpokenSegment, filler = false) => {
+    if (queued++ === 0) fillerFirst = filler;
+    const firstWords = !filler && fillerFirst && queued === 2;
+    ready.push(
+      firstWords ? onFirstChunk(next, () => (timings.firstAudioAt ??= performance.now())) : next,
+    );
+  };
+
   void (async () => {
     const chunker = new ClauseChunker(opts.chunker);
+    const source: AsyncIterable<ReplyItem> = opts.tools
+      ? withToolRounds(opts.llm, messages, signal, opts.tools)
+      : opts.llm.stream(messages, { signal });
     try {
-      for await (const delta of opts.llm.stream(messages, { signal })) {
-        timings.llmFirstTokenAt ??= performance.now();
-        for (const text of chunker.push(delta)) ready.push(segment(text));
+      for await (const item of source) {
+        if (typeof item === 'string') {
+          timings.llmFirstTokenAt ??= performance.now();
+          for (const text of chunker.push(item)) push(segment(text));
+        } else if (item.type === 'flush') {
+          for (const text of chunker.flush()) push(segment(text));
+        } else {
+          const clip = opts.tools?.filler?.segment();
+          if (clip) {
+            opts.tools?.filler?.onSaid?.();
+            push(clip, true);
+          }
+        }
         if (ready.closed) return;
       }
-      for (const text of chunker.flush()) ready.push(segment(text));
+      for (const text of chunker.flush()) push(segment(text));
     } catch (err) {
       if (!signal.aborted) error = err;
     } finally {
@@ -125,7 +155,7 @@ export async function runReply(
   const report = await opts.output.speak(segments, {
     signal,
     onFirstAudio: () => {
-      if (fillerSaid) timings.fillerAt = performance.now();
+      if (fillerSaid || fillerFirst) timings.fillerAt = performance.now();
       else timings.firstAudioAt = performance.now();
       opts.onFirstAudio?.();
     },
@@ -187,6 +217,21 @@ async function withFirstChunk(segment: SpokenSegment, taken: () => void): Promis
       taken();
       yield head.value;
       for (let r = await audio.next(); !r.done; r = await audio.next()) yield r.value;
+    })(),
+  };
+}
+
+/** `segment`, telling `taken` when the output takes its first chunk of audio. */
+function onFirstChunk(segment: SpokenSegment, taken: () => void): SpokenSegment {
+  return {
+    text: segment.text,
+    audio: (async function* () {
+      let first = true;
+      for await (const chunk of segment.audio) {
+        if (first) taken();
+        first = false;
+        yield chunk;
+      }
     })(),
   };
 }

@@ -1,15 +1,17 @@
 /**
  * An LLM made of several (AGENT_LLM=openai,anthropic): a reply starts on the first working one;
  * it moves to the next when the provider fails after its own retries, misses the first-token
- * budget, or ends with no text. A provider that fails after some of the reply was given is not
- * asked again: the next one continues the reply from where it stopped (the text so far is in its
- * request), so nothing already said is said twice.
+ * budget, or ends with nothing (a tool call is something). A provider that fails after some of
+ * the reply was given is not asked again: the next one continues the reply from where it stopped
+ * (the text so far is in its request), so nothing already said is said twice. Tools are passed
+ * to every provider; once a tool call was given, a failure ends the stream (the call is the
+ * reply's to run: a continuation could make it again).
  */
 import type { Logger } from '../../log.js';
 import { errorFields } from '../../log.js';
 import { fallbackMetrics } from '../../metrics/providers.js';
 import { abortReason, LinkedAbort } from '../base.js';
-import type { ChatMessage, Llm } from '../types.js';
+import type { ChatMessage, Llm, LlmEvent, LlmStreamOptions } from '../types.js';
 import { ProviderChain } from './chain.js';
 import type { ChainOptions, FailReason } from './chain.js';
 
@@ -31,10 +33,12 @@ export class FallbackLlm implements Llm {
     return this.chain.label;
   }
 
-  async *stream(
+  stream(
     messages: readonly ChatMessage[],
-    opts: { signal: AbortSignal },
-  ): AsyncGenerator<string, void, undefined> {
+    opts: { signal: AbortSignal; tools?: undefined },
+  ): AsyncIterable<string>;
+  stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent>;
+  async *stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent> {
     const { signal } = opts;
     const order = this.chain.order();
     let said = '';
@@ -48,12 +52,19 @@ export class FallbackLlm implements Llm {
             this.#budgetMs,
           );
       let given = false;
+      let gaveText = false;
+      let called = false;
       try {
         const request = said === '' ? messages : continuation(messages, said);
-        for await (const delta of llm.stream(request, { signal: attempt.signal })) {
+        for await (const item of llm.stream(request, { ...opts, signal: attempt.signal })) {
           clearTimeout(budget);
-          const text = given || said === '' ? delta : joined(said, delta);
-          given = true;
+          if (typeof item !== 'string') {
+            given = called = true;
+            yield item;
+            continue;
+          }
+          const text = said === '' || gaveText ? item : joined(said, item);
+          given = gaveText = true;
           said += text;
           yield text;
         }
@@ -66,7 +77,7 @@ export class FallbackLlm implements Llm {
         if (signal.aborted) throw abortReason(signal);
         const reason: FailReason = attempt.signal.aborted && !given ? 'slow' : 'error';
         this.chain.failed(llm, reason, err);
-        if (last) throw err;
+        if (last || called) throw err;
       } finally {
         clearTimeout(budget);
         attempt.abort();
@@ -85,8 +96,9 @@ export class FallbackLlm implements Llm {
  * the stream fails after some text was given (a dropped connection, an error event after 200),
  * the same stage is asked once more to finish it (`continuation`), instead of the reply ending
  * half-said and an apology following. Requests that fail before any text are not retried here:
- * the provider's own retries and the chain have had them. One resume per reply, so a provider
- * that cuts every reply costs one extra request, not a loop.
+ * the provider's own retries and the chain have had them; nor are streams that gave a tool call
+ * (the call is the reply's to run). One resume per reply, so a provider that cuts every reply
+ * costs one extra request, not a loop.
  */
 export class ResumingLlm implements Llm {
   readonly #inner: Llm;
@@ -106,24 +118,32 @@ export class ResumingLlm implements Llm {
     return this.#inner;
   }
 
-  async *stream(
+  stream(
     messages: readonly ChatMessage[],
-    opts: { signal: AbortSignal },
-  ): AsyncGenerator<string, void, undefined> {
+    opts: { signal: AbortSignal; tools?: undefined },
+  ): AsyncIterable<string>;
+  stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent>;
+  async *stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent> {
     let said = '';
+    let called = false;
     for (let resumed = false; ; resumed = true) {
       const request = resumed ? continuation(messages, said) : messages;
       let given = false;
       try {
-        for await (const delta of this.#inner.stream(request, opts)) {
-          const text = given || !resumed ? delta : joined(said, delta);
+        for await (const item of this.#inner.stream(request, opts)) {
+          if (typeof item !== 'string') {
+            called = true;
+            yield item;
+            continue;
+          }
+          const text = given || !resumed ? item : joined(said, item);
           given = true;
           said += text;
           yield text;
         }
         return;
       } catch (err) {
-        if (opts.signal.aborted || resumed || said === '') throw err;
+        if (opts.signal.aborted || resumed || said === '' || called) throw err;
         fallbackMetrics.switched('llm', this.label, this.label, 'resume');
         this.#log?.warn(
           { provider: this.label, givenChars: said.length, err: errorFields(err) },

@@ -76,7 +76,7 @@ describe('anthropic LLM: the Messages API streamed against the fixture', () => {
       tokenIntervalMs: 2,
       faults: [],
       errorEvents: [],
-      toolUse: undefined,
+      toolCalls: undefined,
     });
   });
   after(async () => {
@@ -105,7 +105,7 @@ describe('anthropic LLM: the Messages API streamed against the fixture', () => {
   });
 
   it('a tool call after the text: the text only, no failure', async () => {
-    fx.script.messages.toolUse = { name: 'get_weather', input: { city: 'Paris' } };
+    fx.script.messages.toolCalls = () => [{ name: 'get_weather', arguments: { city: 'Paris' } }];
     const { items, error } = await drain(llm().stream(MESSAGES, { signal: signal() }));
     assert.equal(error, undefined);
     assert.equal(items.join(''), REPLY);

@@ -1,15 +1,22 @@
 /**
  * Anthropic's Messages API, streamed, through the official `@anthropic-ai/sdk` (its retries off:
- * ./base.ts owns them). Yields the reply's text deltas; a tool call in the stream is not text
- * and is passed over. An `error` event after HTTP 200 (`overloaded_error`) is a retryable
- * failure like a 529.
+ * ./base.ts owns them). Yields the reply's text deltas and, when tools were offered, each
+ * `tool_use` block as a complete call when the block stops (its `input_json_delta` pieces
+ * joined); without tools a tool call in the stream is passed over. An `error` event after HTTP
+ * 200 (`overloaded_error`) is a retryable failure like a 529.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import type {
+  ContentBlockParam,
+  MessageCreateParamsStreaming,
+  MessageParam,
+} from '@anthropic-ai/sdk/resources/messages';
 import type { Logger } from '../../log.js';
 import { LinkedAbort, retryAfterFromHeaders, retryingStream, statusError } from '../base.js';
 import type { ProviderLabel, RetryPolicy } from '../base.js';
 import { ProviderError } from '../types.js';
-import type { ChatMessage, Llm } from '../types.js';
+import type { ChatMessage, Llm, LlmEvent, LlmStreamOptions } from '../types.js';
+import { argumentsObject, ToolCallAssembler, withoutToolMessages } from './tool_calls.js';
 
 export interface AnthropicLlmOptions {
   /** `https://api.anthropic.com` (the SDK appends `/v1/messages`). */
@@ -49,8 +56,13 @@ export class AnthropicLlm implements Llm {
     this.#client = new Anthropic({ baseURL: opts.baseURL, apiKey: opts.apiKey, maxRetries: 0 });
   }
 
-  stream(messages: readonly ChatMessage[], opts: { signal: AbortSignal }): AsyncIterable<string> {
-    return this.#stream(messages, opts.signal);
+  stream(
+    messages: readonly ChatMessage[],
+    opts: { signal: AbortSignal; tools?: undefined },
+  ): AsyncIterable<string>;
+  stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent>;
+  stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent> {
+    return this.#stream(messages, opts);
   }
 
   /** Lists one model (nothing billed): the API answers. */
@@ -68,11 +80,11 @@ export class AnthropicLlm implements Llm {
 
   async *#stream(
     messages: readonly ChatMessage[],
-    signal: AbortSignal,
-  ): AsyncGenerator<string, void, undefined> {
-    const request = new LinkedAbort(signal, this.#closing.signal);
+    opts: LlmStreamOptions,
+  ): AsyncGenerator<LlmEvent, void, undefined> {
+    const request = new LinkedAbort(opts.signal, this.#closing.signal);
     try {
-      yield* retryingStream((attemptSignal) => this.#attempt(messages, attemptSignal), {
+      yield* retryingStream((attemptSignal) => this.#attempt(messages, opts, attemptSignal), {
         provider: this.label,
         kind: 'llm',
         signal: request.signal,
@@ -88,26 +100,26 @@ export class AnthropicLlm implements Llm {
 
   async *#attempt(
     messages: readonly ChatMessage[],
+    opts: LlmStreamOptions,
     signal: AbortSignal,
-  ): AsyncGenerator<string, void, undefined> {
-    const { system, turns } = toAnthropicMessages(messages);
-    const { temperature } = this.#opts;
+  ): AsyncGenerator<LlmEvent, void, undefined> {
     const label = { provider: this.label, kind: 'llm' as const };
+    const withTools = (opts.tools ?? []).length > 0;
+    const calls = new ToolCallAssembler();
     try {
-      const stream = await this.#client.messages.create(
-        {
-          model: this.#opts.model,
-          max_tokens: this.#opts.maxTokens ?? 1024,
-          messages: turns,
-          stream: true,
-          ...(system ? { system } : {}),
-          ...(temperature === undefined ? {} : { temperature }),
-        },
-        { signal },
-      );
+      const stream = await this.#client.messages.create(this.#body(messages, opts), { signal });
       for await (const event of stream) {
-        if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') {
-          if (event.delta.text) yield event.delta.text;
+        if (event.type === 'content_block_start' && event.content_block.type === 'tool_use') {
+          const { id, name } = event.content_block;
+          calls.add(event.index, { id, name });
+        } else if (event.type === 'content_block_delta') {
+          if (event.delta.type === 'text_delta' && event.delta.text) yield event.delta.text;
+          if (event.delta.type === 'input_json_delta' && calls.has(event.index)) {
+            calls.add(event.index, { arguments: event.delta.partial_json });
+          }
+        } else if (event.type === 'content_block_stop' && calls.has(event.index)) {
+          const call = calls.takeOne(event.index);
+          if (call && withTools) yield call;
         }
       }
     } catch (err) {
@@ -116,6 +128,31 @@ export class AnthropicLlm implements Llm {
     // The SDK ends a stream quietly when its signal aborts: an abort is not a finished reply.
     signal.throwIfAborted();
   }
+
+  #body(messages: readonly ChatMessage[], opts: LlmStreamOptions): MessageCreateParamsStreaming {
+    const tools = opts.tools ?? [];
+    const sent = tools.length > 0 ? messages : withoutToolMessages(messages);
+    const { system, turns } = toAnthropicMessages(sent);
+    const { temperature } = this.#opts;
+    return {
+      model: this.#opts.model,
+      max_tokens: this.#opts.maxTokens ?? 1024,
+      messages: turns,
+      stream: true,
+      ...(system ? { system } : {}),
+      ...(temperature === undefined ? {} : { temperature }),
+      ...(tools.length === 0
+        ? {}
+        : {
+            tools: tools.map((t) => ({
+              name: t.name,
+              description: t.description,
+              input_schema: { ...t.parameters, type: 'object' as const },
+            })),
+            ...(opts.toolChoice === 'none' ? { tool_choice: { type: 'none' as const } } : {}),
+          }),
+    };
+  }
 }
 
 /**
@@ -123,25 +160,62 @@ export class AnthropicLlm implements Llm {
  * turns that alternate from `user`. Consecutive messages of one role are joined (in a group,
  * two people's speaker-tagged turns in a row become one user turn, each line still naming its
  * speaker); a conversation the agent began (its greeting) starts with a short user turn;
- * empty messages are left out.
+ * empty messages are left out. An assistant's tool calls are `tool_use` blocks of its turn, and
+ * their results `tool_result` blocks at the start of the next user turn; text alone stays a
+ * string.
  */
 export function toAnthropicMessages(messages: readonly ChatMessage[]): {
   system: string;
-  turns: { role: 'user' | 'assistant'; content: string }[];
+  turns: MessageParam[];
 } {
   const system = messages
     .filter((m) => m.role === 'system' && m.content.trim() !== '')
     .map((m) => m.content)
     .join('\n\n');
-  const turns: { role: 'user' | 'assistant'; content: string }[] = [];
+  const turns: MessageParam[] = [];
   for (const m of messages) {
-    if (m.role === 'system' || m.content.trim() === '') continue;
+    if (m.role === 'system') continue;
+    const role = m.role === 'tool' ? 'user' : m.role;
+    const content = contentOf(m);
+    if (content === undefined) continue;
     const last = turns.at(-1);
-    if (last?.role === m.role) last.content += `\n${m.content}`;
-    else turns.push({ role: m.role, content: m.content });
+    if (last?.role === role) last.content = joined(last.content, content);
+    else turns.push({ role, content });
   }
   if (turns[0]?.role !== 'user') turns.unshift({ role: 'user', content: CONVERSATION_STARTS });
   return { system, turns };
+}
+
+/** A message's content: text alone as a string, tool calls and results as blocks. */
+function contentOf(
+  m: Exclude<ChatMessage, { role: 'system' }>,
+): MessageParam['content'] | undefined {
+  if (m.role === 'tool') {
+    const result: ContentBlockParam = {
+      type: 'tool_result',
+      tool_use_id: m.toolCallId,
+      content: m.content || '(no result)',
+      ...(m.isError ? { is_error: true } : {}),
+    };
+    return [result];
+  }
+  const text = m.content.trim() === '' ? undefined : m.content;
+  if (m.role !== 'assistant' || !m.toolCalls?.length) return text;
+  const uses: ContentBlockParam[] = m.toolCalls.map((c) => ({
+    type: 'tool_use',
+    id: c.id,
+    name: c.name,
+    input: argumentsObject(c.arguments),
+  }));
+  return text === undefined ? uses : [{ type: 'text', text }, ...uses];
+}
+
+/** Two contents of one turn: strings joined by a line, else their blocks in order. */
+function joined(a: MessageParam['content'], b: MessageParam['content']): MessageParam['content'] {
+  if (typeof a === 'string' && typeof b === 'string') return `${a}\n${b}`;
+  const blocks = (c: MessageParam['content']): ContentBlockParam[] =>
+    typeof c === 'string' ? [{ type: 'text', text: c }] : c;
+  return [...blocks(a), ...blocks(b)];
 }
 
 /** The SDK's failures as ProviderErrors (an abort passes through as it is). */

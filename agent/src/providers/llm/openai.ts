@@ -1,8 +1,13 @@
 import OpenAI from 'openai';
+import type {
+  ChatCompletionCreateParamsStreaming,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
 import type { Logger } from '../../log.js';
 import { LinkedAbort, retryingStream, toProviderError } from '../base.js';
 import type { RetryPolicy } from '../base.js';
-import type { ChatMessage, Llm } from '../types.js';
+import type { ChatMessage, Llm, LlmEvent, LlmStreamOptions } from '../types.js';
+import { ToolCallAssembler, withoutToolMessages } from './tool_calls.js';
 
 export interface OpenAiLlmOptions {
   /** Any OpenAI-compatible server: OpenAI, Groq, xAI, Ollama, vLLM... */
@@ -24,7 +29,9 @@ export interface OpenAiLlmOptions {
 
 /**
  * Streaming chat completions through the `openai` package (retries off: ./base.ts owns them).
- * Yields the reply's text deltas; retries only before the first one.
+ * Yields the reply's text deltas, and with tools each call once it is complete (its
+ * `delta.tool_calls` fragments assembled by index, given when the choice finishes); retries only
+ * before the first item.
  */
 export class OpenAiLlm implements Llm {
   readonly label: string;
@@ -38,8 +45,13 @@ export class OpenAiLlm implements Llm {
     this.#client = new OpenAI({ baseURL: opts.baseURL, apiKey: opts.apiKey, maxRetries: 0 });
   }
 
-  stream(messages: readonly ChatMessage[], opts: { signal: AbortSignal }): AsyncIterable<string> {
-    return this.#stream(messages, opts.signal);
+  stream(
+    messages: readonly ChatMessage[],
+    opts: { signal: AbortSignal; tools?: undefined },
+  ): AsyncIterable<string>;
+  stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent>;
+  stream(messages: readonly ChatMessage[], opts: LlmStreamOptions): AsyncIterable<LlmEvent> {
+    return this.#stream(messages, opts);
   }
 
   /** Lists the models (one GET, nothing billed): the server answers. */
@@ -57,11 +69,11 @@ export class OpenAiLlm implements Llm {
 
   async *#stream(
     messages: readonly ChatMessage[],
-    signal: AbortSignal,
-  ): AsyncGenerator<string, void, undefined> {
-    const request = new LinkedAbort(signal, this.#closing.signal);
+    opts: LlmStreamOptions,
+  ): AsyncGenerator<LlmEvent, void, undefined> {
+    const request = new LinkedAbort(opts.signal, this.#closing.signal);
     try {
-      yield* retryingStream((attemptSignal) => this.#attempt(messages, attemptSignal), {
+      yield* retryingStream((attemptSignal) => this.#attempt(messages, opts, attemptSignal), {
         provider: this.label,
         kind: 'llm',
         signal: request.signal,
@@ -77,23 +89,75 @@ export class OpenAiLlm implements Llm {
 
   async *#attempt(
     messages: readonly ChatMessage[],
+    opts: LlmStreamOptions,
     signal: AbortSignal,
-  ): AsyncGenerator<string, void, undefined> {
-    const { temperature, extraBody } = this.#opts;
-    const stream = await this.#client.chat.completions.create(
-      {
-        ...extraBody,
-        model: this.#opts.model,
-        messages: messages.map((m) => ({ role: m.role, content: m.content })),
-        stream: true,
-        ...(temperature === undefined ? {} : { temperature }),
-      },
-      { signal },
-    );
+  ): AsyncGenerator<LlmEvent, void, undefined> {
+    const stream = await this.#client.chat.completions.create(this.#body(messages, opts), {
+      signal,
+    });
+    const calls = new ToolCallAssembler();
+    const withTools = (opts.tools ?? []).length > 0;
     for await (const chunk of stream) {
       signal.throwIfAborted();
-      const delta = chunk.choices[0]?.delta?.content;
+      const choice = chunk.choices[0];
+      const delta = choice?.delta?.content;
       if (delta) yield delta;
+      for (const piece of choice?.delta?.tool_calls ?? []) {
+        calls.add(piece.index, {
+          id: piece.id,
+          name: piece.function?.name,
+          arguments: piece.function?.arguments,
+        });
+      }
+      if (choice?.finish_reason && withTools) yield* calls.take();
     }
+    // A server that ends the stream without a finish reason: the calls are complete all the same.
+    if (withTools) yield* calls.take();
+  }
+
+  #body(
+    messages: readonly ChatMessage[],
+    opts: LlmStreamOptions,
+  ): ChatCompletionCreateParamsStreaming {
+    const { temperature, extraBody } = this.#opts;
+    const tools = opts.tools ?? [];
+    const sent = tools.length > 0 ? messages : withoutToolMessages(messages);
+    return {
+      ...extraBody,
+      model: this.#opts.model,
+      messages: sent.map(toOpenAiMessage),
+      stream: true,
+      ...(temperature === undefined ? {} : { temperature }),
+      ...(tools.length === 0
+        ? {}
+        : {
+            tools: tools.map((t) => ({
+              type: 'function' as const,
+              function: { name: t.name, description: t.description, parameters: t.parameters },
+            })),
+            ...(opts.toolChoice === 'none' ? { tool_choice: 'none' as const } : {}),
+          }),
+    };
+  }
+}
+
+/** One of our messages as chat completions take it (plain ones as `{ role, content }`). */
+function toOpenAiMessage(m: ChatMessage): ChatCompletionMessageParam {
+  switch (m.role) {
+    case 'tool':
+      return { role: 'tool', tool_call_id: m.toolCallId, content: m.content };
+    case 'assistant':
+      if (!m.toolCalls?.length) return { role: 'assistant', content: m.content };
+      return {
+        role: 'assistant',
+        content: m.content === '' ? null : m.content,
+        tool_calls: m.toolCalls.map((c) => ({
+          id: c.id,
+          type: 'function' as const,
+          function: { name: c.name, arguments: c.arguments },
+        })),
+      };
+    default:
+      return { role: m.role, content: m.content };
   }
 }
