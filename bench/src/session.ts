@@ -5,7 +5,7 @@
  * Printed, each as a figure:
  *   - every reply request's size in real tokens (GPT-4o's tokenizer, o200k), against the budget,
  *     from the turn the whole conversation would have passed it on;
- *   - voice-to-voice p95 over the last 20 turns against the first 20;
+ *   - voice-to-voice p95 over the last 20 questions against the first 20;
  *   - the agent's RSS after warm-up (turn 20) and its growth to the end;
  *   - whether a fact said at turn 3 is still in the last request, through the summary (the turn
  *     itself long folded away).
@@ -247,10 +247,12 @@ function report(turns: Turn[], chats: RecordedRequest[]): number {
     );
   }
 
-  const v2v = (from: number, to: number) =>
-    turns.slice(from, to).flatMap((t) => (t.v2vMs === undefined ? [] : [t.v2vMs]));
-  const first = v2v(0, WINDOW);
-  const lastWindow = v2v(-WINDOW, turns.length);
+  // The same questions at both ends: a statement ending on a number ("... four one seven") is
+  // held longer as maybe unfinished, and would weigh on whichever end it fell in.
+  const asked = turns.filter((t) => QUESTIONS.includes(utteranceAt(t.turn)));
+  const v2v = (window: Turn[]) => window.flatMap((t) => (t.v2vMs === undefined ? [] : [t.v2vMs]));
+  const first = v2v(asked.slice(0, WINDOW));
+  const lastWindow = v2v(asked.slice(-WINDOW));
   const p95First = percentile(first, 95);
   const p95Last = percentile(lastWindow, 95);
   const warm = turns[WINDOW - 1]!.rssMb;
@@ -276,8 +278,8 @@ function report(turns: Turn[], chats: RecordedRequest[]): number {
           [`turn-${FACT_TURN} fact in the last request's summary`, factInSummary ? 'yes' : 'NO'],
           [`turn-${FACT_TURN} itself in the last request`, factTurnSent ? 'YES' : 'no'],
           ['answered', `${turns.length - unanswered.length}/${turns.length}`],
-          [`v2v p95, first ${WINDOW} turns (ms)`, Math.round(p95First)],
-          [`v2v p95, last ${WINDOW} turns (ms)`, Math.round(p95Last)],
+          [`v2v p95, first ${WINDOW} questions (ms)`, Math.round(p95First)],
+          [`v2v p95, last ${WINDOW} questions (ms)`, Math.round(p95Last)],
           ['last / first', `${((p95Last / p95First - 1) * 100).toFixed(1)}%`],
           [`agent RSS at turn ${WINDOW} (MB)`, warm.toFixed(1)],
           ['agent RSS, largest after it (MB)', Math.max(...after).toFixed(1)],
