@@ -70,6 +70,15 @@ describe('openai realtime STT: dropped sockets, refused connections, stalls', ()
     assert.deepEqual(rec.errors, []);
   });
 
+  it('four refused connections in a row (an outage of a moment) are waited out', async () => {
+    for (let i = 0; i < 4; i++) fx.script.realtime.faults.push({ kind: 'status', status: 503 });
+    const { rec, stream } = sessions.open();
+    say(stream, utterances[0]!);
+    await rec.until(() => rec.finals().length === 1, 'the final');
+    assert.equal(rec.finals()[0]?.text, STT_PHRASES[0]);
+    assert.deepEqual(rec.errors, []);
+  });
+
   it('a stalled server: the socket is replaced after stallTimeoutMs and the final arrives', async () => {
     fx.script.realtime.faults.push({ kind: 'stall', afterChunks: 2 });
     const { rec, stream } = sessions.open({ stallTimeoutMs: 300 });

@@ -16,6 +16,14 @@ import { closeSocket, openWebSocket } from '../ws.js';
 /** A connection that lived this long before dropping counts as having worked. */
 const HEALTHY_CONNECTION_MS = 10_000;
 
+/**
+ * How a stream (re)opens its socket: a person may be speaking, and their audio is kept and
+ * resent, so waiting out a short outage beats losing the utterance. Six attempts, the waits
+ * doubling from up to 100 ms to at most 800 ms: about 1.5 s of outage on average (a stage's
+ * fallback chain moves on sooner, when the utterance misses its final budget).
+ */
+export const CONNECT_RETRY: RetryPolicy = { attempts: 6, maxDelayMs: 800 };
+
 /** The settings every WebSocket STT takes. */
 export interface SocketSttOptions {
   /** The server (an `http(s)` URL is taken as `ws(s)`); the provider appends its path. */
@@ -262,7 +270,7 @@ export class SttSocket {
           timeoutMs: this.#cfg.connectTimeoutMs ?? 5_000,
           headers,
         }),
-      { ...label, signal, log: this.#cfg.log, ...this.#cfg.retry },
+      { ...label, signal, log: this.#cfg.log, ...CONNECT_RETRY, ...this.#cfg.retry },
     ).then(
       (ws) => {
         if (this.dead) ws.terminate();
