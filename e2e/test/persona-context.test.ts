@@ -21,7 +21,25 @@ const ANSWERS: Record<string, string> = {
   'what time does the museum open': 'At nine.',
   'how much is a ticket': 'Twelve euros.',
   'is there a cafe inside': 'Yes, downstairs.',
+  // Answered after a call to the time tool (its result fed back), in the last step.
+  'what time is it': 'I checked the clock for you.',
 };
+const TIME_QUESTION = 'what time is it';
+
+/** The fixture's model: the time question gets a call to the time tool first. */
+function toolCalls(messages: { role: string; content: string }[], tools: string[]) {
+  const last = messages.at(-1);
+  const asksTime = last?.role === 'user' && last.content.toLowerCase().includes(TIME_QUESTION);
+  return asksTime && tools.includes('get_current_time')
+    ? [{ name: 'get_current_time', arguments: {} }]
+    : undefined;
+}
+
+function reply(messages: { role: string; content: string }[]): string {
+  if (messages.at(-1)?.role === 'tool') return ANSWERS[TIME_QUESTION]!;
+  if (toolCalls(messages, ['get_current_time'])) return '';
+  return scriptedReply(ANSWERS)(messages);
+}
 
 describe('personas and live context updates', () => {
   let fixture: OpenAiFixture;
@@ -47,7 +65,8 @@ describe('personas and live context updates', () => {
     await startLivekit();
     fixture = await startOpenAiFixture({ phrases: Object.keys(ANSWERS), apiKey: 'test-key' });
     fixture.script.chat = {
-      reply: scriptedReply(ANSWERS),
+      reply,
+      toolCalls,
       ttftMs: 50,
       tokenIntervalMs: 10,
       faults: [],
@@ -67,7 +86,7 @@ describe('personas and live context updates', () => {
     await fixture?.close();
   });
 
-  /** The system message of the last reply request (summaries are not replies). */
+  /** The system message of the last request. */
   const lastInstructions = () => {
     const chats = fixture.requests.filter((r) => r.endpoint === 'chat');
     const body = chats.at(-1)?.body as { messages: { role: string; content: string }[] };
@@ -154,7 +173,33 @@ describe('personas and live context updates', () => {
         await ask('is there a cafe inside'),
         'You are a pastry chef.\n\nFacts:\n- The kitchen closes at ten.',
       );
+
+      // A tool call through the same room: the model asks for the time, the agent runs the
+      // tool, feeds its result back and speaks the answer; the call and its result are in the
+      // next request's history once, each with the other.
+      await ask(TIME_QUESTION);
+      const chats = () => fixture.requests.filter((r) => r.endpoint === 'chat');
+      const bodies = chats().map((r) => r.body as { messages: Message[]; tools?: unknown[] });
+      assert.ok(bodies.at(-1)!.tools?.length, 'the request offered the tools');
+      const fed = bodies.at(-1)!.messages;
+      assert.equal(fed.at(-1)!.role, 'tool');
+      assert.match(String(fed.at(-1)!.content), new RegExp(String(new Date().getUTCFullYear())));
+      await ask('how much is a ticket');
+      const history = (chats().at(-1)!.body as { messages: Message[] }).messages;
+      const calls = history.filter((m) => m.role === 'assistant' && m.tool_calls?.length);
+      const results = history.filter((m) => m.role === 'tool');
+      assert.equal(calls.length, 1, 'the call once');
+      assert.equal(results.length, 1, 'its result once');
+      assert.equal(results[0]!.tool_call_id, calls[0]!.tool_calls![0]!.id);
       await Promise.all([sam.leave(), lee.leave()]);
     },
   );
 });
+
+/** A chat-completions message as the fixture recorded the request. */
+interface Message {
+  role: string;
+  content: unknown;
+  tool_calls?: { id: string }[];
+  tool_call_id?: string;
+}
