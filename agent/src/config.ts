@@ -41,25 +41,15 @@ const chainOf = <const T extends readonly [string, ...string[]]>(names: T) =>
     .string()
     .trim()
     .transform((value, ctx) => {
-      const items = value
-        .split(',')
-        .map((v) => v.trim())
-        .filter((v) => v !== '');
-      const expected = `expected one of ${names.join(', ')}, or several separated by commas`;
-      const unknown = items.filter((v) => !names.includes(v));
-      if (items.length === 0 || unknown.length > 0) {
-        ctx.addIssue({ code: 'custom', message: `${expected} (got "${value}")` });
-        return z.NEVER;
-      }
-      if (new Set(items).size !== items.length) {
-        ctx.addIssue({ code: 'custom', message: `expected each provider once (got "${value}")` });
-        return z.NEVER;
-      }
-      if (items.includes('none') && items.length > 1) {
+      const items = namesIn(value, names, ctx, {
+        expected: `expected one of ${names.join(', ')}, or several separated by commas`,
+        what: 'provider',
+      });
+      if (items && items.includes('none') && items.length > 1) {
         ctx.addIssue({ code: 'custom', message: 'expected none alone (the stage is off)' });
         return z.NEVER;
       }
-      return items as T[number][];
+      return items ?? z.NEVER;
     })
     .optional();
 
@@ -68,27 +58,41 @@ const toolList = z
   .string()
   .trim()
   .transform((value, ctx) => {
-    const items = value
-      .split(',')
-      .map((v) => v.trim())
-      .filter((v) => v !== '');
-    if (items.length === 1 && items[0] === 'none') return [];
-    const known: readonly string[] = BUILT_IN_TOOLS;
-    const unknown = items.filter((v) => !known.includes(v));
-    if (items.length === 0 || unknown.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `expected ${BUILT_IN_TOOLS.join(', ')} separated by commas, or none (got "${value}")`,
-      });
-      return z.NEVER;
-    }
-    if (new Set(items).size !== items.length) {
-      ctx.addIssue({ code: 'custom', message: `expected each tool once (got "${value}")` });
-      return z.NEVER;
-    }
-    return items as BuiltInToolName[];
+    if (value.replace(/,/g, ' ').trim() === 'none') return []; // `none`, with stray commas
+    return (
+      namesIn(value, BUILT_IN_TOOLS, ctx, {
+        expected: `expected ${BUILT_IN_TOOLS.join(', ')} separated by commas, or none`,
+        what: 'tool',
+      }) ?? z.NEVER
+    );
   })
   .default([...BUILT_IN_TOOLS]);
+
+/**
+ * A comma-separated list of known names, each once (blanks between commas dropped); undefined,
+ * with the issue added, for an empty list, an unknown name or a name twice.
+ */
+function namesIn<const T extends readonly string[]>(
+  value: string,
+  names: T,
+  ctx: z.RefinementCtx,
+  say: { expected: string; what: string },
+): T[number][] | undefined {
+  const items = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  const known: readonly string[] = names;
+  if (items.length === 0 || items.some((v) => !known.includes(v))) {
+    ctx.addIssue({ code: 'custom', message: `${say.expected} (got "${value}")` });
+    return undefined;
+  }
+  if (new Set(items).size !== items.length) {
+    ctx.addIssue({ code: 'custom', message: `expected each ${say.what} once (got "${value}")` });
+    return undefined;
+  }
+  return items as T[number][];
+}
 
 /** Most terms, and longest term, STT_KEYTERMS takes (Deepgram's keyterm prompting: up to 100). */
 const MAX_KEYTERMS = 100;

@@ -27,7 +27,7 @@
 import { parseArgs } from 'node:util';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture } from '@voice-agent/fixtures';
-import { joinPerson, leaveAll, untilQuiet } from '@voice-agent/e2e/participants';
+import { askForAnswer, joinPerson, leaveAll } from '@voice-agent/e2e/participants';
 import type { SimParticipant } from '@voice-agent/e2e/participants';
 import {
   BENCH_ANSWERS,
@@ -35,7 +35,7 @@ import {
   BENCH_QUESTIONS,
   BENCH_REPLY,
 } from '@voice-agent/e2e/script';
-import { referenceUtterances, timeline } from '@voice-agent/e2e/speech';
+import { referenceUtterances } from '@voice-agent/e2e/speech';
 import { AgentProcess, startLivekit } from '@voice-agent/e2e/stack';
 import { sleep, table } from '@voice-agent/e2e/stats';
 import { teardown } from '@voice-agent/e2e/teardown';
@@ -326,31 +326,12 @@ async function turn(
     primary: activity(primary, spec.endpoint),
     second: activity(other, spec.secondEndpoint),
   };
-  const heardBefore = sim.transcripts.length;
-  const [spoken] = await sim.speak(
-    timeline([{ silenceMs: 100 }, { say: question }, { silenceMs: 300 }]),
-  );
-  if (!spoken) throw new Error('the question was not played');
-  const answered = await sim
-    .waitFor(
-      'the answer',
-      () =>
-        sim.transcripts
-          .slice(heardBefore)
-          .some((t) => !t.speaker && t.text.includes(answer.slice(0, 12))),
-      20_000,
-    )
-    .then(
-      () => true,
-      () => false,
-    );
-  const firstSound = sim.firstSoundAfter(spoken.endAt);
-  await untilQuiet(sim, spoken.endAt).catch(() => undefined);
+  const { answered, silenceMs } = await askForAnswer(sim, question, answer.slice(0, 12));
   const second = activity(other, spec.secondEndpoint) > before.second;
   const first = activity(primary, spec.endpoint) > before.primary;
   return {
     answered,
-    silenceMs: firstSound === undefined ? undefined : firstSound - spoken.endAt,
+    silenceMs,
     by: second ? 'second' : first || answered ? 'primary' : 'none',
     faulted,
   };

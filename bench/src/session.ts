@@ -26,10 +26,10 @@ import { parseArgs } from 'node:util';
 import { SUMMARY_REQUEST_HEADER } from '@voice-agent/agent/conversation/memory/summary';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { ChatMessage, RecordedRequest } from '@voice-agent/fixtures';
-import { joinPerson, leaveAll, untilQuiet } from '@voice-agent/e2e/participants';
+import { askForAnswer, joinPerson, leaveAll } from '@voice-agent/e2e/participants';
 import type { SimParticipant } from '@voice-agent/e2e/participants';
 import { BENCH_FIXTURE, normalise } from '@voice-agent/e2e/script';
-import { referenceUtterances, timeline } from '@voice-agent/e2e/speech';
+import { referenceUtterances } from '@voice-agent/e2e/speech';
 import { AgentProcess, startLivekit } from '@voice-agent/e2e/stack';
 import { percentile, table } from '@voice-agent/e2e/stats';
 import { teardown } from '@voice-agent/e2e/teardown';
@@ -118,33 +118,9 @@ const isSummary = (r: RecordedRequest) =>
 
 async function ask(sim: SimParticipant, turn: number, requestsBefore: () => number) {
   const said = utteranceAt(turn);
-  const answer = ANSWERS[said]!;
-  const heardBefore = sim.transcripts.length;
   const before = requestsBefore();
-  const [spoken] = await sim.speak(
-    timeline([{ silenceMs: 100 }, { say: said }, { silenceMs: 300 }]),
-  );
-  if (!spoken) throw new Error('the utterance was not played');
-  const answered = await sim
-    .waitFor(
-      'the answer',
-      () =>
-        sim.transcripts
-          .slice(heardBefore)
-          .some((t) => !t.speaker && t.text.includes(answer.slice(0, 10))),
-      20_000,
-    )
-    .then(
-      () => true,
-      () => false,
-    );
-  const firstSound = sim.firstSoundAfter(spoken.endAt);
-  await untilQuiet(sim, spoken.endAt).catch(() => undefined);
-  return {
-    answered,
-    v2vMs: firstSound === undefined ? undefined : firstSound - spoken.endAt,
-    before,
-  };
+  const { answered, silenceMs } = await askForAnswer(sim, said, ANSWERS[said]!.slice(0, 10));
+  return { answered, v2vMs: silenceMs, before };
 }
 
 async function main(): Promise<void> {

@@ -482,6 +482,37 @@ export async function untilQuiet(
 }
 
 /**
+ * `sim` says `text` (100 ms of silence before, 300 ms after) and waits up to 20 s for an agent
+ * transcript containing `answerStart`, then for the agent to fall silent. Returns whether the
+ * answer came and the silence from the end of the question to the agent's first sound.
+ */
+export async function askForAnswer(
+  sim: SimParticipant,
+  text: string,
+  answerStart: string,
+): Promise<{ answered: boolean; silenceMs: number | undefined }> {
+  const heardBefore = sim.transcripts.length;
+  const [spoken] = await sim.speak(
+    timeline([{ silenceMs: 100 }, { say: text }, { silenceMs: 300 }]),
+  );
+  if (!spoken) throw new Error('the question was not played');
+  const answered = await sim
+    .waitFor(
+      'the answer',
+      () =>
+        sim.transcripts.slice(heardBefore).some((t) => !t.speaker && t.text.includes(answerStart)),
+      20_000,
+    )
+    .then(
+      () => true,
+      () => false,
+    );
+  const firstSound = sim.firstSoundAfter(spoken.endAt);
+  await untilQuiet(sim, spoken.endAt).catch(() => undefined);
+  return { answered, silenceMs: firstSound === undefined ? undefined : firstSound - spoken.endAt };
+}
+
+/**
  * One person with a microphone who also listens, greeted before the scenario starts: joins,
  * waits for the agent's greeting and for it to end.
  */
