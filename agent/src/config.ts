@@ -12,7 +12,6 @@ import { z } from 'zod';
 import { INSTRUCTIONS_SHARE } from './conversation/memory/context.js';
 import { estimateTokens } from './conversation/memory/tokens.js';
 import { BUILT_IN_TOOLS } from './conversation/tools/builtins.js';
-import type { BuiltInToolName } from './conversation/tools/builtins.js';
 import { isTimeZone } from './conversation/tools/time.js';
 
 const ms = (what: string, min: number, max: number, fallback: number) =>
