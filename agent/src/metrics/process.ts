@@ -1,4 +1,9 @@
-import { gauge } from './registry.js';
+import { collectDefaultMetrics } from 'prom-client';
+import { gauge, registry } from './registry.js';
+
+// Node's own figures (RSS, heap in use and its spaces, external memory, event-loop delay, GC
+// pauses) under prom-client's standard names, as dashboards expect them.
+collectDefaultMetrics({ register: registry });
 
 /** What the process reports of itself at each scrape (the worker's status). */
 export interface ProcessStatus {
