@@ -6,7 +6,10 @@
  *   - every reply request's size in real tokens (GPT-4o's tokenizer, o200k), against the budget,
  *     from the turn the whole conversation would have passed it on;
  *   - voice-to-voice p95 over the last 20 questions against the first 20;
- *   - the agent's RSS after warm-up (turn 20) and its growth to the end;
+ *   - the agent's RSS after warm-up (turn 20) and its growth to the end; per ten turns, RSS in its
+ *     anonymous and file-backed parts, and V8's heap in use and reserved, from the agent's
+ *     /metrics (so a growth shows whether it is the JS heap, V8's sizing of it, or native memory);
+ *   - the agent's garbage collections over the run (count and pauses, by kind);
  *   - whether a fact said at turn 3 is still in the last request, through the summary (the turn
  *     itself long folded away).
  *
@@ -88,19 +91,64 @@ function summarise(request: string): string {
   return kept.join(' ') || 'People asked about the museum and were answered.';
 }
 
+/** The agent's memory after a turn, in MB. */
+interface Memory {
+  /** Resident set, and its two parts: anonymous (heaps, buffers) and file-backed (mapped code). */
+  rss: number;
+  anon: number;
+  file: number;
+  /** V8's heap: in use (garbage not yet collected included), and reserved from the system. */
+  heapUsed: number;
+  heapTotal: number;
+  /** Memory held for JS objects outside the V8 heap (Buffers, ArrayBuffers). */
+  external: number;
+}
+
 interface Turn {
   turn: number;
   who: string;
   answered: boolean;
   v2vMs: number | undefined;
-  rssMb: number;
+  memory: Memory;
   /** Chat requests recorded before this turn began. */
   requestsBefore: number;
 }
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
+async function metricsOf(agent: AgentProcess): Promise<string> {
+  return (await fetch(agent.statusUrl.replace(/\/status$/, '/metrics'))).text();
+}
+
+/** One sample's value from Prometheus text, `series` as written there (name and labels). */
+function metric(text: string, series: string): number {
+  const at = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return at ? Number(at.slice(series.length + 1)) : NaN;
+}
+
+/** The agent's garbage collections over the run, by kind: how many, and their pauses in all. */
+function gcOf(text: string): string[][] {
+  return ['minor', 'major', 'incremental'].map((kind) => {
+    const count = metric(text, `nodejs_gc_duration_seconds_count{kind="${kind}"}`);
+    const sum = metric(text, `nodejs_gc_duration_seconds_sum{kind="${kind}"}`);
+    return [kind, String(count), (sum * 1000).toFixed(0), ((sum / count) * 1000).toFixed(1)];
+  });
+}
+
+/** RSS and its parts from /proc, the heap figures from the agent's own /metrics. */
+async function memoryOf(agent: AgentProcess): Promise<Memory> {
+  const status = readFileSync(`/proc/${agent.proc.pid}/status`, 'utf8');
+  const kb = (field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024;
+  const text = await (await fetch(agent.statusUrl.replace(/\/status$/, '/metrics'))).text();
+  const mb = (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]) / 2 ** 20;
+  return {
+    rss: kb('VmRSS'),
+    anon: kb('RssAnon'),
+    file: kb('RssFile') + kb('RssShmem'),
+    heapUsed: mb('nodejs_heap_size_used_bytes'),
+    heapTotal: mb('nodejs_heap_size_total_bytes'),
+    external: mb('nodejs_external_memory_bytes'),
+  };
 }
 
 const messagesOf = (r: RecordedRequest) => (r.body as { messages: ChatMessage[] }).messages;
@@ -169,7 +217,7 @@ async function main(): Promise<void> {
         who: sim.name,
         answered,
         v2vMs,
-        rssMb: rssMb(agent.proc.pid),
+        memory: await memoryOf(agent),
         requestsBefore: before,
       });
       if (t % 10 === 0) {
@@ -181,6 +229,10 @@ async function main(): Promise<void> {
     await leaveAll();
   }
   const code = report(turns, chats());
+  console.log(
+    '\nagent garbage collections over the run: ' +
+      table(['kind', 'count', 'pauses ms', 'mean ms'], gcOf(await metricsOf(agent))),
+  );
   await teardown();
   await fixture.close();
   process.exit(code);
@@ -231,8 +283,8 @@ function report(turns: Turn[], chats: RecordedRequest[]): number {
   const lastWindow = v2v(asked.slice(-WINDOW));
   const p95First = percentile(first, 95);
   const p95Last = percentile(lastWindow, 95);
-  const warm = turns[WINDOW - 1]!.rssMb;
-  const after = turns.slice(WINDOW - 1).map((t) => t.rssMb);
+  const warm = turns[WINDOW - 1]!.memory.rss;
+  const after = turns.slice(WINDOW - 1).map((t) => t.memory.rss);
   const grewPct = ((Math.max(...after) - warm) / warm) * 100;
 
   console.log(
@@ -259,7 +311,7 @@ function report(turns: Turn[], chats: RecordedRequest[]): number {
           ['last / first', `${((p95Last / p95First - 1) * 100).toFixed(1)}%`],
           [`agent RSS at turn ${WINDOW} (MB)`, warm.toFixed(1)],
           ['agent RSS, largest after it (MB)', Math.max(...after).toFixed(1)],
-          ['agent RSS at the end (MB)', turns.at(-1)!.rssMb.toFixed(1)],
+          ['agent RSS at the end (MB)', turns.at(-1)!.memory.rss.toFixed(1)],
           ['growth after warm-up', `${grewPct.toFixed(1)}%`],
         ],
       ),
@@ -267,7 +319,18 @@ function report(turns: Turn[], chats: RecordedRequest[]): number {
   console.log(
     '\nper 10 turns: ' +
       table(
-        ['turns', 'v2v p50', 'v2v p95', 'request max', 'RSS MB'],
+        [
+          'turns',
+          'v2v p50',
+          'v2v p95',
+          'request max',
+          'RSS MB',
+          'anon',
+          'file',
+          'heap used',
+          'heap total',
+          'external',
+        ],
         Array.from({ length: Math.ceil(turns.length / 10) }, (_, k) => {
           const slice = turns.slice(k * 10, k * 10 + 10);
           const v = slice.flatMap((t) => (t.v2vMs === undefined ? [] : [t.v2vMs]));
@@ -276,7 +339,9 @@ function report(turns: Turn[], chats: RecordedRequest[]): number {
             Math.round(percentile(v, 50)),
             Math.round(percentile(v, 95)),
             Math.max(...replies.slice(k * 10, k * 10 + 10)),
-            slice.at(-1)!.rssMb.toFixed(1),
+            ...(['rss', 'anon', 'file', 'heapUsed', 'heapTotal', 'external'] as const).map((k) =>
+              slice.at(-1)!.memory[k].toFixed(1),
+            ),
           ];
         }),
       ),
