@@ -139,7 +139,7 @@ step(
   () => run('npm', ['test', '-w', 'e2e']) === 0,
 );
 // docker-compose.yml and the Dockerfiles, built and brought up by a Docker engine in a network
-// namespace of its own, the page used from Chromium through the published ports (about 4 min).
+// namespace of its own, the page used from Chromium through the published ports (about 3 min).
 step(
   'live compose test (Docker engine in a namespace, Chromium)',
   () => run('npm', ['run', 'test:compose', '-w', 'e2e']) === 0,
