@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // `npm test`: sets up everything the tests need, then runs them all.
 //
-//   1. system packages: chromium, espeak-ng, sox, iproute2, prometheus (promtool) (installed with apt-get when run as
+//   1. system packages: chromium, espeak-ng, sox, iproute2, prometheus (promtool), docker.io,
+//      docker-compose, debootstrap (installed with apt-get when run as
 //      root, otherwise named in an error), and root itself (the e2e tests create a private
 //      network namespace)
 //   2. npm dependencies (`npm install` when node_modules is missing)
 //   3. livekit-server (scripts/livekit-server.mjs: PATH, LIVEKIT_SERVER_BIN, cache or Go build)
 //   4. build every workspace, typecheck, lint
 //   5. unit tests of common, agent, fixtures, web, bench; then the e2e tests inside a fresh network
-//      namespace; then short runs of the benchmark (npm run bench -- --quick) and of the
+//      namespace; then the live compose test (e2e/live, its own namespace with a Docker engine);
+//      then short runs of the benchmark (npm run bench -- --quick) and of the
 //      turn-taking suite (npm run bench:turn-taking -- --quick, and its barge-in and echo
 //      scenarios again with the agent on Deepgram STT), and of the fault suite
 //      (npm run bench:faults -- --quick), and of the long-conversation bench
@@ -36,6 +38,10 @@ const SYSTEM_PACKAGES = {
   'pocketsphinx-en-us': '/usr/share/pocketsphinx/model/en-us',
   // `promtool test rules` on the alert rules (observability/prometheus).
   prometheus: 'promtool',
+  // The live compose test (e2e/live): a Docker engine of its own, compose, base images.
+  'docker.io': 'dockerd',
+  'docker-compose': 'docker-compose',
+  debootstrap: 'debootstrap',
 };
 
 function hasCommand(cmd) {
@@ -131,6 +137,12 @@ for (const ws of ['common', 'agent', 'fixtures', 'web', 'bench']) {
 step(
   'e2e tests (network namespace, livekit-server, Chromium)',
   () => run('npm', ['test', '-w', 'e2e']) === 0,
+);
+// docker-compose.yml and the Dockerfiles, built and brought up by a Docker engine in a network
+// namespace of its own, the page used from Chromium through the published ports (about 3 min).
+step(
+  'live compose test (Docker engine in a namespace, Chromium)',
+  () => run('npm', ['run', 'test:compose', '-w', 'e2e']) === 0,
 );
 // The benchmark's short version, so it cannot rot: ours and LiveKit Agents (installed into
 // bench/peer on first use) through every scenario; it fails if either answers nothing or ours

@@ -152,6 +152,49 @@ export class PageUser {
     );
   }
 
+  /**
+   * Starts recording, in the page, every 20 ms poll in which the agent's received audio track is
+   * audible (peak over 0.01, as the page's own meter counts it); read with agentSoundAfter().
+   * The track is picked up whenever it arrives.
+   */
+  async recordAgentSound(): Promise<void> {
+    // A string, not a function: tsx would wrap named inner functions in a helper that does not
+    // exist in the page.
+    await this.page.evaluate(`(() => {
+      const heard = [];
+      window.__agentSound = heard;
+      let analyser;
+      const samples = new Float32Array(1024);
+      setInterval(() => {
+        if (!analyser) {
+          const room = window.__voiceAgent && window.__voiceAgent.room;
+          const agent = room && [...room.remoteParticipants.values()].find((p) => p.isAgent);
+          const pub = agent && [...agent.audioTrackPublications.values()].find((p) => p.track);
+          if (!pub) return;
+          const ctx = new AudioContext();
+          analyser = ctx.createAnalyser();
+          analyser.fftSize = samples.length;
+          ctx.createMediaStreamSource(new MediaStream([pub.track.mediaStreamTrack])).connect(analyser);
+        }
+        analyser.getFloatTimeDomainData(samples);
+        let peak = 0;
+        for (const v of samples) peak = Math.max(peak, Math.abs(v));
+        if (peak > 0.01) heard.push({ at: Date.now(), peak });
+      }, 20);
+    })()`);
+  }
+
+  /** The first audible poll of the agent's track after `epochMs` (see recordAgentSound). */
+  async agentSoundAfter(epochMs: number): Promise<{ at: number; peak: number } | undefined> {
+    return this.page.evaluate(
+      (t) =>
+        (window as unknown as { __agentSound?: { at: number; peak: number }[] }).__agentSound?.find(
+          (s) => s.at > t,
+        ),
+      epochMs,
+    );
+  }
+
   async close(): Promise<void> {
     await this.context.close().catch(() => undefined);
   }
