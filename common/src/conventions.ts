@@ -23,6 +23,14 @@ export interface HeardInput {
 }
 export type HearingReport = Record<string, HeardInput>;
 
+/**
+ * Our attribute on the agent participant: how it decides to answer now, `always` (every turn) or
+ * `addressed` (only turns that start with its name, or follow up its answer). With `addressed`,
+ * front ends tell people to start with the agent's name (its participant name).
+ */
+export const REPLY_POLICY_ATTRIBUTE = 'voice_agent.reply_policy';
+export type ReplyPolicyReport = 'always' | 'addressed';
+
 /** Name of the agent's own published audio track. */
 export const AGENT_TRACK_NAME = 'agent-voice';
 
