@@ -65,7 +65,10 @@ export const INTERRUPT_RPC = 'voice_agent.interrupt';
 export const METRICS_TOPIC = 'voice_agent.metrics';
 export interface TurnMetrics {
   turnId: string;
-  /** Whose turn it answered (identity), or '' for typed input. */
+  /**
+   * Whose turn it answered (identity). A typed message's turn has endOfUtteranceMs and
+   * sttFinalMs 0; a stage the agent could not time is -1.
+   */
   speaker: string;
   /** End of speech (VAD) -> the turn was declared over. */
   endOfUtteranceMs: number;
