@@ -26,9 +26,10 @@ export interface UseAgentControls {
  * The person's controls over the agent: stop its reply (`voice_agent.interrupt` RPC) and type to
  * it through `sendChat` (LiveKit's `useChat().send`, which also shows the message in its list).
  *
- * Kept (LiveKit has no hook for either part): the Interrupt RPC is our agent's own method, and
- * the typed message is checked (empty, over MAX_CHAT_CHARS) and its failure shown before and
- * after `useChat` sends it.
+ * Kept: the Interrupt RPC is our agent's own method, one `performRpc` on the room (LiveKit's beta
+ * `useRpc` registers a handler, or calls out only through its `useSession`, which the page does
+ * not use); and the typed message is checked (empty, over MAX_CHAT_CHARS) and a failure shown
+ * around `useChat`'s send, which does neither.
  */
 export function useAgentControls(
   room: Room | undefined,
