@@ -1,5 +1,5 @@
 import { RpcError } from '@livekit/rtc-node';
-import { personaFor } from '@voice-agent/common';
+import { personaFor, REPLY_POLICY_ATTRIBUTE } from '@voice-agent/common';
 import type { ModelsReport, Personas } from '@voice-agent/common';
 import { rpcContextUpdate, UpdateRefused, type RoomContexts } from './admin/context_update.js';
 import { EchoReference } from './audio/echo.js';
@@ -11,6 +11,7 @@ import { Conversation } from './conversation/conversation.js';
 import { ChatContext } from './conversation/memory/context.js';
 import { summarizeWith } from './conversation/memory/summary.js';
 import { estimateTokens } from './conversation/memory/tokens.js';
+import { AddressingNotice } from './conversation/decisions/addressing_notice.js';
 import { BargeIn } from './conversation/decisions/barge_in.js';
 import { OnsetPause } from './conversation/decisions/onset_pause.js';
 import { roomTurnPolicy } from './conversation/decisions/turn_policy.js';
@@ -78,7 +79,18 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     const tts = deps.ttsFor(persona.voice);
     const voice = new PreparedVoice(tts);
     const greeting = (persona.greeting ?? config.AGENT_GREETING) + (deps.llm ? '' : NO_MODEL_NOTE);
-    const greeter = new Greeter(greeting, (text, heard) => conversation.say(text, heard));
+    const agentName = persona.displayName ?? config.AGENT_DISPLAY_NAME;
+    const addressing = new AddressingNotice({
+      setting: config.AGENT_REPLY_POLICY,
+      agentName,
+      publish: (policy) =>
+        void io.room.setAttributes({ [REPLY_POLICY_ATTRIBUTE]: policy }).catch(() => undefined),
+    });
+    const greeter = new Greeter(
+      greeting,
+      (text, heard) => conversation.say(text, heard),
+      () => addressing.greetingNote(io.humans().length),
+    );
     const roomName = ctx.job.room?.name;
     if (deps.peopleIn && roomName)
       void prepareGreetings(deps.peopleIn(roomName), greeter, voice, log);
@@ -155,7 +167,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       },
       policy: roomTurnPolicy({
         setting: config.AGENT_REPLY_POLICY,
-        agentName: persona.displayName ?? config.AGENT_DISPLAY_NAME,
+        agentName,
         humans: () => io.humans(),
         log,
       }),
@@ -185,8 +197,14 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     io.start({
       hears: (identity) => people.has(identity),
       microphone: hear,
-      joined: (p) => greetWhenHeard(greeter, p, io.room.whenHeard(LISTENER_WAIT_MS), log),
-      left: (identity) => greeter.left(identity),
+      joined: (p) => {
+        addressing.humansChanged(io.humans().length);
+        greetWhenHeard(greeter, p, io.room.whenHeard(LISTENER_WAIT_MS), log);
+      },
+      left: (identity) => {
+        addressing.humansChanged(io.humans().length);
+        greeter.left(identity);
+      },
       typed: (from, text) => conversation.typed(from, text),
       interrupt: (by) => conversation.interrupt('rpc', by),
       updateContext: (caller, payload) => updateByRpc(caller, payload),

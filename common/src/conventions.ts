@@ -23,6 +23,14 @@ export interface HeardInput {
 }
 export type HearingReport = Record<string, HeardInput>;
 
+/**
+ * Our attribute on the agent participant: how it decides to answer now, `always` (every turn) or
+ * `addressed` (only turns that start with its name, or follow up its answer). With `addressed`,
+ * front ends tell people to start with the agent's name (its participant name).
+ */
+export const REPLY_POLICY_ATTRIBUTE = 'voice_agent.reply_policy';
+export type ReplyPolicyReport = 'always' | 'addressed';
+
 /** Name of the agent's own published audio track. */
 export const AGENT_TRACK_NAME = 'agent-voice';
 
@@ -57,7 +65,10 @@ export const INTERRUPT_RPC = 'voice_agent.interrupt';
 export const METRICS_TOPIC = 'voice_agent.metrics';
 export interface TurnMetrics {
   turnId: string;
-  /** Whose turn it answered (identity), or '' for typed input. */
+  /**
+   * Whose turn it answered (identity). A typed message's turn has endOfUtteranceMs and
+   * sttFinalMs 0; a stage the agent could not time is -1.
+   */
   speaker: string;
   /** End of speech (VAD) -> the turn was declared over. */
   endOfUtteranceMs: number;

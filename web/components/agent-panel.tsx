@@ -1,18 +1,22 @@
 'use client';
 
-import type { TurnMetrics } from '@voice-agent/common/conventions';
+import { BarVisualizer, type VoiceAssistant } from '@livekit/components-react';
 import { type AgentView, agentStateText, lacksLanguageModel } from '../lib/agent';
-import { formatTurnMetrics, turnMetricsAttributes } from '../lib/metrics';
+import { MicControls } from './mic-controls';
 
 const INTERRUPT_RESULT_TEXT: Readonly<Record<string, string>> = {
   ok: 'The agent stopped its reply.',
   idle: 'The agent was not replying.',
 };
 
-/** The agent's state (prominent), its last turn's latency, and the Interrupt button. */
+/**
+ * The agent's voice (LiveKit's BarVisualizer on its track), its state, how to address it in a
+ * group, Interrupt, and the person's own microphone controls.
+ */
 export function AgentPanel({
   agent,
-  metrics,
+  voice,
+  addressHint,
   connected,
   interrupting,
   interruptResult,
@@ -20,7 +24,10 @@ export function AgentPanel({
   onInterrupt,
 }: {
   agent: AgentView | undefined;
-  metrics: TurnMetrics | undefined;
+  /** From `useVoiceAssistant`: the state as LiveKit's components read it, and the agent's track. */
+  voice: Pick<VoiceAssistant, 'state' | 'audioTrack'>;
+  /** "With others here, start with “Sam, …”" when the agent answers only when named. */
+  addressHint: string | undefined;
   connected: boolean;
   interrupting: boolean;
   interruptResult: string | undefined;
@@ -31,6 +38,16 @@ export function AgentPanel({
   return (
     <section className="agent-panel" aria-label="Agent">
       <div className="agent-line">
+        <BarVisualizer
+          className="agent-visualizer"
+          data-testid="agent-visualizer"
+          data-visualizer-state={voice.state}
+          data-has-track={String(voice.audioTrack !== undefined)}
+          state={voice.state}
+          {...(voice.audioTrack ? { track: voice.audioTrack } : {})}
+          barCount={7}
+          options={{ minHeight: 12 }}
+        />
         <p
           className={`agent-state agent-state-${state || 'none'}`}
           data-testid="agent-state"
@@ -51,17 +68,17 @@ export function AgentPanel({
           {interrupting ? 'Interrupting…' : 'Interrupt'}
         </button>
       </div>
+      <MicControls />
+
+      {addressHint !== undefined && (
+        <p className="notice address-hint" data-testid="address-hint" role="status">
+          {addressHint}
+        </p>
+      )}
 
       {lacksLanguageModel(agent) && (
         <p className="notice" data-testid="no-model">
           No language model is configured: the agent can only greet you.
-        </p>
-      )}
-
-      {metrics && (
-        <p className="turn-metrics" data-testid="turn-metrics" {...turnMetricsAttributes(metrics)}>
-          <span className="muted">Last turn: </span>
-          {formatTurnMetrics(metrics)}
         </p>
       )}
 

@@ -1,6 +1,6 @@
 'use client';
 
-import { CHAT_TOPIC, INTERRUPT_RPC } from '@voice-agent/common/conventions';
+import { INTERRUPT_RPC } from '@voice-agent/common/conventions';
 import type { Room } from 'livekit-client';
 import { useCallback, useState } from 'react';
 import { checkChatMessage } from '../lib/chat';
@@ -24,12 +24,17 @@ export interface UseAgentControls {
 
 /**
  * The person's controls over the agent: stop its reply (`voice_agent.interrupt` RPC) and type to
- * it (`lk.chat`). `onSent` shows a sent message in the transcript.
+ * it through `sendChat` (LiveKit's `useChat().send`, which also shows the message in its list).
+ *
+ * Kept: the Interrupt RPC is our agent's own method, one `performRpc` on the room (LiveKit's beta
+ * `useRpc` registers a handler, or calls out only through its `useSession`, which the page does
+ * not use); and the typed message is checked (empty, over MAX_CHAT_CHARS) and a failure shown
+ * around `useChat`'s send, which does neither.
  */
 export function useAgentControls(
   room: Room | undefined,
   agentIdentity: string | undefined,
-  onSent: (room: Room, streamId: string, text: string) => void,
+  sendChat: (text: string) => Promise<unknown>,
 ): UseAgentControls {
   const [interrupting, setInterrupting] = useState(false);
   const [interruptResult, setInterruptResult] = useState<string | undefined>(undefined);
@@ -73,8 +78,7 @@ export function useAgentControls(
       setSending(true);
       setChatError(undefined);
       try {
-        const info = await room.localParticipant.sendText(check.text, { topic: CHAT_TOPIC });
-        onSent(room, info.id, check.text);
+        await sendChat(check.text);
         return true;
       } catch (err) {
         setChatError(`Could not send the message: ${messageOf(err)}`);
@@ -83,7 +87,7 @@ export function useAgentControls(
         setSending(false);
       }
     },
-    [room, onSent],
+    [room, sendChat],
   );
 
   const clearChatError = useCallback(() => setChatError(undefined), []);

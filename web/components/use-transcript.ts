@@ -1,10 +1,7 @@
 'use client';
 
-import {
-  CHAT_TOPIC,
-  TRANSCRIPTION_TOPIC,
-  TRANSCRIPTION_TRACK_ID,
-} from '@voice-agent/common/conventions';
+import type { ReceivedChatMessage } from '@livekit/components-react';
+import { TRANSCRIPTION_TOPIC, TRANSCRIPTION_TRACK_ID } from '@voice-agent/common/conventions';
 import type { Room, TextStreamReader } from 'livekit-client';
 import { useCallback, useReducer } from 'react';
 import { isAgentParticipant } from '../lib/participants';
@@ -37,15 +34,22 @@ function trackOwner(room: Room, trackSid: string | undefined): string | undefine
 
 export interface UseTranscript {
   entries: readonly TranscriptEntry[];
-  /** Registers the room's transcript and chat handlers (empties the transcript); returns cleanup. */
+  /** Registers the room's transcript handler (empties the transcript); returns cleanup. */
   attach(room: Room): () => void;
-  /** Shows a message the local person sent on `lk.chat` (their own sends are not echoed back). */
-  addOwnMessage(room: Room, streamId: string, text: string): void;
+  /** Shows a typed `lk.chat` message (sent or received; useChat's list), once per id. */
+  addChatMessage(room: Room, message: ReceivedChatMessage): void;
 }
 
 /**
  * The live transcript of a room: `lk.transcription` streams (the agent's words paced as spoken,
- * people's words sent by the agent on their behalf) and `lk.chat` messages, merged by segment.
+ * people's words sent by the agent with them as the sender) and typed messages, merged by segment.
+ *
+ * Kept instead of LiveKit's `useTranscriptions`, which does not do all of this: it has no signal
+ * that a stream ended (so no `final` for the agent's words, whose stream says final from its
+ * first chunk and stays open while they are spoken), lets a late interim stream overwrite a final
+ * segment, keeps every segment forever, and cannot merge typed messages into the same order.
+ * livekit-client allows one handler per topic, so the page cannot run both on `lk.transcription`.
+ * Typed messages come from LiveKit's `useChat` (see `addChatMessage`).
  */
 export function useTranscript(): UseTranscript {
   const [state, dispatch] = useReducer(transcriptReducer, EMPTY_TRANSCRIPT);
@@ -90,50 +94,29 @@ export function useTranscript(): UseTranscript {
       }
     }
 
-    async function readChat(reader: TextStreamReader, sender: string) {
-      const atMs = Date.now();
-      const senderParticipant = room.getParticipantByIdentity(sender);
-      try {
-        const text = (await reader.readAll()).trim();
-        send({
-          type: 'chat-message',
-          streamId: reader.info.id,
-          speaker: sender,
-          speakerName: displayName(room, sender),
-          fromAgent: senderParticipant ? isAgentParticipant(senderParticipant) : false,
-          text,
-          atMs,
-        });
-      } catch {
-        // A message that did not arrive whole is not shown.
-      }
-    }
-
     room.registerTextStreamHandler(TRANSCRIPTION_TOPIC, (reader, { identity }) => {
       void follow(reader, identity);
-    });
-    room.registerTextStreamHandler(CHAT_TOPIC, (reader, { identity }) => {
-      void readChat(reader, identity);
     });
     return () => {
       live = false;
       room.unregisterTextStreamHandler(TRANSCRIPTION_TOPIC);
-      room.unregisterTextStreamHandler(CHAT_TOPIC);
     };
   }, []);
 
-  const addOwnMessage = useCallback((room: Room, streamId: string, text: string) => {
-    const identity = room.localParticipant.identity;
+  const addChatMessage = useCallback((room: Room, message: ReceivedChatMessage) => {
+    const speaker = message.from?.identity ?? '';
+    const sender = speaker ? room.getParticipantByIdentity(speaker) : undefined;
     dispatch({
       type: 'chat-message',
-      streamId,
-      speaker: identity,
-      speakerName: displayName(room, identity),
-      fromAgent: false,
-      text,
+      streamId: message.id,
+      speaker,
+      speakerName: speaker ? displayName(room, speaker) : 'someone',
+      fromAgent: sender ? isAgentParticipant(sender) : false,
+      text: message.message.trim(),
+      // Seen now: the sender's clock may disagree with the times of the transcript entries.
       atMs: Date.now(),
     });
   }, []);
 
-  return { entries: state.entries, attach, addOwnMessage };
+  return { entries: state.entries, attach, addChatMessage };
 }

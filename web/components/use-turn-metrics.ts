@@ -1,38 +1,29 @@
 'use client';
 
+import { useTextStream } from '@livekit/components-react';
 import { METRICS_TOPIC, type TurnMetrics } from '@voice-agent/common/conventions';
-import type { Room } from 'livekit-client';
-import { useCallback, useState } from 'react';
-import { parseTurnMetrics } from '../lib/metrics';
+import { useMemo } from 'react';
+import { MAX_TURNS_KEPT, parseTurnMetrics } from '../lib/metrics';
 
 export interface UseTurnMetrics {
+  /** The session's turns, oldest first (the newest MAX_TURNS_KEPT). */
+  turns: readonly TurnMetrics[];
   /** The latest turn's breakdown, undefined until the first arrives. */
   latest: TurnMetrics | undefined;
-  /** Registers the room's `voice_agent.metrics` handler (forgets old figures); returns cleanup. */
-  attach(room: Room): () => void;
 }
 
-/** The agent's per-turn latency reports: one JSON TurnMetrics per `voice_agent.metrics` stream. */
+/**
+ * The agent's per-turn latency reports in the room of the RoomContext: one JSON TurnMetrics per
+ * `voice_agent.metrics` stream, read with LiveKit's `useTextStream`. A report that is not a
+ * whole TurnMetrics (or still arriving) is skipped.
+ */
 export function useTurnMetrics(): UseTurnMetrics {
-  const [latest, setLatest] = useState<TurnMetrics | undefined>(undefined);
-
-  const attach = useCallback((room: Room) => {
-    let live = true;
-    setLatest(undefined);
-    room.registerTextStreamHandler(METRICS_TOPIC, (reader) => {
-      reader.readAll().then(
-        (raw) => {
-          const metrics = parseTurnMetrics(raw);
-          if (live && metrics) setLatest(metrics);
-        },
-        () => undefined, // A report that did not arrive whole is skipped.
-      );
-    });
-    return () => {
-      live = false;
-      room.unregisterTextStreamHandler(METRICS_TOPIC);
-    };
-  }, []);
-
-  return { latest, attach };
+  const { textStreams } = useTextStream(METRICS_TOPIC);
+  return useMemo(() => {
+    const turns = textStreams
+      .map((s) => parseTurnMetrics(s.text))
+      .filter((m): m is TurnMetrics => m !== undefined)
+      .slice(-MAX_TURNS_KEPT);
+    return { turns, latest: turns.at(-1) };
+  }, [textStreams]);
 }

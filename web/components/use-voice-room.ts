@@ -11,7 +11,6 @@ import {
   Track,
 } from 'livekit-client';
 import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
-import { type AgentView, findAgent } from '../lib/agent';
 import { AudioMeter } from '../lib/audio-meter';
 import type { PeakStats } from '../lib/audio-peak';
 import { fetchToken } from '../lib/join';
@@ -69,8 +68,6 @@ export interface VoiceRoomState {
   /** The room joined (or being joined) and our identity in it. */
   joined: { room: string; identity: string | undefined } | undefined;
   participants: ParticipantView[];
-  /** The agent in the room, if one has joined. */
-  agent: AgentView | undefined;
   /** The livekit-client Room while joined (or joining). */
   room: Room | undefined;
   /** Received-audio peaks by participant identity. */
@@ -87,6 +84,13 @@ export interface VoiceRoomState {
 /**
  * Joins a LiveKit room with the microphone, plays every remote audio track through an `<audio>`
  * element appended to `audioContainer`, and keeps a view of the participants.
+ *
+ * Kept instead of LiveKit's `LiveKitRoom` / `useLiveKitRoom` (the page hands the Room to LiveKit's
+ * `RoomContext` for its hooks): the join asks our token route first (name, room, persona) from
+ * the click, creates the AudioContext in that click so the browser lets it run, registers the
+ * text-stream handlers before connecting so no stream is missed, measures every received track
+ * (the participant list's audio test hooks), and tells token, connection and microphone errors
+ * apart. `LiveKitRoom` connects from props and plays audio its own way, with none of these.
  */
 export function useVoiceRoom(
   audioContainer: RefObject<HTMLElement | null>,
@@ -95,7 +99,6 @@ export function useVoiceRoom(
   const [connection, setConnection] = useState<UiConnectionState>('disconnected');
   const [joined, setJoined] = useState<VoiceRoomState['joined']>(undefined);
   const [participants, setParticipants] = useState<ParticipantView[]>([]);
-  const [agent, setAgent] = useState<AgentView | undefined>(undefined);
   const [currentRoom, setCurrentRoom] = useState<Room | undefined>(undefined);
   const [levels, setLevels] = useState<Record<string, PeakStats>>({});
   const [error, setError] = useState<string | undefined>(undefined);
@@ -122,7 +125,6 @@ export function useVoiceRoom(
       setConnection('disconnected');
       setJoined(undefined);
       setParticipants([]);
-      setAgent(undefined);
       setCurrentRoom((r) => (r === s.room ? undefined : r));
       setLevels({});
       setAudioBlocked(false);
@@ -154,7 +156,6 @@ export function useVoiceRoom(
         setParticipants(
           describeParticipants(room.localParticipant, room.remoteParticipants.values()),
         );
-        setAgent(findAgent(room.remoteParticipants.values()));
       };
       room
         .on(RoomEvent.ConnectionStateChanged, (state) => {
@@ -248,7 +249,6 @@ export function useVoiceRoom(
     connection,
     joined,
     participants,
-    agent,
     room: currentRoom,
     levels,
     error,

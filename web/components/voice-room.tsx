@@ -24,10 +24,19 @@
  *   (initializing | listening | thinking | speaking; '' with no agent or no state yet) and
  *   `data-agent-present` ('true' | 'false').
  * - `data-testid="no-model"`: present when the agent's `voice_agent.models` has llm 'none'.
- * - `data-testid="turn-metrics"`: the latest `voice_agent.metrics` report (absent before the
- *   first), one attribute per TurnMetrics field, whole ms: `data-turn-id`, `data-speaker`,
- *   `data-end-of-utterance-ms`, `data-stt-final-ms`, `data-llm-ttft-ms`, `data-tts-ttfb-ms`,
- *   `data-end-to-end-ms`, and `data-e2e-ms` (= `data-end-to-end-ms`).
+ * - `data-testid="agent-visualizer"`: LiveKit's BarVisualizer of the agent's voice, with
+ *   `data-visualizer-state` (useVoiceAssistant's state) and `data-has-track` ('true' once the
+ *   agent's audio track is there).
+ * - `data-testid="address-hint"`: present while the agent's `voice_agent.reply_policy` is
+ *   'addressed': "With others here, start with “<agent's name>, …”".
+ * - `data-testid="mic-toggle"` (`data-enabled` 'true' | 'false'), `data-testid="mic-select"`,
+ *   `data-testid="mic-error"`: see mic-controls.tsx.
+ * - `data-testid="latency-panel"` (`data-turns`) and its `data-testid="latency-row"`s: see
+ *   latency-panel.tsx. In it, `data-testid="turn-metrics"` (absent before the first report): the
+ *   latest `voice_agent.metrics` report, one attribute per TurnMetrics field, whole ms:
+ *   `data-turn-id`, `data-speaker`, `data-end-of-utterance-ms`, `data-stt-final-ms`,
+ *   `data-llm-ttft-ms`, `data-tts-ttfb-ms`, `data-end-to-end-ms`, and `data-e2e-ms`
+ *   (= `data-end-to-end-ms`).
  * - `data-testid="interrupt-button"` (disabled without an agent or while the RPC runs); after
  *   it: `data-testid="interrupt-result"` with `data-result` = the RPC's answer ('ok' | 'idle'),
  *   or `data-testid="interrupt-error"` with the failure.
@@ -45,7 +54,6 @@ import { type FormEvent, useCallback, useRef, useState } from 'react';
 import { Conversation } from './conversation';
 import { ParticipantList } from './participant-list';
 import { useTranscript } from './use-transcript';
-import { useTurnMetrics } from './use-turn-metrics';
 import { usePersonas } from './use-personas';
 import { useVoiceRoom } from './use-voice-room';
 
@@ -57,22 +65,15 @@ export function VoiceRoom({ defaultRoom }: { defaultRoom: string }) {
   const [persona, setPersona] = useState('');
   const audioContainer = useRef<HTMLDivElement>(null);
   const transcript = useTranscript();
-  const metrics = useTurnMetrics();
   /** Counts joins: the conversation controls start afresh in each room. */
   const [session, setSession] = useState(0);
   const { attach: attachTranscript } = transcript;
-  const { attach: attachMetrics } = metrics;
   const onRoom = useCallback(
     (room: Room) => {
       setSession((n) => n + 1);
-      const detachTranscript = attachTranscript(room);
-      const detachMetrics = attachMetrics(room);
-      return () => {
-        detachTranscript();
-        detachMetrics();
-      };
+      return attachTranscript(room);
     },
-    [attachTranscript, attachMetrics],
+    [attachTranscript],
   );
   const voice = useVoiceRoom(audioContainer, onRoom);
   const idle = voice.connection === 'disconnected' && voice.joined === undefined;
@@ -160,14 +161,11 @@ export function VoiceRoom({ defaultRoom }: { defaultRoom: string }) {
       {(!idle || transcript.entries.length > 0) && (
         <Conversation
           key={session}
-          active={!idle}
-          room={voice.room}
+          room={idle ? undefined : voice.room}
           connected={connected}
           self={voice.joined?.identity}
-          agent={voice.agent}
           entries={transcript.entries}
-          metrics={metrics.latest}
-          onSent={transcript.addOwnMessage}
+          addChatMessage={transcript.addChatMessage}
         />
       )}
 

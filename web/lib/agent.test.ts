@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AGENT_STATE_ATTRIBUTE, MODELS_ATTRIBUTE } from '@voice-agent/common/conventions';
 import { ParticipantKind } from 'livekit-client';
-import { agentStateText, findAgent, lacksLanguageModel, parseModelsReport } from './agent';
+import {
+  addressHint,
+  agentStateText,
+  findAgent,
+  lacksLanguageModel,
+  parseModelsReport,
+} from './agent';
 import type { ParticipantLike } from './participants';
 
 const ana: ParticipantLike = {
@@ -60,5 +66,18 @@ describe('the agent participant', () => {
     assert.equal(parseModelsReport('{'), undefined);
     assert.equal(parseModelsReport(JSON.stringify({ stt: 'x', llm: 1, tts: 'y' })), undefined);
     assert.equal(parseModelsReport('null'), undefined);
+  });
+});
+
+describe('how to address the agent in a group', () => {
+  const sam = findAgent([{ ...agent({}), name: 'Sam' }]);
+
+  it('answering only when named: the page names it as it must be said', () =>
+    assert.equal(addressHint(sam, 'addressed'), 'With others here, start with “Sam, …”'));
+
+  it('answering every turn, no report, or no agent: nothing to say', () => {
+    assert.equal(addressHint(sam, 'always'), undefined);
+    assert.equal(addressHint(sam, undefined), undefined);
+    assert.equal(addressHint(undefined, 'addressed'), undefined);
   });
 });

@@ -64,3 +64,15 @@ export function agentStateText(agent: AgentView | undefined): string {
   if (agent.state === undefined) return `${agent.name} has joined`;
   return `${agent.name} ${STATE_TEXT[agent.state] ?? `is ${agent.state}`}`;
 }
+
+/**
+ * What the page says when the agent answers only turns that start with its name (its
+ * `voice_agent.reply_policy` is 'addressed'); undefined otherwise, or without an agent.
+ */
+export function addressHint(
+  agent: AgentView | undefined,
+  replyPolicy: string | undefined,
+): string | undefined {
+  if (!agent || replyPolicy !== 'addressed') return undefined;
+  return `With others here, start with “${agent.name}, …”`;
+}

@@ -160,4 +160,19 @@ describe('Greeter: who is skipped, and what is said', () => {
     await greeter.greet('a', 'Ana', heard);
     assert.deepEqual(got, [heard]);
   });
+
+  it('adds the note as each greeting is said, asked at that moment', async () => {
+    const texts: string[] = [];
+    const notes = ['', ' Say my name.'];
+    const greeter = new Greeter(
+      'Hi {name}.',
+      async (text) => void texts.push(text),
+      () => notes.shift() ?? '',
+    );
+    greeter.arrived('a');
+    greeter.arrived('b');
+    await greeter.greet('a', 'Ana');
+    await greeter.greet('b', 'Ben');
+    assert.deepEqual(texts, ['Hi Ana.', 'Hi Ben. Say my name.']);
+  });
 });

@@ -16,13 +16,16 @@ export type Say = (text: string, heard?: Promise<void>) => Promise<void>;
 export class Greeter {
   readonly #template: string;
   readonly #say: Say;
+  readonly #note: () => string;
   readonly #greeted = new Set<string>();
   readonly #present = new Set<string>();
   #queue: Promise<void> = Promise.resolve();
 
-  constructor(template: string, say: Say) {
+  /** `note` gives words to add to a greeting as it is said (e.g. how to address the agent). */
+  constructor(template: string, say: Say, note: () => string = () => '') {
     this.#template = template;
     this.#say = say;
+    this.#note = note;
   }
 
   /** The greeting for `name`: the template with `{name}` replaced. */
@@ -47,7 +50,7 @@ export class Greeter {
     if (this.#greeted.has(identity)) return this.#queue;
     this.#greeted.add(identity);
     this.#queue = this.#queue.then(async () => {
-      if (this.#present.has(identity)) await this.#say(this.textFor(name), heard);
+      if (this.#present.has(identity)) await this.#say(this.textFor(name) + this.#note(), heard);
     });
     return this.#queue;
   }
