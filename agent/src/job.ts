@@ -6,7 +6,7 @@ import { EchoReference } from './audio/echo.js';
 import { Speaker } from './audio/speaker.js';
 import type { SileroVad } from './audio/vad.js';
 import type { AgentConfig } from './config.js';
-import type { Logger } from './log.js';
+import { errorFields, type Logger } from './log.js';
 import { Conversation } from './conversation/conversation.js';
 import { ChatContext } from './conversation/memory/context.js';
 import { summarizeWith } from './conversation/memory/summary.js';
@@ -83,8 +83,13 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     const addressing = new AddressingNotice({
       setting: config.AGENT_REPLY_POLICY,
       agentName,
+      // A page that misses it only lacks the hint; the spoken note still tells people.
       publish: (policy) =>
-        void io.room.setAttributes({ [REPLY_POLICY_ATTRIBUTE]: policy }).catch(() => undefined),
+        void io.room
+          .setAttributes({ [REPLY_POLICY_ATTRIBUTE]: policy })
+          .catch((err: unknown) =>
+            log.warn({ err: errorFields(err), policy }, 'could not publish the reply policy'),
+          ),
     });
     const greeter = new Greeter(
       greeting,
