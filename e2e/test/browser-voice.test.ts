@@ -4,17 +4,13 @@
 // Needs: root (private network namespace), livekit-server, Chromium, espeak-ng, sox,
 // pocketsphinx, built agent and web app. `npm test` provides all of it.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture } from '@voice-agent/fixtures';
 import type { Browser } from 'playwright-core';
-import { launchChromium, PageUser } from '../src/browser.js';
+import { PageUser } from '../src/browser.js';
 import { SimParticipant } from '../src/participants.js';
-import { LOG_DIR } from '../src/paths.js';
-import { timeline, writeTimelineWav } from '../src/speech.js';
-import { AgentProcess, startLivekit, startWeb } from '../src/stack.js';
+import { timeline } from '../src/speech.js';
+import { startPageStack } from '../src/page_stack.js';
 import { teardown } from '../src/teardown.js';
 import { STORY } from '../src/script.js';
 
@@ -31,23 +27,17 @@ describe('the voice loop in headless Chromium', () => {
   let browser: Browser;
 
   before(async () => {
-    mkdirSync(LOG_DIR, { recursive: true });
-    await startLivekit();
-    fixture = await startOpenAiFixture({ phrases: [QUESTION], apiKey: 'test-key' });
-    fixture.script.chat = { reply: () => STORY, ttftMs: 150, tokenIntervalMs: 20, faults: [] };
-    fixture.script.speech = { ttfbMs: 100, chunkMs: 100, realtimeFactor: 2, faults: [] };
-    const env = {
-      OPENAI_BASE_URL: fixture.baseUrl,
-      OPENAI_API_KEY: 'test-key',
-      AGENT_STT: 'openai-realtime',
-      AGENT_LLM: 'openai',
-      AGENT_TTS: 'openai',
-      // Eva asks and Lee listens: two people make `auto` mean `addressed`, and Eva does not
-      // name the agent. This test is about the page, so the agent answers every turn.
-      AGENT_REPLY_POLICY: 'always',
-    };
-    [, { url: webUrl }] = await Promise.all([AgentProcess.start(env), startWeb()]);
-    browser = await launchChromium(writeTimelineWav(MIC, join(LOG_DIR, 'fake-mic-question.wav')));
+    ({ fixture, webUrl, browser } = await startPageStack({
+      question: QUESTION,
+      reply: STORY,
+      mic: MIC,
+      micFile: 'fake-mic-question.wav',
+      env: {
+        // Eva asks and Lee listens: two people make `auto` mean `addressed`, and Eva does not
+        // name the agent. This test is about the page, so the agent answers every turn.
+        AGENT_REPLY_POLICY: 'always',
+      },
+    }));
   });
   after(async () => {
     await teardown();

@@ -9,14 +9,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture } from '@voice-agent/fixtures';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, PageUser } from '../src/browser.js';
+import { PageUser } from '../src/browser.js';
 import { SimParticipant } from '../src/participants.js';
 import { LOG_DIR } from '../src/paths.js';
-import { timeline, writeTimelineWav } from '../src/speech.js';
-import { AgentProcess, startLivekit, startWeb } from '../src/stack.js';
+import { timeline } from '../src/speech.js';
+import { startPageStack } from '../src/page_stack.js';
 import { teardown } from '../src/teardown.js';
 
 const QUESTION = 'what is the weather like today';
@@ -72,20 +71,12 @@ describe('the page: state, transcript, latency panel, mute and group hint', () =
   let browser: Browser;
 
   before(async () => {
-    mkdirSync(LOG_DIR, { recursive: true });
-    await startLivekit();
-    fixture = await startOpenAiFixture({ phrases: [QUESTION], apiKey: 'test-key' });
-    fixture.script.chat = { reply: () => REPLY, ttftMs: 150, tokenIntervalMs: 20, faults: [] };
-    fixture.script.speech = { ttfbMs: 100, chunkMs: 100, realtimeFactor: 2, faults: [] };
-    const env = {
-      OPENAI_BASE_URL: fixture.baseUrl,
-      OPENAI_API_KEY: 'test-key',
-      AGENT_STT: 'openai-realtime',
-      AGENT_LLM: 'openai',
-      AGENT_TTS: 'openai',
-    };
-    [, { url: webUrl }] = await Promise.all([AgentProcess.start(env), startWeb()]);
-    browser = await launchChromium(writeTimelineWav(MIC, join(LOG_DIR, 'fake-mic-weather.wav')));
+    ({ fixture, webUrl, browser } = await startPageStack({
+      question: QUESTION,
+      reply: REPLY,
+      mic: MIC,
+      micFile: 'fake-mic-weather.wav',
+    }));
   });
   after(async () => {
     await teardown();
