@@ -402,6 +402,12 @@ export const agentConfigSchema = refuseDevKeysInProduction(
       .default(8081),
     /** Time a job gets to leave its room on shutdown or termination before it is abandoned. */
     AGENT_SHUTDOWN_TIMEOUT_MS: ms('the shutdown time limit', 100, 60_000, 5_000),
+    /**
+     * How long a room's conversation (and who was greeted) is kept after the agent leaves it:
+     * the agent's next job in that room (after a server restart, a dropped connection, or the
+     * room emptying for a moment) carries it on. 0: every job starts afresh.
+     */
+    AGENT_ROOM_MEMORY_MS: ms('the room memory time', 0, 86_400_000, 600_000),
     /** Microphone level (dBFS) above which a participant counts as audible. */
     AGENT_INPUT_ACTIVE_DBFS: z.coerce
       .number({ message: 'expected a level in dBFS, e.g. -45' })

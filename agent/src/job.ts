@@ -9,6 +9,7 @@ import type { AgentConfig } from './config.js';
 import { errorFields, type Logger } from './log.js';
 import { Conversation } from './conversation/conversation.js';
 import { ChatContext } from './conversation/memory/context.js';
+import { freshMemory, type RoomMemories } from './conversation/memory/room_memory.js';
 import { summarizeWith } from './conversation/memory/summary.js';
 import { estimateTokens } from './conversation/memory/tokens.js';
 import { AddressingNotice } from './conversation/decisions/addressing_notice.js';
@@ -42,6 +43,11 @@ export interface JobDeps {
   personas: Personas;
   /** Where live context updates find a room's conversation (admin/context_update.ts). */
   contexts?: RoomContexts | undefined;
+  /**
+   * Each room's conversation and who was greeted, kept between the room's jobs (a server
+   * restart, a dropped connection); none: every job starts afresh.
+   */
+  memories?: RoomMemories | undefined;
   stt: Stt | undefined;
   llm: Llm | undefined;
   /** The TTS stage in a persona's voice (its own voice for none). */
@@ -91,38 +97,51 @@ export function createJobEntry(deps: JobDeps): JobEntry {
             log.warn({ err: errorFields(err), policy }, 'could not publish the reply policy'),
           ),
     });
+    const roomName = ctx.job.room?.name;
+    const newContext = () =>
+      new ChatContext({
+        instructions: persona.instructions,
+        tokenBudget: config.AGENT_CONTEXT_TOKENS,
+        // Sent with every request: their share of the budget is theirs.
+        reservedTokens: deps.tools
+          ? estimateTokens(JSON.stringify(deps.tools.registry.specs()))
+          : undefined,
+        summarize: deps.llm && summarizeWith(deps.llm),
+        redact: config.AGENT_REDACT === 'llm' ? redactPii : undefined,
+        log,
+      });
+    // The room's conversation so far, if the agent was here before (a job of this process that
+    // is still here hands it over and leaves).
+    const replaced = new AbortController();
+    const lease =
+      roomName && deps.memories
+        ? deps.memories.take(roomName, newContext, () => replaced.abort())
+        : freshMemory(newContext);
+    const { context, greeted } = lease.memory;
+    if (lease.restored) {
+      log.info({ greeted: greeted.size }, 'conversation restored from an earlier job');
+    }
     const greeter = new Greeter(
       greeting,
       (text, heard) => conversation.say(text, heard),
       () => addressing.greetingNote(io.humans().length),
+      greeted,
     );
-    const roomName = ctx.job.room?.name;
     if (deps.peopleIn && roomName)
       void prepareGreetings(deps.peopleIn(roomName), greeter, voice, log);
     const joining = { log, models: deps.models, assignedAt: ctx.assignedAt };
     const io = await RoomIO.join(ctx.url, ctx.token, joining).catch((err: unknown) => {
+      lease.release();
       void voice.close();
       throw err;
     });
-    // Also a termination that came while joining.
-    const terminate = () => io.end('terminated');
-    if (ctx.signal.aborted) terminate();
-    else ctx.signal.addEventListener('abort', terminate, { once: true });
+    // Also a termination, or a newer job here, that came while joining.
+    endWhenAborted(ctx.signal, () => io.end('terminated'));
+    endWhenAborted(replaced.signal, () => io.end('replaced by a newer job'));
 
     const echoReference = new EchoReference();
     const spokenWords = new SpokenWords();
     const people = new PersonInputs();
-    const context = new ChatContext({
-      instructions: persona.instructions,
-      tokenBudget: config.AGENT_CONTEXT_TOKENS,
-      // Sent with every request: their share of the budget is theirs.
-      reservedTokens: deps.tools
-        ? estimateTokens(JSON.stringify(deps.tools.registry.specs()))
-        : undefined,
-      summarize: deps.llm && summarizeWith(deps.llm),
-      redact: config.AGENT_REDACT === 'llm' ? redactPii : undefined,
-      log,
-    });
     const unlisted = roomName ? deps.contexts?.add(roomName, context) : undefined;
     const keys = { apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET };
     const updateByRpc = async (caller: string, payload: string) => {
@@ -188,19 +207,23 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       log,
     };
     const decide = { ...bargeInOver(conversation, config, log), turns: conversation, saidByAgent };
-    const hear = (mic: Microphone) =>
-      people.add(
-        personInput(mic, io, microphoneChain(mic.person.identity, mic.track, chain), {
-          ...decide,
-          config,
-          apologizeForLostTurns: deps.llm !== undefined,
-          wordsLateAfterMs: deps.filler ? config.AGENT_FILLER_AFTER_MS : undefined,
-          log,
-        }),
-      );
+    const hear = (mic: Microphone) => {
+      // Until their track ends, the room ends, or a newer microphone of theirs replaces it.
+      const stop = new AbortController();
+      const signal = AbortSignal.any([io.signal, stop.signal]);
+      const micChain = microphoneChain(mic.person.identity, mic.track, { ...chain, signal });
+      const input = personInput(mic, io, micChain, {
+        ...decide,
+        config,
+        apologizeForLostTurns: deps.llm !== undefined,
+        wordsLateAfterMs: deps.filler ? config.AGENT_FILLER_AFTER_MS : undefined,
+        log,
+      });
+      people.add(input, mic.trackSid, () => stop.abort());
+    };
 
     io.start({
-      hears: (identity) => people.has(identity),
+      hears: (identity, trackSid) => people.hears(identity, trackSid),
       microphone: hear,
       joined: (p) => {
         addressing.humansChanged(io.humans().length);
@@ -216,7 +239,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     });
     await untilAborted(io.signal);
     unlisted?.();
-    context.close();
+    lease.release();
     void voice.close();
     await people.closed();
     await io.close();
@@ -288,6 +311,11 @@ function bargeInOver(
     },
   );
   return { bargeIn, onsetPause };
+}
+
+function endWhenAborted(signal: AbortSignal, end: () => void): void {
+  if (signal.aborted) end();
+  else signal.addEventListener('abort', end, { once: true });
 }
 
 function untilAborted(signal: AbortSignal): Promise<void> {

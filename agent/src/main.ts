@@ -14,6 +14,7 @@ import { processMetrics } from './metrics/process.js';
 import { registry } from './metrics/registry.js';
 import { createProviders } from './providers/index.js';
 import { FillerClip } from './conversation/output/filler.js';
+import { RoomMemories } from './conversation/memory/room_memory.js';
 import { builtInTools } from './conversation/tools/builtins.js';
 import { humansIn } from './room/agent_room.js';
 import { installFfiDispatch } from './room/ffi_dispatch.js';
@@ -105,6 +106,10 @@ async function main(): Promise<void> {
   void filler?.prepare();
 
   const contexts = new RoomContexts();
+  const memories =
+    config.AGENT_ROOM_MEMORY_MS > 0
+      ? new RoomMemories({ keepMs: config.AGENT_ROOM_MEMORY_MS })
+      : undefined;
   const worker = new AgentWorker({
     url: config.LIVEKIT_URL,
     apiKey: config.LIVEKIT_API_KEY,
@@ -119,6 +124,7 @@ async function main(): Promise<void> {
       config,
       personas,
       contexts,
+      memories,
       stt: providers.stt,
       llm: providers.llm,
       ttsFor: providers.ttsFor,
@@ -159,6 +165,7 @@ async function main(): Promise<void> {
       .close()
       .then(() => Promise.all([providers.close(), tools?.close()]))
       .finally(() => {
+        memories?.close();
         http?.close();
         log.info('stopped');
         log.flush();

@@ -97,17 +97,21 @@ export async function rpcContextUpdate(
 
 /** The conversations of this process by room name, for updates to find theirs. */
 export class RoomContexts {
-  readonly #byRoom = new Map<string, ChatContext>();
+  readonly #byRoom = new Map<string, { context: ChatContext }>();
 
-  /** Registers a room's context; the function returned unregisters it. */
+  /**
+   * Registers a room's context; the function returned unregisters this registration only (a
+   * newer job in the room may have registered the same context since).
+   */
   add(room: string, context: ChatContext): () => void {
-    this.#byRoom.set(room, context);
+    const entry = { context };
+    this.#byRoom.set(room, entry);
     return () => {
-      if (this.#byRoom.get(room) === context) this.#byRoom.delete(room);
+      if (this.#byRoom.get(room) === entry) this.#byRoom.delete(room);
     };
   }
 
   get(room: string): ChatContext | undefined {
-    return this.#byRoom.get(room);
+    return this.#byRoom.get(room)?.context;
   }
 }

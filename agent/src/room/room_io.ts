@@ -23,8 +23,8 @@ export interface Microphone {
 
 /** What the room brings in; the composition root (job.ts) routes each to its owner. */
 export interface RoomInputs {
-  /** Whether `identity`'s microphone is being heard already (LiveKit may announce it again). */
-  hears(identity: string): boolean;
+  /** Whether `identity`'s microphone `trackSid` is heard already (LiveKit may announce it again). */
+  hears(identity: string, trackSid: string): boolean;
   /** A human's microphone to hear, until its track ends. */
   microphone(mic: Microphone): void;
   /** A human joined (or was there when the agent arrived). */
@@ -159,8 +159,8 @@ export class RoomIO {
     to: RoomInputs,
   ): void {
     if (track.kind !== TrackKind.KIND_AUDIO || pub.source !== TrackSource.SOURCE_MICROPHONE) return;
-    if (!isHuman(p) || to.hears(p.identity)) return;
     const trackSid = pub.sid ?? '';
+    if (!isHuman(p) || to.hears(p.identity, trackSid)) return;
     this.#log.info({ participant: p.identity, trackSid }, 'listening to microphone');
     this.#hearing.set(p.identity, { active: false, dbfs: -100 });
     to.microphone({ person: personOf(p), trackSid, track });

@@ -62,6 +62,11 @@ export interface WorkerStatusReport {
 const ASSIGNMENT_TIMEOUT_MS = 7_500;
 const LOAD_REPORT_INTERVAL_MS = 2_500;
 const VERSION = '0.1.0';
+/**
+ * Between attempts to reach the server: at most 2 s, so that after a restart the worker is
+ * registered again (and its rooms dispatched back to it) within about 2 s of the server's return.
+ */
+const RECONNECT_BACKOFF = { baseMs: 250, maxMs: 2_000 };
 
 /**
  * A LiveKit agent worker: registers with the server's `/agent` WebSocket, accepts jobs (rooms),
@@ -109,7 +114,7 @@ export class AgentWorker {
         this.#log.warn({ err: errorFields(err), attempt }, 'worker connection failed');
       }
       if (this.#closing) break;
-      const delayMs = backoffDelayMs(attempt++, { baseMs: 500, maxMs: 10_000 });
+      const delayMs = backoffDelayMs(attempt++, RECONNECT_BACKOFF);
       this.#log.info({ delayMs, attempt }, 'reconnecting to livekit');
       await sleep(delayMs);
     }

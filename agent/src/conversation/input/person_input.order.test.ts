@@ -77,9 +77,9 @@ function setup(
     clock,
   });
   const people = new PersonInputs();
-  people.add(input);
+  people.add(input, 'TR_ana', () => endMic());
   assert.ok(mic, 'the input listens at once');
-  assert.ok(people.has('ana-1'));
+  assert.ok(people.hears('ana-1', 'TR_ana'));
   return { input, people, mic, log, clock, end: endMic };
 }
 
@@ -272,7 +272,35 @@ describe('PersonInput: when words or the microphone are lost', () => {
       'reply decision',
     ]);
     assert.equal(s.people.busy(), false);
-    assert.equal(s.people.has('ana-1'), false, 'the room may hear their next microphone');
+    assert.equal(s.people.hears('ana-1', 'TR_ana'), false, 'the room may hear their next mic');
+  });
+
+  it('a newer microphone of the same person stops the older one (they rejoined)', async () => {
+    const s = setup();
+    s.mic.onSpeechStart(0);
+    let secondEnded = false;
+    const second = new PersonInput({
+      person: { identity: 'ana-1', name: 'Ana' },
+      listen: () => new Promise<void>(() => {}),
+      carriesEcho: () => false,
+      turnDetector: { completeHoldMs: HOLD_MS, incompleteHoldMs: 1_500 },
+      bargeIn: { holding: false } as never,
+      onsetPause: { soundOnset: () => false },
+      turns: {} as never,
+      events: { transcript: () => {}, heard: () => {} },
+      apologizeForLostTurns: true,
+      log: createLogger('silent'),
+      clock: s.clock,
+    });
+    assert.equal(s.people.hears('ana-1', 'TR_ana2'), false, 'a new track is not heard yet');
+    s.people.add(second, 'TR_ana2', () => (secondEnded = true));
+    assert.ok(s.people.hears('ana-1', 'TR_ana2'));
+    assert.equal(s.people.hears('ana-1', 'TR_ana'), false);
+    // The first input's microphone was stopped: its run ends, and it forgets its turn.
+    await new Promise((r) => setImmediate(r));
+    assert.ok(s.log.includes('conversation: forget ana-1'), 'the old input wound down');
+    assert.equal(s.people.get('ana-1'), second, 'the old input ending leaves the new one');
+    assert.equal(secondEnded, false);
   });
 });
 

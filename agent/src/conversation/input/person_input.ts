@@ -267,33 +267,39 @@ export class PersonInput {
 
 /** The people whose microphones a room hears, one input each. */
 export class PersonInputs {
-  readonly #inputs = new Map<string, PersonInput>();
+  readonly #inputs = new Map<string, { input: PersonInput; trackSid: string; stop: () => void }>();
   readonly #running = new Set<Promise<void>>();
 
-  /** Runs `input` until its microphone ends (one input per person: see `has`). */
-  add(input: PersonInput): void {
-    this.#inputs.set(input.identity, input);
+  /**
+   * Runs `input` (their microphone `trackSid`) until its microphone ends or `stop` is called.
+   * One input per person: a newer microphone of theirs (they rejoined, e.g. after reloading the
+   * page, before LiveKit ended their old connection) stops the older one.
+   */
+  add(input: PersonInput, trackSid: string, stop: () => void): void {
+    const previous = this.#inputs.get(input.identity);
+    this.#inputs.set(input.identity, { input, trackSid, stop });
+    previous?.stop();
     processMetrics.personHeard();
     const run = input.run().finally(() => {
       processMetrics.personGone();
       this.#running.delete(run);
-      if (this.#inputs.get(input.identity) === input) this.#inputs.delete(input.identity);
+      if (this.#inputs.get(input.identity)?.input === input) this.#inputs.delete(input.identity);
     });
     this.#running.add(run);
   }
 
-  /** Whether `identity`'s microphone is being heard now. */
-  has(identity: string): boolean {
-    return this.#inputs.has(identity);
+  /** Whether `identity`'s microphone `trackSid` is being heard now. */
+  hears(identity: string, trackSid: string): boolean {
+    return this.#inputs.get(identity)?.trackSid === trackSid;
   }
 
   get(identity: string): PersonInput | undefined {
-    return this.#inputs.get(identity);
+    return this.#inputs.get(identity)?.input;
   }
 
   /** Whether anyone (other than `except`) is speaking or mid-turn. */
   busy = (except?: string): boolean =>
-    [...this.#inputs.values()].some((p) => p.identity !== except && p.busy);
+    [...this.#inputs.values()].some(({ input }) => input.identity !== except && input.busy);
 
   /** Resolves when every input has ended. */
   async closed(): Promise<void> {

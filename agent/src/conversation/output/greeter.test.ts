@@ -121,6 +121,31 @@ describe('Greeter: who is skipped, and what is said', () => {
     await greeter.idle();
   });
 
+  it('greets a skipped person when they come back', async () => {
+    const { greeter, events, finishNext } = threeWaiting();
+    await settle();
+    greeter.left('b');
+    await finishNext(); // Ann
+    await finishNext(); // Cy
+    greeter.arrived('b');
+    void greeter.greet('b', 'Bob');
+    await finishNext();
+    assert.deepEqual(
+      events.filter((e) => e.startsWith('start')),
+      ['start Hello Ann', 'start Hello Cy', 'start Hello Bob'],
+    );
+  });
+
+  it('does not greet anyone in the set of people greeted before (the room memory)', async () => {
+    const { say, events } = scriptedSay();
+    const greeter = new Greeter('Hello {name}', say, undefined, new Set(['a']));
+    greeter.arrived('a');
+    void greeter.greet('a', 'Ann');
+    await settle();
+    assert.deepEqual(events, []);
+    assert.equal(greeter.hasGreeted('a'), true);
+  });
+
   it('skips a person who left before greet was called', async () => {
     const { say, events } = scriptedSay();
     const greeter = new Greeter('Hello {name}', say);

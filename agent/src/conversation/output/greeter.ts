@@ -11,26 +11,40 @@ export type Say = (text: string, heard?: Promise<void>) => Promise<void>;
 
 /**
  * Greets each person once, by name, one greeting at a time in the order people became ready.
- * A person who leaves before their turn is skipped.
+ * A person who leaves before their turn is skipped (and greeted if they come back).
  */
 export class Greeter {
   readonly #template: string;
   readonly #say: Say;
   readonly #note: () => string;
-  readonly #greeted = new Set<string>();
+  readonly #greeted: Set<string>;
   readonly #present = new Set<string>();
   #queue: Promise<void> = Promise.resolve();
 
-  /** `note` gives words to add to a greeting as it is said (e.g. how to address the agent). */
-  constructor(template: string, say: Say, note: () => string = () => '') {
+  /**
+   * `note` gives words to add to a greeting as it is said (e.g. how to address the agent);
+   * `greeted` is who has been greeted in the room already (kept across the room's jobs).
+   */
+  constructor(
+    template: string,
+    say: Say,
+    note: () => string = () => '',
+    greeted = new Set<string>(),
+  ) {
     this.#template = template;
     this.#say = say;
     this.#note = note;
+    this.#greeted = greeted;
   }
 
   /** The greeting for `name`: the template with `{name}` replaced. */
   textFor(name: string): string {
     return this.#template.replaceAll('{name}', name);
+  }
+
+  /** Whether `identity` has been greeted (or their greeting is queued). */
+  hasGreeted(identity: string): boolean {
+    return this.#greeted.has(identity);
   }
 
   arrived(identity: string): void {
@@ -51,6 +65,8 @@ export class Greeter {
     this.#greeted.add(identity);
     this.#queue = this.#queue.then(async () => {
       if (this.#present.has(identity)) await this.#say(this.textFor(name) + this.#note(), heard);
+      // Not greeted after all: greeted when they come back.
+      else this.#greeted.delete(identity);
     });
     return this.#queue;
   }
@@ -99,7 +115,9 @@ export async function prepareGreetings(
 ): Promise<void> {
   const askedAt = performance.now();
   try {
-    const present = (await people).slice(0, PREPARED_GREETINGS);
+    const present = (await people)
+      .filter((p) => !greeter.hasGreeted(p.identity))
+      .slice(0, PREPARED_GREETINGS);
     for (const p of present) {
       const first = chunksOf(greeter.textFor(nameOf(p)))[0];
       if (first) voice.prepare(first, PREPARED_GREETING_KEEP_MS);
