@@ -13,7 +13,7 @@ import {
 import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 import { AudioMeter } from '../lib/audio-meter';
 import type { PeakStats } from '../lib/audio-peak';
-import { fetchToken } from '../lib/join';
+import { fetchToken, keepRejoinTicket, keptRejoinTicket } from '../lib/join';
 import { describeParticipants, type ParticipantView } from '../lib/participants';
 
 export type UiConnectionState = 'disconnected' | 'connecting' | 'connected';
@@ -193,7 +193,8 @@ export function useVoiceRoom(
         });
 
       try {
-        const grant = await fetchToken(name, roomName, persona);
+        const grant = await fetchToken(name, roomName, persona, undefined, keptRejoinTicket());
+        keepRejoinTicket(grant.rejoin);
         if (s.left) return;
         setJoined({ room: grant.room, identity: grant.identity });
         await resumed;

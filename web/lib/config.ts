@@ -41,6 +41,19 @@ export const webConfigSchema = refuseDevKeysInProduction(
       .trim()
       .regex(/^[A-Za-z0-9_-]*$/, 'expected letters, digits, "_" or "-" (the agent\'s AGENT_NAME)')
       .default(''),
+    /**
+     * How long after a join the page may rejoin as the same person (a reload, a browser restart):
+     * the token route answers each join with a signed rejoin ticket that lives this long, and
+     * the page keeps it. The agent knows people by identity, so they keep their conversation.
+     * 0: every join is a new person.
+     */
+    TOKEN_REJOIN_SECONDS: z
+      .string()
+      .trim()
+      .regex(/^\d+$/, 'expected a whole number of seconds, such as 3600 (0: no rejoining)')
+      .transform(Number)
+      .pipe(z.number().int().max(604_800, 'expected at most 604800 seconds (7 days)'))
+      .default(3600),
     /** Token requests one address may make per minute (bursts included); 0: no limit. */
     TOKEN_RATE_LIMIT_PER_MINUTE: z
       .string()

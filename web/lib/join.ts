@@ -10,6 +10,28 @@ export class TokenRequestError extends Error {
   }
 }
 
+/** Where the page keeps its rejoin ticket: a reload joins as the same person. */
+const REJOIN_KEY = 'voice-agent:rejoin';
+
+/** The rejoin ticket kept from the last join, if storage is available and holds one. */
+export function keptRejoinTicket(): string | undefined {
+  try {
+    return window.localStorage.getItem(REJOIN_KEY) ?? undefined;
+  } catch {
+    return undefined; // storage disabled: every join is a new person
+  }
+}
+
+/** Keeps (or, with none, forgets) the ticket the token route answered. */
+export function keepRejoinTicket(ticket: string | undefined): void {
+  try {
+    if (ticket) window.localStorage.setItem(REJOIN_KEY, ticket);
+    else window.localStorage.removeItem(REJOIN_KEY);
+  } catch {
+    // storage disabled or full: the next join is a new person
+  }
+}
+
 /**
  * Asks the token route for a join token (with the persona picked, if any); throws a
  * {@link TokenRequestError} with readable text.
@@ -19,13 +41,14 @@ export async function fetchToken(
   room: string,
   persona?: string,
   signal?: AbortSignal,
+  rejoin?: string,
 ): Promise<TokenResponse> {
   let res: Response;
   try {
     res = await fetch('/api/token', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(persona === undefined ? { name, room } : { name, room, persona }),
+      body: JSON.stringify({ name, room, persona, rejoin }),
       cache: 'no-store',
       ...(signal ? { signal } : {}),
     });

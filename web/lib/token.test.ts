@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEV_LIVEKIT_API_KEY, DEV_LIVEKIT_API_SECRET, type Env } from '@voice-agent/common';
-import { TokenVerifier } from 'livekit-server-sdk';
+import { AccessToken, TokenVerifier } from 'livekit-server-sdk';
 import {
   clientAddress,
   handleTokenRequest,
@@ -213,6 +213,94 @@ describe('token route: issued tokens', () => {
   it('the token does not verify with another secret', async () => {
     const res = await issuedToken();
     await assert.rejects(new TokenVerifier(DEV_LIVEKIT_API_KEY, 'x'.repeat(40)).verify(res.token));
+  });
+});
+
+describe('token route: rejoining as the same person', () => {
+  async function join(body: Record<string, unknown>, env: Env = DEV_ENV) {
+    const res = await handleTokenRequest(post(JSON.stringify(body)), { env, log: silentLog() });
+    assert.equal(res.status, 200);
+    return (await res.json()) as TokenResponse;
+  }
+  const first = () => join({ name: 'Ana', room: 'lobby' });
+
+  it("a join's rejoin ticket gets the same identity next time, in any room, with a new ticket", async () => {
+    const a = await first();
+    assert.equal(a.rejoined, false);
+    assert.ok(a.rejoin, 'a ticket comes with the token');
+    const b = await join({ name: 'Ana', room: 'kitchen', rejoin: a.rejoin });
+    assert.equal(b.rejoined, true);
+    assert.equal(b.identity, a.identity);
+    const claims = await new TokenVerifier(DEV_LIVEKIT_API_KEY, DEV_LIVEKIT_API_SECRET).verify(
+      b.token,
+    );
+    assert.equal(claims.sub, a.identity, 'the join token is for that identity');
+    assert.equal(claims.video?.room, 'kitchen');
+    assert.ok(b.rejoin);
+  });
+
+  it('the ticket is no join token: it carries no grant', async () => {
+    const a = await first();
+    const claims = await new TokenVerifier(DEV_LIVEKIT_API_KEY, DEV_LIVEKIT_API_SECRET).verify(
+      a.rejoin!,
+    );
+    assert.equal(claims.video, undefined);
+    assert.equal(claims.sub, a.identity);
+  });
+
+  it('a tampered, foreign, expired or wrong-kind ticket gets a new identity, not an error', async () => {
+    const a = await first();
+    const [header, payload, signature] = a.rejoin!.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { sub: string };
+    const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'user-aaaaaaaaaa' })).toString(
+      'base64url',
+    );
+    const other = new AccessToken(DEV_LIVEKIT_API_KEY, 'another-secret-of-32-characters-x', {
+      identity: a.identity,
+      metadata: 'voice-agent:rejoin',
+    });
+    const expired = new AccessToken(DEV_LIVEKIT_API_KEY, DEV_LIVEKIT_API_SECRET, {
+      identity: a.identity,
+      metadata: 'voice-agent:rejoin',
+      ttl: -10,
+    });
+    const chosen = new AccessToken(DEV_LIVEKIT_API_KEY, DEV_LIVEKIT_API_SECRET, {
+      identity: 'agent-AJ_x',
+      metadata: 'voice-agent:rejoin',
+    });
+    const tickets = {
+      forged: `${header}.${forged}.${signature}`,
+      'signed with another secret': await other.toJwt(),
+      expired: await expired.toJwt(),
+      'a join token': a.token,
+      'an identity the route never issues': await chosen.toJwt(),
+      garbage: 'not a ticket \u0000',
+    };
+    for (const [kind, rejoin] of Object.entries(tickets)) {
+      const b = await join({ name: 'Ana', room: 'lobby', rejoin });
+      assert.equal(b.rejoined, false, kind);
+      assert.notEqual(b.identity, a.identity, kind);
+      assert.match(b.identity, /^user-[0-9a-z]{10}$/, kind);
+    }
+  });
+
+  it('a ticket over 2048 characters is a 400', async () => {
+    const body = await expectBadRequest(
+      post(JSON.stringify({ name: 'Ana', room: 'lobby', rejoin: 'x'.repeat(2049) })),
+    );
+    assert.deepEqual(
+      (body.issues as { path: string }[]).map((i) => i.path),
+      ['rejoin'],
+    );
+  });
+
+  it('TOKEN_REJOIN_SECONDS=0: no ticket, and one sent is ignored', async () => {
+    const a = await first();
+    const off = { ...DEV_ENV, TOKEN_REJOIN_SECONDS: '0' };
+    const b = await join({ name: 'Ana', room: 'lobby', rejoin: a.rejoin }, off);
+    assert.equal(b.rejoin, undefined);
+    assert.equal(b.rejoined, false);
+    assert.notEqual(b.identity, a.identity);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   AccessToken,
   RoomAgentDispatch,
   RoomConfiguration,
+  TokenVerifier,
   TrackSource,
   type VideoGrant,
 } from 'livekit-server-sdk';
@@ -24,6 +25,12 @@ export const MAX_BODY_BYTES = 4096;
 export const MAX_NAME_LENGTH = 64;
 /** Prefix of every identity the route issues; the random part is 10 base-36 characters. */
 export const IDENTITY_PREFIX = 'user-';
+/** An identity the route issued; only these may be rejoined. */
+const ISSUED_IDENTITY = /^user-[0-9a-z]{10}$/;
+/** Longest rejoin ticket the route reads (they are about 300 characters). */
+export const MAX_REJOIN_LENGTH = 2048;
+/** What marks a rejoin ticket (a JWT with no grant) apart from a join token. */
+const REJOIN_METADATA = 'voice-agent:rejoin';
 
 // C0 and C1 control characters, DEL included.
 // eslint-disable-next-line no-control-regex
@@ -42,6 +49,14 @@ export const tokenRequestSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'room must be 1 to 64 letters, digits, "_" or "-"'),
   /** One of the personas the page offers (GET /api/personas); checked against the file. */
   persona: z.string().regex(PERSONA_NAME, 'persona must be a persona name').optional(),
+  /**
+   * The rejoin ticket of an earlier join (TokenResponse.rejoin): the same identity again if it
+   * is genuine and still valid, else a new one (an expired ticket is no error).
+   */
+  rejoin: z
+    .string()
+    .max(MAX_REJOIN_LENGTH, `rejoin must be at most ${MAX_REJOIN_LENGTH} characters`)
+    .optional(),
 });
 export type TokenRequest = z.infer<typeof tokenRequestSchema>;
 
@@ -51,6 +66,10 @@ export interface TokenResponse {
   identity: string;
   room: string;
   name: string;
+  /** Sent back with a later request to rejoin as `identity` (absent: rejoining is off). */
+  rejoin?: string;
+  /** Whether this join kept the identity of the ticket sent. */
+  rejoined: boolean;
 }
 
 export interface ErrorBody {
@@ -138,6 +157,37 @@ export function newIdentity(): string {
   return out;
 }
 
+/** A ticket that lets the page rejoin as `identity` for TOKEN_REJOIN_SECONDS. */
+export async function rejoinTicket(identity: string, config: WebConfig): Promise<string> {
+  const ticket = new AccessToken(config.LIVEKIT_API_KEY, config.LIVEKIT_API_SECRET, {
+    identity,
+    ttl: config.TOKEN_REJOIN_SECONDS,
+    metadata: REJOIN_METADATA,
+  });
+  return ticket.toJwt();
+}
+
+/**
+ * The identity a rejoin ticket names, if this deployment signed it, it has not expired, it is
+ * a ticket (not a join token) and names an identity the route issues; else undefined.
+ */
+export async function rejoinIdentity(
+  ticket: string,
+  config: WebConfig,
+): Promise<string | undefined> {
+  try {
+    const claims = await new TokenVerifier(
+      config.LIVEKIT_API_KEY,
+      config.LIVEKIT_API_SECRET,
+    ).verify(ticket);
+    const identity = claims.sub;
+    if (claims.metadata !== REJOIN_METADATA || claims.video) return undefined;
+    return identity && ISSUED_IDENTITY.test(identity) ? identity : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function badRequest(error: string, issues?: ErrorBody['issues']): Response {
   const body: ErrorBody = issues === undefined ? { error } : { error, issues };
   return jsonResponse(400, body);
@@ -150,8 +200,10 @@ export function webPersonas(config: WebConfig): Personas {
 }
 
 /**
- * POST /api/token: validates `{ name, room, persona? }`, and answers a join token for that room
- * with a fresh identity (and the persona, checked against the file, for the room's agent). Every answer is JSON with `Cache-Control: no-store`.
+ * POST /api/token: validates `{ name, room, persona?, rejoin? }`, and answers a join token for
+ * that room with a fresh identity, or the one a valid rejoin ticket names (and the persona,
+ * checked against the file, for the room's agent), with a rejoin ticket for next time. Every
+ * answer is JSON with `Cache-Control: no-store`.
  */
 export async function handleTokenRequest(
   req: Request,
@@ -206,7 +258,7 @@ export async function handleTokenRequest(
       })),
     );
   }
-  const { name, room, persona } = parsed.data;
+  const { name, room, persona, rejoin } = parsed.data;
 
   let config;
   try {
@@ -234,7 +286,9 @@ export async function handleTokenRequest(
     ]);
   }
 
-  const identity = newIdentity();
+  const rejoinOn = config.TOKEN_REJOIN_SECONDS > 0;
+  const kept = rejoin && rejoinOn ? await rejoinIdentity(rejoin, config) : undefined;
+  const identity = kept ?? newIdentity();
   const token = new AccessToken(config.LIVEKIT_API_KEY, config.LIVEKIT_API_SECRET, {
     identity,
     name,
@@ -256,6 +310,8 @@ export async function handleTokenRequest(
     identity,
     room,
     name,
+    rejoined: kept !== undefined,
   };
+  if (rejoinOn) body.rejoin = await rejoinTicket(identity, config);
   return jsonResponse(200, body);
 }
