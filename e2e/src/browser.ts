@@ -13,10 +13,13 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * Headless Chromium whose microphone is `wavPath`, played in a loop from the moment a page opens
  * the microphone. Closed by teardown(), however the test ends.
  */
-export async function launchChromium(wavPath: string): Promise<Browser> {
+export async function launchChromium(
+  wavPath: string,
+  executablePath = CHROMIUM_PATH,
+): Promise<Browser> {
   assertInNamespace();
   const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     headless: false, // `--headless=new` below: the full browser, as users run it
     args: [
       '--headless=new',

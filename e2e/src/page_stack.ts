@@ -6,7 +6,8 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from './browser.js';
 import { LOG_DIR } from './paths.js';
 import { writeTimelineWav, type Timeline } from './speech.js';
-import { AgentProcess, startLivekit, startWeb } from './stack.js';
+import type { ClientNetwork } from './client_network.js';
+import { AgentProcess, SERVER_IP, startLivekit, startWeb } from './stack.js';
 
 /** What a page test runs against: the fixture, the web app's address and Chromium. */
 export interface PageStack {
@@ -26,6 +27,8 @@ export async function startPageStack(opts: {
   mic: Timeline;
   micFile: string;
   env?: Record<string, string>;
+  /** Chromium in a network of its own (client_network.ts), the page relayed into it. */
+  network?: ClientNetwork;
 }): Promise<PageStack> {
   mkdirSync(LOG_DIR, { recursive: true });
   await startLivekit();
@@ -40,7 +43,15 @@ export async function startPageStack(opts: {
     AGENT_TTS: 'openai',
     ...opts.env,
   };
-  const [, { url: webUrl }] = await Promise.all([AgentProcess.start(env), startWeb()]);
-  const browser = await launchChromium(writeTimelineWav(opts.mic, join(LOG_DIR, opts.micFile)));
+  const { network } = opts;
+  const [, web] = await Promise.all([
+    AgentProcess.start(env),
+    startWeb(network ? SERVER_IP : undefined),
+  ]);
+  const webUrl = network ? await network.forwardWeb(web.url) : web.url;
+  const browser = await launchChromium(
+    writeTimelineWav(opts.mic, join(LOG_DIR, opts.micFile)),
+    network?.chromium,
+  );
   return { fixture, webUrl, browser };
 }

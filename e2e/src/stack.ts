@@ -189,9 +189,9 @@ export class AgentProcess {
 }
 
 /** The built web app (`next start`) on 127.0.0.1, pointing browsers at the namespace's server. */
-export async function startWeb(): Promise<{ proc: ManagedProcess; url: string }> {
+export async function startWeb(host = '127.0.0.1'): Promise<{ proc: ManagedProcess; url: string }> {
   assertInNamespace();
-  const port = await freePort();
+  const port = await freePort(host);
   const proc = new ManagedProcess(
     'web',
     process.execPath,
@@ -199,7 +199,7 @@ export async function startWeb(): Promise<{ proc: ManagedProcess; url: string }>
       join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'),
       'start',
       '-H',
-      '127.0.0.1',
+      host,
       '-p',
       String(port),
     ],
@@ -219,7 +219,7 @@ export async function startWeb(): Promise<{ proc: ManagedProcess; url: string }>
       },
     },
   );
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   await waitForHttp(url, 30_000, proc);
   return { proc, url };
 }
