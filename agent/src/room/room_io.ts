@@ -50,6 +50,8 @@ export class RoomIO {
   readonly #hearing: HearingReporter;
   readonly #log: Logger;
   readonly #end = new AbortController();
+  /** The person transcripts being sent, in order. */
+  #transcripts: Promise<void> = Promise.resolve();
 
   private constructor(room: AgentRoom, log: Logger) {
     this.room = room;
@@ -90,11 +92,17 @@ export class RoomIO {
     this.#hearing.set(identity, input);
   }
 
-  /** A person's words on `lk.transcription`; one that cannot be sent is dropped. */
+  /**
+   * A person's words on `lk.transcription`; one that cannot be sent is dropped. Each update is a
+   * stream of its own, sent one after the other: sent at once, a segment's final words could
+   * arrive before its last interim ones, and a page would keep showing the interim ones.
+   */
   transcript(mic: Microphone, t: { segmentId: string; text: string; final: boolean }): void {
-    void this.room
-      .userTranscript({ identity: mic.person.identity, trackSid: mic.trackSid, ...t })
-      .catch((err: unknown) => this.#log.debug({ err: errorFields(err) }, 'transcript not sent'));
+    this.#transcripts = this.#transcripts.then(() =>
+      this.room
+        .userTranscript({ identity: mic.person.identity, trackSid: mic.trackSid, ...t })
+        .catch((err: unknown) => this.#log.debug({ err: errorFields(err) }, 'transcript not sent')),
+    );
   }
 
   /**
