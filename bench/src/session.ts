@@ -24,7 +24,6 @@
  *
  *   npm run bench:session [-- --quick] [--turns N]
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SUMMARY_REQUEST_HEADER } from '@voice-agent/agent/conversation/memory/summary';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
@@ -33,7 +32,8 @@ import { askForAnswer, joinPerson, leaveAll } from '@voice-agent/e2e/participant
 import type { SimParticipant } from '@voice-agent/e2e/participants';
 import { BENCH_FIXTURE, normalise } from '@voice-agent/e2e/script';
 import { referenceUtterances } from '@voice-agent/e2e/speech';
-import { AgentProcess, startLivekit } from '@voice-agent/e2e/stack';
+import { AgentProcess, metricValue, startLivekit } from '@voice-agent/e2e/stack';
+import type { AgentMemory } from '@voice-agent/e2e/stack';
 import { percentile, table } from '@voice-agent/e2e/stats';
 import { teardown } from '@voice-agent/e2e/teardown';
 import { countTokens } from 'gpt-tokenizer';
@@ -91,64 +91,23 @@ function summarise(request: string): string {
   return kept.join(' ') || 'People asked about the museum and were answered.';
 }
 
-/** The agent's memory after a turn, in MB. */
-interface Memory {
-  /** Resident set, and its two parts: anonymous (heaps, buffers) and file-backed (mapped code). */
-  rss: number;
-  anon: number;
-  file: number;
-  /** V8's heap: in use (garbage not yet collected included), and reserved from the system. */
-  heapUsed: number;
-  heapTotal: number;
-  /** Memory held for JS objects outside the V8 heap (Buffers, ArrayBuffers). */
-  external: number;
-}
-
 interface Turn {
   turn: number;
   who: string;
   answered: boolean;
   v2vMs: number | undefined;
-  memory: Memory;
+  memory: AgentMemory;
   /** Chat requests recorded before this turn began. */
   requestsBefore: number;
-}
-
-async function metricsOf(agent: AgentProcess): Promise<string> {
-  return (await fetch(agent.statusUrl.replace(/\/status$/, '/metrics'))).text();
-}
-
-/** One sample's value from Prometheus text, `series` as written there (name and labels). */
-function metric(text: string, series: string): number {
-  const at = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return at ? Number(at.slice(series.length + 1)) : NaN;
 }
 
 /** The agent's garbage collections over the run, by kind: how many, and their pauses in all. */
 function gcOf(text: string): string[][] {
   return ['minor', 'major', 'incremental'].map((kind) => {
-    const count = metric(text, `nodejs_gc_duration_seconds_count{kind="${kind}"}`);
-    const sum = metric(text, `nodejs_gc_duration_seconds_sum{kind="${kind}"}`);
+    const count = metricValue(text, `nodejs_gc_duration_seconds_count{kind="${kind}"}`);
+    const sum = metricValue(text, `nodejs_gc_duration_seconds_sum{kind="${kind}"}`);
     return [kind, String(count), (sum * 1000).toFixed(0), ((sum / count) * 1000).toFixed(1)];
   });
-}
-
-/** RSS and its parts from /proc, the heap figures from the agent's own /metrics. */
-async function memoryOf(agent: AgentProcess): Promise<Memory> {
-  const status = readFileSync(`/proc/${agent.proc.pid}/status`, 'utf8');
-  const kb = (field: string) =>
-    Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024;
-  const text = await (await fetch(agent.statusUrl.replace(/\/status$/, '/metrics'))).text();
-  const mb = (name: string) =>
-    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]) / 2 ** 20;
-  return {
-    rss: kb('VmRSS'),
-    anon: kb('RssAnon'),
-    file: kb('RssFile') + kb('RssShmem'),
-    heapUsed: mb('nodejs_heap_size_used_bytes'),
-    heapTotal: mb('nodejs_heap_size_total_bytes'),
-    external: mb('nodejs_external_memory_bytes'),
-  };
 }
 
 const messagesOf = (r: RecordedRequest) => (r.body as { messages: ChatMessage[] }).messages;
@@ -217,7 +176,7 @@ async function main(): Promise<void> {
         who: sim.name,
         answered,
         v2vMs,
-        memory: await memoryOf(agent),
+        memory: await agent.memory(),
         requestsBefore: before,
       });
       if (t % 10 === 0) {
@@ -231,7 +190,7 @@ async function main(): Promise<void> {
   const code = report(turns, chats());
   console.log(
     '\nagent garbage collections over the run: ' +
-      table(['kind', 'count', 'pauses ms', 'mean ms'], gcOf(await metricsOf(agent))),
+      table(['kind', 'count', 'pauses ms', 'mean ms'], gcOf(await agent.metrics())),
   );
   await teardown();
   await fixture.close();
