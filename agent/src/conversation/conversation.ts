@@ -71,6 +71,8 @@ export interface VoiceOutput extends SpeechOutput {
 export interface UserTurn extends CompletedTurn {
   identity: string;
   name: string;
+  /** Typed on lk.chat: no speech, so no end-of-utterance or STT stage to time. */
+  typed?: boolean;
 }
 
 /**
@@ -321,7 +323,7 @@ export class Conversation {
   typed(from: { identity: string; name: string }, text: string): void {
     const now = performance.now();
     this.interrupt('typed message', from.identity);
-    this.userTurn({ ...from, text, speechEndAt: now, endedAt: now, sttFinalMs: 0 });
+    this.userTurn({ ...from, text, speechEndAt: now, endedAt: now, sttFinalMs: 0, typed: true });
   }
 
   /**
@@ -577,7 +579,7 @@ export class Conversation {
     );
     if (t.firstAudioAt !== undefined) {
       this.#policy.replied([last.identity]);
-      turnMetrics.turn(metrics, this.#options.budgets);
+      turnMetrics.turn(metrics, this.#options.budgets, { typed: last.typed === true });
       void this.#room.sendMetrics(metrics).catch(() => undefined);
     }
     // Nothing of the answer could be played: a provider is down. Say so rather than nothing.
