@@ -165,12 +165,21 @@ export class Conversation {
   /**
    * Says `text` (a greeting): waits for the floor, plays out over speech, is remembered. With
    * `heard`, it is synthesised at once and played when `heard` resolves (a listener is there).
+   * With `wanted`, it is dropped if `wanted()` is false once the floor is free (the person to
+   * greet left while a reply played).
    */
-  say(text: string, heard?: Promise<void>): Promise<void> {
+  say(text: string, heard?: Promise<void>, wanted?: () => boolean): Promise<void> {
     const requestedAt = performance.now();
-    return this.#take('say', (signal) =>
-      this.#sayNow(text, signal, requestedAt, heard && untilConfirmed(heard, signal)),
-    );
+    return this.#take('say', async (signal) => {
+      if (wanted && !wanted()) {
+        this.#log.debug(
+          { waitedMs: Math.round(performance.now() - requestedAt) },
+          'no longer wanted: not said',
+        );
+        return;
+      }
+      await this.#sayNow(text, signal, requestedAt, heard && untilConfirmed(heard, signal));
+    });
   }
 
   /**
