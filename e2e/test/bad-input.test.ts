@@ -32,12 +32,15 @@ const MICROPHONES: { what: string; format: MicFormat; gainDb?: number; said: str
   {
     what: 'an 8 kHz microphone',
     format: { sampleRate: 8_000, channels: 1 },
-    said: 'what time does the museum open',
+    // Short and without a pause inside: the fixture knows 8 kHz speech only as a whole reference,
+    // and VAD cut the longer "what time does the museum | open" in two in 1 of 3 runs (a real
+    // STT would transcribe both parts and the turn detector join them; the fixture cannot).
+    said: 'how much is a ticket',
   },
   {
     what: 'a 48 kHz stereo microphone',
     format: { sampleRate: 48_000, channels: 2 },
-    said: 'how much is a ticket',
+    said: 'what time does the museum open',
   },
   {
     what: 'a clipping microphone (20 dB too hot)',
