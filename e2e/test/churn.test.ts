@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture } from '@voice-agent/fixtures';
 import { askForAnswer, joinPerson, SimParticipant } from '../src/participants.js';
-import { scriptedReply, STORY, STORY_QUESTION } from '../src/script.js';
+import { INTERRUPTION, scriptedReply, STORY, STORY_QUESTION } from '../src/script.js';
 import { timeline } from '../src/speech.js';
 import { AgentProcess, metricValue, startLivekit } from '../src/stack.js';
 import type { AgentMemory } from '../src/stack.js';
@@ -32,9 +32,13 @@ describe('100 joins and leaves while the agent speaks', () => {
   let agent: AgentProcess;
   before(async () => {
     await startLivekit();
-    fixture = await startOpenAiFixture({ phrases: [STORY_QUESTION, QUESTION], apiKey: 'test-key' });
+    fixture = await startOpenAiFixture({
+      phrases: [STORY_QUESTION, INTERRUPTION, QUESTION],
+      apiKey: 'test-key',
+    });
     fixture.script.chat.reply = scriptedReply({
       [STORY_QUESTION]: LONG_STORY,
+      [INTERRUPTION]: 'Sure.',
       [QUESTION]: ANSWER,
     });
     agent = await AgentProcess.start({
@@ -92,8 +96,10 @@ describe('100 joins and leaves while the agent speaks', () => {
       const churned = await agent.memory();
       assert.ok(warm);
 
-      // Still answering: Ana's next question, over the story if it still plays (a real new
-      // question stops it), or after it.
+      // Still listening: Ana stops the story if it still plays ("wait", answered "Sure."), and
+      // once the agent listens again, still answering: her next question.
+      await askForAnswer(ana, INTERRUPTION, 'Sure');
+      await ana.waitFor('the agent listening', () => state() === 'listening', 30_000);
       const { answered } = await askForAnswer(ana, QUESTION, ANSWER.slice(0, 20));
       assert.ok(answered, 'the question after the churn is answered');
       await ana.waitFor('the agent listening', () => state() === 'listening', 30_000);
