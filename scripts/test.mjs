@@ -13,8 +13,8 @@
 //      then short runs of the benchmark (npm run bench -- --quick) and of the
 //      turn-taking suite (npm run bench:turn-taking -- --quick, and its barge-in and echo
 //      scenarios again with the agent on Deepgram STT), and of the fault suite
-//      (npm run bench:faults -- --quick), and of the long-conversation bench
-//      (npm run bench:session -- --quick)
+//      (npm run bench:faults -- --quick), of the long-conversation bench
+//      (npm run bench:session -- --quick), and of the soak (npm run bench:soak -- --minutes 2)
 //
 // Every step runs even if an earlier test step failed (set-up and build failures stop the run);
 // the summary at the end lists each step with its time, and the exit code is non-zero on failure.
@@ -200,6 +200,13 @@ step(
 step(
   'session smoke (--quick)',
   () => run('npm', ['run', 'bench:session', '-w', 'bench', '--', '--quick']) === 0,
+);
+// The soak's short version: two minutes of the museum conversation at a human pace, a visitor
+// joining and leaving; it fails if a question goes unanswered or the agent leaves the room (RSS
+// is printed, and judged only in runs of 10 minutes or more).
+step(
+  'soak smoke (--minutes 2)',
+  () => run('npm', ['run', 'bench:soak', '-w', 'bench', '--', '--minutes', '2']) === 0,
 );
 
 finish();

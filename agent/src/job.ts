@@ -123,7 +123,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     }
     const greeter = new Greeter(
       greeting,
-      (text, heard) => conversation.say(text, heard),
+      (text, heard, wanted) => conversation.say(text, heard, wanted),
       () => addressing.greetingNote(io.humans().length),
       greeted,
     );

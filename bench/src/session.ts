@@ -13,10 +13,7 @@
  *   - whether a fact said at turn 3 is still in the last request, through the summary (the turn
  *     itself long folded away).
  *
- * The fixture's model stands in for a summariser: asked for a summary (the agent's request names
- * the summary so far and the turns since), it keeps the summary so far and adds each thing a
- * person said about themselves ("Ana: my locker number is ..."), leaving questions and answers
- * out, as the agent's summary prompt asks of a real model.
+ * The fixture's model stands in for a summariser (museum.ts museumModel).
  *
  * Exit code 1 when a turn went unanswered, a request passed the budget or the fact was lost; the
  * latency and memory figures are printed and judged in bench/results, not here (`--quick` is too
@@ -24,19 +21,23 @@
  *
  *   npm run bench:session [-- --quick] [--turns N]
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SUMMARY_REQUEST_HEADER } from '@voice-agent/agent/conversation/memory/summary';
-import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { ChatMessage, RecordedRequest } from '@voice-agent/fixtures';
 import { askForAnswer, joinPerson, leaveAll } from '@voice-agent/e2e/participants';
 import type { SimParticipant } from '@voice-agent/e2e/participants';
-import { BENCH_FIXTURE, normalise } from '@voice-agent/e2e/script';
-import { referenceUtterances } from '@voice-agent/e2e/speech';
-import { AgentProcess, startLivekit } from '@voice-agent/e2e/stack';
+import type { AgentMemory } from '@voice-agent/e2e/stack';
 import { percentile, table } from '@voice-agent/e2e/stats';
-import { teardown } from '@voice-agent/e2e/teardown';
 import { countTokens } from 'gpt-tokenizer';
+import {
+  ANSWERS,
+  FACT,
+  endMuseum,
+  MEMORY_COLUMNS,
+  memoryCells,
+  QUESTIONS,
+  startMuseum,
+} from './museum.js';
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, turns: { type: 'string' } },
@@ -44,26 +45,10 @@ const { values: args } = parseArgs({
 const TURNS = Number(args.turns ?? (args.quick ? 40 : 200));
 if (!Number.isInteger(TURNS) || TURNS < 30) throw new Error('--turns: at least 30');
 const BUDGET = 1_000;
-const KEY = 'session-key';
 const WINDOW = 20;
 /** Turns with Ben in the room (he asks every other one): the middle fifth. */
 const GROUP = [Math.round(TURNS * 0.4), Math.round(TURNS * 0.6)] as const;
 const FACT_TURN = 3;
-const FACT = 'my locker number is four one seven';
-
-/** What people ask, in turn, and the fixture's answers. */
-const ANSWERS: Record<string, string> = {
-  'what time does the museum open': 'The museum opens at nine in the morning.',
-  'how much is a ticket': 'Twelve euros. Children go free.',
-  'is there a cafe inside': 'Yes, there is a small cafe on the ground floor.',
-  'where is the nearest exit': 'Behind you, past the stairs.',
-  'can you recommend a painting': 'The water lilies on the second floor.',
-  'when does the museum close': 'At six in the evening.',
-  [FACT]: 'Got it, locker four one seven.',
-  'my daughter is called maya': 'Hello to Maya, then.',
-  'we are staying until five': 'Then you have plenty of time.',
-};
-const QUESTIONS = Object.keys(ANSWERS).slice(0, 6);
 
 function utteranceAt(turn: number): string {
   if (turn === FACT_TURN) return FACT;
@@ -72,83 +57,14 @@ function utteranceAt(turn: number): string {
   return QUESTIONS[turn % QUESTIONS.length]!;
 }
 
-/** The fixture's model: scripted answers, and the summariser described above. */
-function reply(messages: ChatMessage[]): string {
-  const last = messages.at(-1)?.content ?? '';
-  if (last.startsWith(SUMMARY_REQUEST_HEADER)) return summarise(last);
-  const said = normalise(last.replace(/^[^:]+:\s*/, ''));
-  return ANSWERS[said] ?? 'Sorry, could you say that again?';
-}
-
-function summarise(request: string): string {
-  const [, previous = '', turns = ''] =
-    /^[^\n]*\n([\s\S]*?)\n\nTurns since:\n([\s\S]*)$/.exec(request) ?? [];
-  const kept = previous.trim() === '(none yet)' ? [] : [previous.trim()];
-  for (const line of turns.split('\n')) {
-    const m = /^(\w+): ((?:my|we|i)\b.*)$/i.exec(line.trim());
-    if (m && m[1] !== 'Assistant') kept.push(`${m[1]} said: ${normalise(m[2]!)}.`);
-  }
-  return kept.join(' ') || 'People asked about the museum and were answered.';
-}
-
-/** The agent's memory after a turn, in MB. */
-interface Memory {
-  /** Resident set, and its two parts: anonymous (heaps, buffers) and file-backed (mapped code). */
-  rss: number;
-  anon: number;
-  file: number;
-  /** V8's heap: in use (garbage not yet collected included), and reserved from the system. */
-  heapUsed: number;
-  heapTotal: number;
-  /** Memory held for JS objects outside the V8 heap (Buffers, ArrayBuffers). */
-  external: number;
-}
-
 interface Turn {
   turn: number;
   who: string;
   answered: boolean;
   v2vMs: number | undefined;
-  memory: Memory;
+  memory: AgentMemory;
   /** Chat requests recorded before this turn began. */
   requestsBefore: number;
-}
-
-async function metricsOf(agent: AgentProcess): Promise<string> {
-  return (await fetch(agent.statusUrl.replace(/\/status$/, '/metrics'))).text();
-}
-
-/** One sample's value from Prometheus text, `series` as written there (name and labels). */
-function metric(text: string, series: string): number {
-  const at = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return at ? Number(at.slice(series.length + 1)) : NaN;
-}
-
-/** The agent's garbage collections over the run, by kind: how many, and their pauses in all. */
-function gcOf(text: string): string[][] {
-  return ['minor', 'major', 'incremental'].map((kind) => {
-    const count = metric(text, `nodejs_gc_duration_seconds_count{kind="${kind}"}`);
-    const sum = metric(text, `nodejs_gc_duration_seconds_sum{kind="${kind}"}`);
-    return [kind, String(count), (sum * 1000).toFixed(0), ((sum / count) * 1000).toFixed(1)];
-  });
-}
-
-/** RSS and its parts from /proc, the heap figures from the agent's own /metrics. */
-async function memoryOf(agent: AgentProcess): Promise<Memory> {
-  const status = readFileSync(`/proc/${agent.proc.pid}/status`, 'utf8');
-  const kb = (field: string) =>
-    Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024;
-  const text = await (await fetch(agent.statusUrl.replace(/\/status$/, '/metrics'))).text();
-  const mb = (name: string) =>
-    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]) / 2 ** 20;
-  return {
-    rss: kb('VmRSS'),
-    anon: kb('RssAnon'),
-    file: kb('RssFile') + kb('RssShmem'),
-    heapUsed: mb('nodejs_heap_size_used_bytes'),
-    heapTotal: mb('nodejs_heap_size_total_bytes'),
-    external: mb('nodejs_external_memory_bytes'),
-  };
 }
 
 const messagesOf = (r: RecordedRequest) => (r.body as { messages: ChatMessage[] }).messages;
@@ -172,31 +88,8 @@ async function ask(sim: SimParticipant, turn: number, requestsBefore: () => numb
 }
 
 async function main(): Promise<void> {
-  await startLivekit();
   const phrases = [...new Set(Array.from({ length: TURNS }, (_, i) => utteranceAt(i + 1)))];
-  const fixture = await startOpenAiFixture({
-    phrases,
-    references: referenceUtterances(phrases),
-    apiKey: KEY,
-  });
-  fixture.script.chat = { ...BENCH_FIXTURE.chat, reply, faults: [] };
-  fixture.script.realtime = { ...BENCH_FIXTURE.realtime, faults: [] };
-  fixture.script.speech = { ...BENCH_FIXTURE.speech, faults: [] };
-  const agent = await AgentProcess.start(
-    {
-      OPENAI_BASE_URL: fixture.baseUrl,
-      OPENAI_API_KEY: KEY,
-      AGENT_STT: 'openai-realtime',
-      AGENT_LLM: 'openai',
-      AGENT_TTS: 'openai',
-      AGENT_REPLY_POLICY: 'always',
-      AGENT_CONTEXT_TOKENS: String(BUDGET),
-      // Repeated answers would come from the cache, faster: later turns would look better.
-      AGENT_TTS_CACHE_BYTES: '0',
-      LOG_LEVEL: 'info',
-    },
-    'agent-session',
-  );
+  const { fixture, agent } = await startMuseum(phrases, BUDGET, 'agent-session');
   const chats = () => fixture.requests.filter((r) => r.endpoint === 'chat');
   const room = `session-${Date.now()}`;
   const started = Date.now();
@@ -217,7 +110,7 @@ async function main(): Promise<void> {
         who: sim.name,
         answered,
         v2vMs,
-        memory: await memoryOf(agent),
+        memory: await agent.memory(),
         requestsBefore: before,
       });
       if (t % 10 === 0) {
@@ -229,13 +122,7 @@ async function main(): Promise<void> {
     await leaveAll();
   }
   const code = report(turns, chats());
-  console.log(
-    '\nagent garbage collections over the run: ' +
-      table(['kind', 'count', 'pauses ms', 'mean ms'], gcOf(await metricsOf(agent))),
-  );
-  await teardown();
-  await fixture.close();
-  process.exit(code);
+  await endMuseum({ fixture, agent }, code);
 }
 
 function report(turns: Turn[], chats: RecordedRequest[]): number {
@@ -319,18 +206,7 @@ function report(turns: Turn[], chats: RecordedRequest[]): number {
   console.log(
     '\nper 10 turns: ' +
       table(
-        [
-          'turns',
-          'v2v p50',
-          'v2v p95',
-          'request max',
-          'RSS MB',
-          'anon',
-          'file',
-          'heap used',
-          'heap total',
-          'external',
-        ],
+        ['turns', 'v2v p50', 'v2v p95', 'request max', ...MEMORY_COLUMNS],
         Array.from({ length: Math.ceil(turns.length / 10) }, (_, k) => {
           const slice = turns.slice(k * 10, k * 10 + 10);
           const v = slice.flatMap((t) => (t.v2vMs === undefined ? [] : [t.v2vMs]));
@@ -339,9 +215,7 @@ function report(turns: Turn[], chats: RecordedRequest[]): number {
             Math.round(percentile(v, 50)),
             Math.round(percentile(v, 95)),
             Math.max(...replies.slice(k * 10, k * 10 + 10)),
-            ...(['rss', 'anon', 'file', 'heapUsed', 'heapTotal', 'external'] as const).map((k) =>
-              slice.at(-1)!.memory[k].toFixed(1),
-            ),
+            ...memoryCells(slice.at(-1)!.memory),
           ];
         }),
       ),

@@ -23,7 +23,7 @@ import {
 import type { HearingReport, TurnMetrics } from '@voice-agent/common';
 import { LIVEKIT_URL, participantToken } from './stack.js';
 import { TEST_SAMPLE_RATE, timeline } from './speech.js';
-import type { Timeline } from './speech.js';
+import type { MicFormat, Timeline } from './speech.js';
 
 // The simulated people are many rooms in one process too: the same event routing as the agent's
 // (agent/src/room/ffi_dispatch.ts) keeps the load generator's CPU from growing with k squared.
@@ -124,6 +124,7 @@ export class SimParticipant {
   readonly heard: HeardFrame[] = [];
   readonly hearingHistory: { at: number; report: HearingReport }[] = [];
   #source: AudioSource | undefined;
+  #format: MicFormat = { sampleRate: TEST_SAMPLE_RATE, channels: 1 };
   #echo: EchoOptions | undefined;
   /** The agent's frames (samples) waiting to go back out through an echoing microphone. */
   readonly #echoQueue: { at: number; samples: Int16Array }[] = [];
@@ -139,12 +140,16 @@ export class SimParticipant {
     this.name = name;
   }
 
-  /** Joins `roomName`; `token` replaces the usual participant token (other grants, a persona). */
+  /**
+   * Joins `roomName`; `token` replaces the usual participant token (other grants, a persona).
+   * With `subscribe: false` it hears no audio (nor records any): a cheap extra person.
+   */
   static async join(
     roomName: string,
     identity: string,
     name: string,
     token?: string,
+    opts: { subscribe?: boolean } = {},
   ): Promise<SimParticipant> {
     const room = new Room();
     const sim = new SimParticipant(room, identity, name);
@@ -186,7 +191,7 @@ export class SimParticipant {
       });
     joined.add(sim);
     await room.connect(LIVEKIT_URL, token ?? (await participantToken(roomName, identity, name)), {
-      autoSubscribe: true,
+      autoSubscribe: opts.subscribe ?? true,
       dynacast: false,
     });
     return sim;
@@ -280,10 +285,13 @@ export class SimParticipant {
   /**
    * Publishes a microphone track (silent until {@link speak}). With `echo`, the microphone runs
    * continuously: 10 ms frames keep flowing, carrying the agent's voice back (see EchoOptions)
-   * and whatever {@link speak} plays.
+   * and whatever {@link speak} plays. With `format`, the microphone delivers another rate or
+   * channel count (a phone headset's 8 kHz, a stereo interface), played with {@link play}.
    */
-  async publishMicrophone(opts: { echo?: EchoOptions } = {}): Promise<void> {
-    this.#source = new AudioSource(TEST_SAMPLE_RATE, 1, 200);
+  async publishMicrophone(opts: { echo?: EchoOptions; format?: MicFormat } = {}): Promise<void> {
+    if (opts.format && opts.echo) throw new Error('a microphone of another format has no echo');
+    this.#format = opts.format ?? this.#format;
+    this.#source = new AudioSource(this.#format.sampleRate, this.#format.channels, 200);
     const track = LocalAudioTrack.createAudioTrack('microphone', this.#source);
     await this.room.localParticipant!.publishTrack(
       track,
@@ -308,6 +316,8 @@ export class SimParticipant {
   async speak(t: Timeline): Promise<PlayedSegment[]> {
     const source = this.#source;
     if (!source) throw new Error('publishMicrophone() first');
+    if (this.#format.sampleRate !== TEST_SAMPLE_RATE || this.#format.channels !== 1)
+      throw new Error('speak() plays 48 kHz mono timelines: use play() on this microphone');
     const starts = new Map<number, number>();
     const ends = new Map<number, number>();
     if (this.#pump) {
@@ -322,6 +332,29 @@ export class SimParticipant {
     }
     await source.waitForPlayout();
     return playedSegments(t, starts, ends);
+  }
+
+  /**
+   * Plays samples in the microphone's own format (interleaved when stereo) in real time, in
+   * 10 ms frames. Returns the epoch ms at which the first and last frame left the AudioSource.
+   */
+  async play(samples: Int16Array): Promise<{ startAt: number; endAt: number }> {
+    const source = this.#source;
+    if (!source || this.#pump) throw new Error('publishMicrophone({ format }) first');
+    const { sampleRate, channels } = this.#format;
+    const perChannel = sampleRate / 100;
+    const frameLength = perChannel * channels;
+    let startAt: number | undefined;
+    let endAt = Date.now();
+    for (let off = 0; off < samples.length; off += frameLength) {
+      const data = new Int16Array(frameLength);
+      data.set(samples.subarray(off, off + frameLength));
+      endAt = Date.now() + source.queuedDuration;
+      startAt ??= endAt;
+      await source.captureFrame(new AudioFrame(data, sampleRate, channels, perChannel));
+    }
+    await source.waitForPlayout();
+    return { startAt: startAt ?? endAt, endAt };
   }
 
   /**
@@ -387,11 +420,18 @@ export class SimParticipant {
   }
 
   async #record(track: RemoteTrack): Promise<void> {
-    const stream = new AudioStream(track, {
-      sampleRate: TEST_SAMPLE_RATE,
-      numChannels: 1,
-      frameSizeMs: 10,
-    });
+    let stream: AudioStream;
+    try {
+      stream = new AudioStream(track, {
+        sampleRate: TEST_SAMPLE_RATE,
+        numChannels: 1,
+        frameSizeMs: 10,
+      });
+    } catch (err) {
+      // Subscribed as this participant left (a quick join and leave): the track is gone.
+      if (!joined.has(this)) return;
+      throw err;
+    }
     const reader = stream.getReader();
     this.#readers.push(reader);
     for (;;) {

@@ -12,14 +12,16 @@ export const TEST_SAMPLE_RATE = 48_000;
 /** Sample magnitude that counts as sound when locating speech inside an utterance. */
 const SPEECH_FLOOR = 300;
 
+const key = (what: string) => createHash('sha1').update(what).digest('hex').slice(0, 16);
+
 /** A spoken phrase, made by espeak-ng and converted by sox to 48 kHz mono 16-bit (cached). */
 export function utterance(text: string, voice = 'en-us'): Int16Array {
   const dir = join(CACHE_DIR, 'utterances');
   mkdirSync(dir, { recursive: true });
-  const key = createHash('sha1').update(`${voice}\0${text}`).digest('hex').slice(0, 16);
-  const out = join(dir, `${key}.wav`);
+  const name = key(`${voice}\0${text}`);
+  const out = join(dir, `${name}.wav`);
   if (!existsSync(out)) {
-    const raw = join(dir, `${key}.raw.wav`);
+    const raw = join(dir, `${name}.raw.wav`);
     try {
       execFileSync('espeak-ng', ['-v', voice, '-s', '165', '-w', raw, text], { stdio: 'pipe' });
       execFileSync('sox', ['-R', raw, '-r', String(TEST_SAMPLE_RATE), '-c', '1', '-b', '16', out], {
@@ -34,6 +36,46 @@ export function utterance(text: string, voice = 'en-us'): Int16Array {
   }
   const wav = parseWav(readFileSync(out));
   if (wav.sampleRate !== TEST_SAMPLE_RATE || wav.channels !== 1)
+    throw new Error(`bad utterance ${out}`);
+  return wav.samples;
+}
+
+/** How a microphone delivers its samples (interleaved when stereo). */
+export interface MicFormat {
+  sampleRate: number;
+  channels: 1 | 2;
+}
+
+/**
+ * utterance() as a different microphone would deliver it: resampled by sox to `format` (a
+ * stereo one carries the voice on both channels, the right one 6 dB quieter, as a mic off to
+ * one side), after `gainDb` of gain, clipped at full scale as a microphone's converter clips
+ * (sox warns and clips; 20 dB hard-clips most of espeak's voice).
+ */
+export function utteranceAs(
+  text: string,
+  format: MicFormat,
+  opts: { gainDb?: number; voice?: string } = {},
+): Int16Array {
+  const dir = join(CACHE_DIR, 'utterances');
+  const source = join(dir, `${key(`${opts.voice ?? 'en-us'}\0${text}`)}.wav`);
+  utterance(text, opts.voice); // makes `source`
+  const gainDb = opts.gainDb ?? 0;
+  const out = join(
+    dir,
+    `${key(`${source}\0${format.sampleRate}\0${format.channels}\0${gainDb}`)}.wav`,
+  );
+  if (!existsSync(out)) {
+    const effects = [
+      ...(gainDb ? ['gain', String(gainDb)] : []),
+      ...(format.channels === 2 ? ['remix', '1', '1v0.5'] : []),
+      'rate',
+      String(format.sampleRate),
+    ];
+    execFileSync('sox', ['-R', source, '-b', '16', out, ...effects], { stdio: 'pipe' });
+  }
+  const wav = parseWav(readFileSync(out));
+  if (wav.sampleRate !== format.sampleRate || wav.channels !== format.channels)
     throw new Error(`bad utterance ${out}`);
   return wav.samples;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DEV_LIVEKIT_API_KEY, DEV_LIVEKIT_API_SECRET, personaMetadata } from '@voice-agent/common';
@@ -106,6 +107,25 @@ export interface AgentLogLine {
   [field: string]: unknown;
 }
 
+/** The agent's memory at one moment, in MB. */
+export interface AgentMemory {
+  /** Resident set, and its two parts: anonymous (heaps, buffers) and file-backed (mapped code). */
+  rss: number;
+  anon: number;
+  file: number;
+  /** V8's heap: in use (garbage not yet collected included), and reserved from the system. */
+  heapUsed: number;
+  heapTotal: number;
+  /** Memory held for JS objects outside the V8 heap (Buffers, ArrayBuffers). */
+  external: number;
+}
+
+/** One sample's value from Prometheus text, `series` as written there (name and labels). */
+export function metricValue(text: string, series: string): number {
+  const at = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return at ? Number(at.slice(series.length + 1)) : NaN;
+}
+
 /** The built agent (`agent/dist/main.js`), as production runs it. */
 export class AgentProcess {
   readonly proc: ManagedProcess;
@@ -180,6 +200,28 @@ export class AgentProcess {
       what,
     );
     return JSON.parse(line) as AgentLogLine;
+  }
+
+  /** The agent's /metrics (Prometheus text). */
+  async metrics(): Promise<string> {
+    return (await fetch(this.statusUrl.replace(/\/status$/, '/metrics'))).text();
+  }
+
+  /** RSS and its parts from /proc, the heap figures from the agent's own /metrics. */
+  async memory(): Promise<AgentMemory> {
+    const status = readFileSync(`/proc/${this.proc.pid}/status`, 'utf8');
+    const kb = (field: string) =>
+      Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024;
+    const text = await this.metrics();
+    const mb = (name: string) => metricValue(text, name) / 2 ** 20;
+    return {
+      rss: kb('VmRSS'),
+      anon: kb('RssAnon'),
+      file: kb('RssFile') + kb('RssShmem'),
+      heapUsed: mb('nodejs_heap_size_used_bytes'),
+      heapTotal: mb('nodejs_heap_size_total_bytes'),
+      external: mb('nodejs_external_memory_bytes'),
+    };
   }
 
   async status(): Promise<{ connected: boolean; jobs: { id: string; room: string }[] }> {

@@ -71,6 +71,8 @@ export interface VoiceOutput extends SpeechOutput {
 export interface UserTurn extends CompletedTurn {
   identity: string;
   name: string;
+  /** Typed on lk.chat: no speech, so no end-of-utterance or STT stage to time. */
+  typed?: boolean;
 }
 
 /**
@@ -163,12 +165,21 @@ export class Conversation {
   /**
    * Says `text` (a greeting): waits for the floor, plays out over speech, is remembered. With
    * `heard`, it is synthesised at once and played when `heard` resolves (a listener is there).
+   * With `wanted`, it is dropped if `wanted()` is false once the floor is free (the person to
+   * greet left while a reply played).
    */
-  say(text: string, heard?: Promise<void>): Promise<void> {
+  say(text: string, heard?: Promise<void>, wanted?: () => boolean): Promise<void> {
     const requestedAt = performance.now();
-    return this.#take('say', (signal) =>
-      this.#sayNow(text, signal, requestedAt, heard && untilConfirmed(heard, signal)),
-    );
+    return this.#take('say', async (signal) => {
+      if (wanted && !wanted()) {
+        this.#log.debug(
+          { waitedMs: Math.round(performance.now() - requestedAt) },
+          'no longer wanted: not said',
+        );
+        return;
+      }
+      await this.#sayNow(text, signal, requestedAt, heard && untilConfirmed(heard, signal));
+    });
   }
 
   /**
@@ -321,7 +332,7 @@ export class Conversation {
   typed(from: { identity: string; name: string }, text: string): void {
     const now = performance.now();
     this.interrupt('typed message', from.identity);
-    this.userTurn({ ...from, text, speechEndAt: now, endedAt: now, sttFinalMs: 0 });
+    this.userTurn({ ...from, text, speechEndAt: now, endedAt: now, sttFinalMs: 0, typed: true });
   }
 
   /**
@@ -577,7 +588,7 @@ export class Conversation {
     );
     if (t.firstAudioAt !== undefined) {
       this.#policy.replied([last.identity]);
-      turnMetrics.turn(metrics, this.#options.budgets);
+      turnMetrics.turn(metrics, this.#options.budgets, { typed: last.typed === true });
       void this.#room.sendMetrics(metrics).catch(() => undefined);
     }
     // Nothing of the answer could be played: a provider is down. Say so rather than nothing.

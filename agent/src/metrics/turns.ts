@@ -67,19 +67,24 @@ const fillers = counter({
   help: 'Fillers said because a reply was late (AGENT_FILLER_AFTER_MS).',
 });
 
+/** The stages only a spoken turn has. */
+const SPEECH_STAGES: ReadonlySet<keyof typeof STAGES> = new Set(['end_of_utterance', 'stt_final']);
+
 /** A stage's budget in ms, by the histogram's stage names. */
 export type StageBudgets = Partial<Record<keyof typeof STAGES, number>>;
 
 export const turnMetrics = {
   /**
-   * Records one answered turn; stages that did not happen (negative values) are skipped. A stage
-   * over its budget is counted.
+   * Records one answered turn; stages that did not happen (negative values) are skipped, and so
+   * are the speech stages (end of utterance, STT final) of a typed turn, which has none (its
+   * TurnMetrics carry 0 for them). A stage over its budget is counted.
    */
-  turn(m: TurnMetrics, budgets: StageBudgets = {}): void {
+  turn(m: TurnMetrics, budgets: StageBudgets = {}, opts: { typed?: boolean } = {}): void {
     for (const [stage, field] of Object.entries(STAGES) as [
       keyof typeof STAGES,
       keyof TurnMetrics,
     ][]) {
+      if (opts.typed && SPEECH_STAGES.has(stage)) continue;
       const value = m[field];
       if (typeof value !== 'number' || value < 0) continue;
       turnLatency.observe({ stage }, value);

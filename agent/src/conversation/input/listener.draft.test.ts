@@ -4,13 +4,14 @@ import { AudioFrame, AudioSource, dispose, LocalAudioTrack } from '@livekit/rtc-
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture, RealtimeRecord } from '@voice-agent/fixtures';
 import { PIPELINE_SAMPLE_RATE, SAMPLES_PER_FRAME } from '../../audio/format.js';
-import { DEFAULT_ACTIVITY, rmsDbfs } from '../../audio/level.js';
+import { DEFAULT_ACTIVITY } from '../../audio/level.js';
 import { SileroVad } from '../../audio/vad.js';
 import { OpenAiRealtimeStt } from '../../providers/stt/openai_realtime.js';
-import type { Stt, SttEvent } from '../../providers/types.js';
+import type { SttEvent } from '../../providers/types.js';
+import { recording } from '../../../test/recording_stt.js';
 import { layout, speech, whiteNoise } from '../../../test/vad_audio.js';
 import type { Part } from '../../../test/vad_audio.js';
-import { listen } from './listener.js';
+import { listen, microphoneFrames } from './listener.js';
 
 /**
  * The listener drafts an utterance to STT at a short silence inside speech, so its words are
@@ -19,46 +20,6 @@ import { listen } from './listener.js';
  */
 const PHRASES = ['What time is it?', 'Turn on the kitchen lights.'];
 const VAD_SILENCE_MS = 300;
-
-type Call = { what: 'push' | 'draft' | 'commit'; at: number; samples?: number; db?: number };
-
-/** The real STT, recording the listener's calls on each stream. */
-function recording(stt: Stt): { stt: Stt; calls: Call[] } {
-  const calls: Call[] = [];
-  const wrapped: Stt = {
-    label: stt.label,
-    close: () => stt.close(),
-    stream: (opts) => {
-      const s = stt.stream(opts);
-      return {
-        pushAudio: (samples) => {
-          calls.push({
-            what: 'push',
-            at: performance.now(),
-            samples: samples.length,
-            db: rmsDbfs(samples),
-          });
-          s.pushAudio(samples);
-        },
-        commit: () => {
-          calls.push({ what: 'commit', at: performance.now() });
-          s.commit();
-        },
-        clear: () => s.clear(),
-        close: () => s.close(),
-        ...(s.draft
-          ? {
-              draft: () => {
-                calls.push({ what: 'draft', at: performance.now() });
-                return s.draft!();
-              },
-            }
-          : {}),
-      };
-    },
-  };
-  return { stt: wrapped, calls };
-}
 
 let vad: SileroVad;
 let fx: OpenAiFixture;
@@ -86,7 +47,7 @@ async function hear(parts: Part[], draftSilenceMs: number | undefined) {
   const seen: { what: 'end' | SttEvent['type']; at: number; text?: string }[] = [];
   const drafts: string[] = [];
   const listening = listen(
-    track,
+    microphoneFrames(track),
     {
       vad,
       vadOptions: { minSilenceMs: VAD_SILENCE_MS, minSpeechMs: 64 },

@@ -90,18 +90,32 @@ export interface ListenerEvents {
 }
 
 /**
- * One person's ears: reads their microphone as pipeline PCM, measures its level, runs VAD on
- * it, and streams their speech (with a short pre-roll) to STT, committing each utterance when
- * VAD says it ended. Runs until the track ends or `signal` aborts. What goes to STT, and when,
- * is the segmenter's to say (segmenter.ts); this loop does the I/O.
+ * A microphone track's frames as pipeline PCM (rtc-node resamples and downmixes whatever the
+ * person's client sends: 8 kHz, stereo).
+ */
+export function microphoneFrames(track: Track): ReadableStream<AudioFrame> {
+  return new AudioStream(track, {
+    sampleRate: PIPELINE_SAMPLE_RATE,
+    numChannels: PIPELINE_CHANNELS,
+    frameSizeMs: FRAME_MS,
+  });
+}
+
+/**
+ * One person's ears: reads their microphone's frames (pipeline PCM, microphoneFrames()),
+ * measures their level, runs VAD on them, and streams their speech (with a short pre-roll) to
+ * STT, committing each utterance when VAD says it ended. Runs until the frames end or `signal`
+ * aborts. Everything is timed by the frames themselves (VAD's stream time), not the wall clock,
+ * so frames may come faster than real time (a test feeds ten minutes in seconds). What goes to
+ * STT, and when, is the segmenter's to say (segmenter.ts); this loop does the I/O.
  */
 export async function listen(
-  track: Track,
+  frames: ReadableStream<AudioFrame>,
   opts: ListenerOptions,
   events: ListenerEvents,
 ): Promise<void> {
   const { signal } = opts;
-  const mic = readMicrophone(track, signal);
+  const mic = readMicrophone(frames, signal);
   const level = new ActivityDetector(opts.activity);
   const vad = opts.vad.stream(opts.vadOptions);
   const setSilence = silenceSetter(vad, opts);
@@ -161,19 +175,14 @@ export async function listen(
 }
 
 /**
- * The microphone's frames as pipeline PCM. A pending read() cannot be interrupted by the signal
+ * A reader of the microphone's frames. A pending read() cannot be interrupted by the signal
  * itself: cancelling the reader ends it. release() when done.
  */
 function readMicrophone(
-  track: Track,
+  frames: ReadableStream<AudioFrame>,
   signal: AbortSignal,
 ): { reader: ReadableStreamDefaultReader<AudioFrame>; release(): void } {
-  const stream = new AudioStream(track, {
-    sampleRate: PIPELINE_SAMPLE_RATE,
-    numChannels: PIPELINE_CHANNELS,
-    frameSizeMs: FRAME_MS,
-  });
-  const reader = stream.getReader();
+  const reader = frames.getReader();
   const cancel = () => void reader.cancel().catch(() => undefined);
   signal.addEventListener('abort', cancel, { once: true });
   return {

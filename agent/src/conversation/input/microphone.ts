@@ -7,7 +7,7 @@ import type { SileroVad } from '../../audio/vad.js';
 import type { AgentConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { Stt } from '../../providers/types.js';
-import { listen, type ListenerEvents } from './listener.js';
+import { listen, microphoneFrames, type ListenerEvents } from './listener.js';
 
 /**
  * The VAD silence that ends speech over the agent: short, so a backchannel's words arrive
@@ -55,7 +55,7 @@ export function microphoneChain(
     activity: { thresholdDbfs: config.AGENT_INPUT_ACTIVE_DBFS, ...DEFAULT_ACTIVITY },
     signal: deps.signal,
   };
-  return { listen: (events) => listen(track, options, events), echo };
+  return { listen: (events) => listen(microphoneFrames(track), options, events), echo };
 }
 
 function echoCanceller(identity: string, { config, echoReference, log }: MicrophoneDeps) {

@@ -200,4 +200,23 @@ describe('Greeter: who is skipped, and what is said', () => {
     await greeter.greet('b', 'Ben');
     assert.deepEqual(texts, ['Hi Ana.', 'Hi Ben. Say my name.']);
   });
+
+  it('asks say to drop a greeting whose person left while it waited for the floor', async () => {
+    const wantedNow: boolean[] = [];
+    let finishReply: () => void = () => {};
+    const floorFree = new Promise<void>((resolve) => (finishReply = resolve));
+    // The floor is taken by a long reply: say asks `wanted` only once it is free.
+    const greeter = new Greeter('Hi {name}', async (_text, _heard, wanted) => {
+      await floorFree;
+      wantedNow.push(wanted?.() ?? true);
+    });
+    greeter.arrived('a');
+    const greeted = greeter.greet('a', 'Ana');
+    await settle();
+    greeter.left('a');
+    finishReply();
+    await greeted;
+    assert.deepEqual(wantedNow, [false], 'no longer wanted once the floor is free');
+    assert.equal(greeter.hasGreeted('a'), false, 'greeted if they come back');
+  });
 });

@@ -5,13 +5,15 @@ import type { PreparedVoice } from './prepared_voice.js';
 
 /**
  * Something that says a text aloud and resolves when it has been played (or abandoned). With
- * `heard`, the speech is prepared at once but played only once `heard` resolves.
+ * `heard`, the speech is prepared at once but played only once `heard` resolves. With `wanted`,
+ * it is dropped if `wanted()` is false once it may be said (the floor is free).
  */
-export type Say = (text: string, heard?: Promise<void>) => Promise<void>;
+export type Say = (text: string, heard?: Promise<void>, wanted?: () => boolean) => Promise<void>;
 
 /**
  * Greets each person once, by name, one greeting at a time in the order people became ready.
- * A person who leaves before their turn is skipped (and greeted if they come back).
+ * A person who leaves before their turn, or before the floor is free for their greeting, is
+ * skipped (and greeted if they come back).
  */
 export class Greeter {
   readonly #template: string;
@@ -64,9 +66,13 @@ export class Greeter {
     if (this.#greeted.has(identity)) return this.#queue;
     this.#greeted.add(identity);
     this.#queue = this.#queue.then(async () => {
-      if (this.#present.has(identity)) await this.#say(this.textFor(name) + this.#note(), heard);
+      // Asked again once the floor is free (say calls it then): a greeting can wait out a long
+      // reply, and the person may have left meanwhile (a quick join and leave while it speaks).
+      let wanted = true;
+      const stillHere = () => (wanted = this.#present.has(identity));
+      if (stillHere()) await this.#say(this.textFor(name) + this.#note(), heard, stillHere);
       // Not greeted after all: greeted when they come back.
-      else this.#greeted.delete(identity);
+      if (!wanted) this.#greeted.delete(identity);
     });
     return this.#queue;
   }
