@@ -83,19 +83,6 @@ export interface VadStream {
 }
 
 const WINDOW_MS = (WINDOW_SAMPLES * 1000) / SILERO_SAMPLE_RATE;
-/**
- * A window quieter than this (RMS, dBFS) is near silence: 20 dB under the level at which a
- * person counts as audible (AGENT_INPUT_ACTIVE_DBFS, -45 by default).
- */
-export const QUIET_DBFS = -65;
-/**
- * The model hears the first windows of each near silence (its state settles as it would on
- * more of it, and it reports the silence itself); after these, every quiet window is given
- * probability 0 without running the model, until a window is louder again. Most of what a
- * person's microphone carries is silence: this is most of the VAD's cost in a quiet room.
- */
-export const QUIET_WINDOWS_MODELLED = 8;
-const QUIET_RMS = 10 ** (QUIET_DBFS / 20);
 
 function checkOptions(o: VadOptions): void {
   const unit = (v: number) => Number.isFinite(v) && v >= 0 && v <= 1;
@@ -169,8 +156,6 @@ class SileroVadStream implements VadStream {
   #windows = 0;
   #timeMs = 0;
   #probability = 0;
-  /** Consecutive windows quieter than QUIET_DBFS. */
-  #quietWindows = 0;
 
   #speaking = false;
   /** Speech (or silence, while speaking) accumulated towards the next decision. */
@@ -248,11 +233,7 @@ class SileroVadStream implements VadStream {
     const events: VadEvent[] = [];
     for (const w of windows) {
       if (generation !== this.#generation) return [];
-      this.#quietWindows = isQuiet(w.input) ? this.#quietWindows + 1 : 0;
-      const probability =
-        this.#quietWindows > QUIET_WINDOWS_MODELLED
-          ? 0
-          : await this.#model.infer(w.input, this.#state);
+      const probability = await this.#model.infer(w.input, this.#state);
       if (generation !== this.#generation) return [];
       this.#probability = probability;
       const window = { startMs: w.startMs, endMs: w.startMs + WINDOW_MS, probability };
@@ -310,7 +291,6 @@ class SileroVadStream implements VadStream {
     this.#baseMs = this.#timeMs;
     this.#windows = 0;
     this.#probability = 0;
-    this.#quietWindows = 0;
     this.#speaking = false;
     this.#runMs = 0;
   }
@@ -320,11 +300,4 @@ class SileroVadStream implements VadStream {
     this.reset();
     this.#closed = true;
   }
-}
-
-/** Whether a window's new samples (after its context) are quieter than QUIET_DBFS. */
-function isQuiet(input: Float32Array): boolean {
-  let sum = 0;
-  for (let i = CONTEXT_SAMPLES; i < input.length; i++) sum += input[i]! * input[i]!;
-  return Math.sqrt(sum / WINDOW_SAMPLES) < QUIET_RMS;
 }
