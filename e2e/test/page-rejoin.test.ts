@@ -54,6 +54,20 @@ async function fillAndJoin(page: Page, room: string): Promise<void> {
     .waitFor({ timeout: 15_000 });
 }
 
+/**
+ * Eva joins `room` on a new page and is greeted; her identity, and the greeting's speech requests
+ * so far (a first part may be synthesised ahead, while the agent joins).
+ */
+async function joinGreeted(context: BrowserContext, webUrl: string, room: string, chat: Chat) {
+  const page = await joinPage(context, webUrl, room);
+  const identity = await identityOf(page);
+  await page
+    .locator('[data-testid="transcript-entry"][data-from-agent="true"]', { hasText: 'Eva' })
+    .first()
+    .waitFor({ timeout: 20_000 });
+  return { page, identity, greetingRequests: chat.greetings() };
+}
+
 /** Whether the page can open a connection to livekit-server now (1.5 s to answer). */
 const reachesServer = (page: Page) =>
   page.evaluate(
@@ -150,14 +164,9 @@ describe('the page rejoins as the same person', () => {
     async () => {
       const room = `rejoin-${Date.now()}`;
       const context = await browser.newContext({ permissions: ['microphone'] });
-      let page = await joinPage(context, webUrl, room);
-      const identity = await identityOf(page);
-      await page
-        .locator('[data-testid="transcript-entry"][data-from-agent="true"]', { hasText: 'Eva' })
-        .first()
-        .waitFor({ timeout: 20_000 });
-      // Its speech requests (a first part may be synthesised ahead, while the agent joins).
-      const greetingRequests = chat.greetings();
+      const greeted = await joinGreeted(context, webUrl, room, chat);
+      let page = greeted.page;
+      const { identity, greetingRequests } = greeted;
       assert.ok(greetingRequests >= 1, 'greeted');
       await chat.type(page, FIRST);
 
@@ -212,13 +221,7 @@ describe("the page through a network drop (livekit-client's reconnect)", () => {
     async () => {
       const room = `drop-${Date.now()}`;
       const context = await browser.newContext({ permissions: ['microphone'] });
-      const page = await joinPage(context, webUrl, room);
-      const identity = await identityOf(page);
-      await page
-        .locator('[data-testid="transcript-entry"][data-from-agent="true"]', { hasText: 'Eva' })
-        .first()
-        .waitFor({ timeout: 20_000 });
-      const greetingRequests = chat.greetings();
+      const { page, identity, greetingRequests } = await joinGreeted(context, webUrl, room, chat);
       // A second person, on the same network as the agent: what reaches them tells a message
       // the page never sent from one the agent lost.
       const lee = await SimParticipant.join(room, 'lee-1', 'Lee');
