@@ -408,6 +408,30 @@ export const agentConfigSchema = refuseDevKeysInProduction(
      * room emptying for a moment) carries it on. 0: every job starts afresh.
      */
     AGENT_ROOM_MEMORY_MS: ms('the room memory time', 0, 86_400_000, 600_000),
+    /**
+     * Redis shared by every agent worker (several processes or machines): each room's
+     * conversation is kept there, so any worker carries it on, and a worker that dies has its
+     * rooms dispatched again by the others (cluster/room_leases.ts). Unset: one process on its own.
+     */
+    REDIS_URL: z
+      .string()
+      .trim()
+      .refine((v) => /^rediss?:\/\/[^\s]+/.test(v) && URL.canParse(v), {
+        message: 'expected a redis:// or rediss:// URL such as redis://localhost:6379',
+      })
+      .optional(),
+    /**
+     * With REDIS_URL: a room whose agent has not renewed its lease for this long (its worker
+     * died) gets a new agent from another worker. Renewed every quarter of it.
+     */
+    AGENT_ROOM_LEASE_MS: ms('the room lease time', 400, 60_000, 2_000),
+    /** Said by the agent that takes over a room whose agent died, to the people still there. */
+    AGENT_RESUME_LINE: z
+      .string()
+      .trim()
+      .min(1, 'expected a non-empty line')
+      .max(300, 'expected at most 300 characters')
+      .default("Sorry, I dropped out for a moment. I'm back."),
     /** Microphone level (dBFS) above which a participant counts as audible. */
     AGENT_INPUT_ACTIVE_DBFS: z.coerce
       .number({ message: 'expected a level in dBFS, e.g. -45' })

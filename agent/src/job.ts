@@ -29,7 +29,8 @@ import { redactPii } from './privacy/redact.js';
 import type { Llm, SpeechSynthesizer, Stt } from './providers/types.js';
 import type { RoomPerson } from './room/person.js';
 import { RoomIO, type Microphone } from './room/room_io.js';
-import type { JobContext, JobEntry } from './worker/worker.js';
+import { WorkerShuttingDown, type JobContext, type JobEntry } from './worker/worker.js';
+import type { ClusterRooms, RoomHold, TakenRoom } from './cluster/room_leases.js';
 
 /** Longest wait for someone to subscribe to the agent's voice before greeting anyway. */
 const LISTENER_WAIT_MS = 3_000;
@@ -48,6 +49,12 @@ export interface JobDeps {
    * restart, a dropped connection); none: every job starts afresh.
    */
   memories?: RoomMemories | undefined;
+  /**
+   * Rooms shared with the other workers (REDIS_URL): each room's conversation kept in Redis for
+   * whichever worker's job comes next, and a lease that has a dead worker's rooms dispatched
+   * again. None: this process on its own.
+   */
+  cluster?: ClusterRooms | undefined;
   stt: Stt | undefined;
   llm: Llm | undefined;
   /** The TTS stage in a persona's voice (its own voice for none). */
@@ -121,6 +128,31 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     if (lease.restored) {
       log.info({ greeted: greeted.size }, 'conversation restored from an earlier job');
     }
+    const held =
+      roomName && deps.cluster
+        ? deps.cluster.hold(
+            roomName,
+            {
+              jobId: ctx.job.id,
+              identity: ctx.identity,
+              agentName: config.AGENT_NAME,
+              metadata: ctx.job.metadata,
+            },
+            () => ({ context: context.snapshot(), greeted: [...greeted] }),
+          )
+        : undefined;
+    const taken = held && (await takeRoom(held, log));
+    // Kept by an earlier job of another worker (this process's own memory is as new); with
+    // AGENT_ROOM_MEMORY_MS=0 (no deps.memories) every job starts afresh.
+    if (taken?.memory && deps.memories && !lease.restored) {
+      context.restore(taken.memory.context);
+      for (const identity of taken.memory.greeted) greeted.add(identity);
+      log.info(
+        { greeted: greeted.size, turns: taken.memory.context.turns.length, resumed: taken.resumed },
+        'conversation restored from another worker',
+      );
+    }
+    const unobserved = held && context.observe(held.changed);
     const greeter = new Greeter(
       greeting,
       (text, heard, wanted) => conversation.say(text, heard, wanted),
@@ -130,14 +162,17 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     if (deps.peopleIn && roomName)
       void prepareGreetings(deps.peopleIn(roomName), greeter, voice, log);
     const joining = { log, models: deps.models, assignedAt: ctx.assignedAt };
-    const io = await RoomIO.join(ctx.url, ctx.token, joining).catch((err: unknown) => {
+    const io = await RoomIO.join(ctx.url, ctx.token, joining).catch(async (err: unknown) => {
       lease.release();
+      unobserved?.();
+      await letGo(held, { handOver: false }, log);
       void voice.close();
       throw err;
     });
     // Also a termination, or a newer job here, that came while joining.
     endWhenAborted(ctx.signal, () => io.end('terminated'));
     endWhenAborted(replaced.signal, () => io.end('replaced by a newer job'));
+    if (held) endWhenAborted(held.lost, () => io.end('another job took the room'));
 
     const echoReference = new EchoReference();
     const spokenWords = new SpokenWords();
@@ -237,12 +272,19 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       interrupt: (by) => conversation.interrupt('rpc', by),
       updateContext: (caller, payload) => updateByRpc(caller, payload),
     });
+    if (taken?.resumed) {
+      log.info('taking over from an agent that died: saying so');
+      void conversation.say(config.AGENT_RESUME_LINE, io.room.whenHeard(LISTENER_WAIT_MS));
+    }
     await untilAborted(io.signal);
     unlisted?.();
+    unobserved?.();
     lease.release();
     void voice.close();
     await people.closed();
     await io.close();
+    // A worker that stops leaves its rooms to the others; a room that ended is let go.
+    await letGo(held, { handOver: ctx.signal.reason instanceof WorkerShuttingDown }, log);
   };
 }
 
@@ -311,6 +353,28 @@ function bargeInOver(
     },
   );
   return { bargeIn, onsetPause };
+}
+
+/** Takes the room in Redis; a Redis that fails costs the room its shared memory, not its agent. */
+async function takeRoom(held: RoomHold, log: Logger): Promise<TakenRoom | undefined> {
+  try {
+    return await held.take();
+  } catch (err) {
+    log.warn({ err: errorFields(err) }, 'room not taken in redis: its conversation is not shared');
+    return undefined;
+  }
+}
+
+async function letGo(
+  held: RoomHold | undefined,
+  opts: { handOver: boolean },
+  log: Logger,
+): Promise<void> {
+  try {
+    await held?.release(opts);
+  } catch (err) {
+    log.warn({ err: errorFields(err), ...opts }, 'room not released in redis');
+  }
 }
 
 function endWhenAborted(signal: AbortSignal, end: () => void): void {

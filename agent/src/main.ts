@@ -19,6 +19,11 @@ import { builtInTools } from './conversation/tools/builtins.js';
 import { humansIn } from './room/agent_room.js';
 import { installFfiDispatch } from './room/ffi_dispatch.js';
 import { AgentWorker } from './worker/worker.js';
+import { cpuLoadMeter } from './worker/cpu_load.js';
+import { ClusterRooms } from './cluster/room_leases.js';
+import { livekitControl } from './cluster/livekit_control.js';
+import { Redis } from 'ioredis';
+import { hostname } from 'node:os';
 import { errorFields } from './log.js';
 
 function readConfig(): { config: AgentConfig; personas: Personas } {
@@ -110,6 +115,8 @@ async function main(): Promise<void> {
     config.AGENT_ROOM_MEMORY_MS > 0
       ? new RoomMemories({ keepMs: config.AGENT_ROOM_MEMORY_MS })
       : undefined;
+  const cluster = config.REDIS_URL ? clusterRooms(config, log) : undefined;
+  const cpu = cpuLoadMeter();
   const worker = new AgentWorker({
     url: config.LIVEKIT_URL,
     apiKey: config.LIVEKIT_API_KEY,
@@ -125,6 +132,7 @@ async function main(): Promise<void> {
       personas,
       contexts,
       memories,
+      cluster,
       stt: providers.stt,
       llm: providers.llm,
       ttsFor: providers.ttsFor,
@@ -146,6 +154,7 @@ async function main(): Promise<void> {
       ),
     }),
     log,
+    cpuLoad: cpu.read,
   });
   processMetrics.reportFrom(() => {
     const status = worker.status();
@@ -163,7 +172,7 @@ async function main(): Promise<void> {
     log.info({ signal, jobs: worker.status().jobs.length }, 'shutting down');
     void worker
       .close()
-      .then(() => Promise.all([providers.close(), tools?.close()]))
+      .then(() => Promise.all([providers.close(), tools?.close(), cluster?.close()]))
       .finally(() => {
         memories?.close();
         http?.close();
@@ -190,7 +199,32 @@ async function main(): Promise<void> {
     },
     'agent starting',
   );
+  cluster?.start();
   await worker.run();
+}
+
+/** The rooms shared with the other workers through Redis (REDIS_URL). */
+function clusterRooms(config: AgentConfig, log: Logger): ClusterRooms {
+  const clusterLog = log.child({ component: 'cluster' });
+  // A command fails after 1 s at most: a job never waits long on Redis to start or end.
+  const redis = new Redis(config.REDIS_URL!, { maxRetriesPerRequest: 1, commandTimeout: 1_000 });
+  let down = false;
+  redis.on('error', (err: unknown) => {
+    if (!down) clusterLog.warn({ err: errorFields(err) }, 'redis unreachable');
+    down = true;
+  });
+  redis.on('ready', () => {
+    down = false;
+    clusterLog.info('redis connected');
+  });
+  return new ClusterRooms({
+    redis,
+    worker: `${hostname()}:${process.pid}`,
+    leaseMs: config.AGENT_ROOM_LEASE_MS,
+    memoryMs: Math.max(config.AGENT_ROOM_MEMORY_MS, config.AGENT_ROOM_LEASE_MS),
+    control: livekitControl(config.LIVEKIT_URL, config.LIVEKIT_API_KEY, config.LIVEKIT_API_SECRET),
+    log: clusterLog,
+  });
 }
 
 main().catch((err: unknown) => {

@@ -98,6 +98,30 @@ export async function startLivekit(): Promise<ManagedProcess> {
   return proc;
 }
 
+/**
+ * Debian's redis-server on the namespace's server address (a free port, nothing kept on disk):
+ * what agent workers share with REDIS_URL. Resolves with that URL.
+ */
+export async function startRedis(): Promise<{ proc: ManagedProcess; url: string }> {
+  assertInNamespace();
+  const port = await freePort(SERVER_IP);
+  const proc = new ManagedProcess('redis-server', 'redis-server', [
+    '--bind',
+    SERVER_IP,
+    '--port',
+    String(port),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    // Not loopback, and no password: only the namespace can reach it.
+    '--protected-mode',
+    'no',
+  ]);
+  await proc.waitForLine((l) => l.includes('Ready to accept connections'), 10_000, 'redis ready');
+  return { proc, url: `redis://${SERVER_IP}:${port}` };
+}
+
 /** A parsed pino line of the agent's log. */
 export interface AgentLogLine {
   msg: string;

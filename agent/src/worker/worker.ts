@@ -18,11 +18,20 @@ export interface JobContext {
   readonly job: Job;
   readonly url: string;
   readonly token: string;
+  /** The agent's participant identity in the room. */
+  readonly identity: string;
   /** Aborted when LiveKit terminates the job or the worker shuts down. */
   readonly signal: AbortSignal;
   readonly log: Logger;
   /** When the assignment arrived (epoch ms): the start of dispatch-to-first-audio latency. */
   readonly assignedAt: number;
+}
+
+/** Why a job's signal aborts when its worker stops (SIGTERM): not the room's own end. */
+export class WorkerShuttingDown extends Error {
+  constructor() {
+    super('worker shutting down');
+  }
 }
 
 /** Runs one job to completion; resolves when the agent has left the room. */
@@ -40,6 +49,11 @@ export interface WorkerOptions {
   shutdownTimeoutMs: number;
   entry: JobEntry;
   log: Logger;
+  /**
+   * The share of the machine this process used lately (0-1), reported to LiveKit with the share
+   * of its jobs: LiveKit sends new rooms to workers by their spare load.
+   */
+  cpuLoad?: () => number;
 }
 
 interface RunningJob {
@@ -88,8 +102,10 @@ export class AgentWorker {
     this.#log = opts.log.child({ component: 'worker' });
   }
 
+  /** The larger of the share of jobs taken and the share of the machine used (0-1). */
   get load(): number {
-    return Math.min(1, this.#jobs.size / this.#opts.maxJobs);
+    const jobs = this.#jobs.size / this.#opts.maxJobs;
+    return Math.min(1, Math.max(jobs, this.#opts.cpuLoad?.() ?? 0));
   }
 
   status(): WorkerStatusReport {
@@ -133,7 +149,7 @@ export class AgentWorker {
     this.#closing = true;
     this.#send({ case: 'updateWorker', value: { status: WorkerStatus.WS_FULL, load: 1 } });
     const jobs = [...this.#jobs.values()];
-    for (const job of jobs) job.abort.abort(new Error('worker shutting down'));
+    for (const job of jobs) job.abort.abort(new WorkerShuttingDown());
     const all = Promise.allSettled(jobs.map((j) => j.done));
     const timedOut = await Promise.race([
       all.then(() => false),
@@ -272,7 +288,7 @@ export class AgentWorker {
       value: {
         jobId: job.id,
         available: true,
-        participantIdentity: `agent-${job.id}`,
+        participantIdentity: identityFor(job),
         participantName:
           typeof this.#opts.participantName === 'string'
             ? this.#opts.participantName
@@ -311,6 +327,7 @@ export class AgentWorker {
         job,
         url: assignment.url || this.#opts.url,
         token: assignment.token,
+        identity: identityFor(job),
         signal: abort.signal,
         log,
         assignedAt,
@@ -348,4 +365,8 @@ export class AgentWorker {
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
     ws.send(new WorkerMessage({ message }).toBinary());
   }
+}
+
+function identityFor(job: Job): string {
+  return `agent-${job.id}`;
 }

@@ -26,6 +26,15 @@ export interface ContextOptions {
   log?: Logger | undefined;
 }
 
+/** A conversation as one job leaves it to the next (ChatContext.snapshot). */
+export interface ContextSnapshot {
+  instructions: string;
+  facts: string[];
+  summary: string;
+  /** Each finished turn's messages in order (a reply: its tool rounds, then its words). */
+  turns: ChatMessage[][];
+}
+
 /** The last turns, always sent whole. */
 export const KEEP_RECENT = 6;
 /** A fold starts when a request would be this share of the budget. */
@@ -78,6 +87,7 @@ export class ChatContext {
   #folding = false;
   #nextFoldAt = 0;
   #added = 0;
+  readonly #observers = new Set<() => void>();
 
   constructor(opts: ContextOptions) {
     this.#opts = opts;
@@ -131,11 +141,13 @@ export class ChatContext {
   /** New instructions, from the next request on (a live context update). */
   setInstructions(text: string): void {
     this.#instructions = text;
+    this.#notify();
   }
 
   /** A fact the model keeps from the next request on, however long the conversation. */
   addFact(text: string): void {
     this.#facts.push(text);
+    this.#notify();
   }
 
   /**
@@ -172,6 +184,54 @@ export class ChatContext {
     return [system, ...turns.slice(first).flatMap((t) => t.messages)];
   }
 
+  /**
+   * What a later job needs to carry the conversation on (in another process: cluster/): the
+   * instructions and facts as they are now, the summary, and the finished turns, each with its
+   * tool rounds. A reply still being spoken is not in it.
+   */
+  snapshot(): ContextSnapshot {
+    return {
+      instructions: this.#instructions,
+      facts: [...this.#facts],
+      summary: this.#summary,
+      turns: this.#entries.filter((e) => e.finished).map((e) => messagesOf(e)),
+    };
+  }
+
+  /**
+   * Takes up a conversation from {@link snapshot}: its turns come before any this context
+   * holds already; its instructions, facts and summary replace these.
+   */
+  restore(snapshot: ContextSnapshot): void {
+    this.#instructions = snapshot.instructions;
+    this.#facts.splice(0, this.#facts.length, ...snapshot.facts);
+    this.#summary = snapshot.summary;
+    const restored = snapshot.turns.map((messages): Entry => {
+      // A turn's last message is its words, unless the reply said nothing after its tools.
+      const last = messages.at(-1);
+      const words =
+        last && last.role !== 'tool' && !(last.role === 'assistant' && last.toolCalls?.length)
+          ? last
+          : undefined;
+      const entry: Entry = {
+        message: { ...(words ?? { role: 'assistant', content: '' }) },
+        tools: words ? messages.slice(0, -1) : [...messages],
+        tokens: 0,
+        finished: true,
+      };
+      entry.tokens = entryCost(entry);
+      return entry;
+    });
+    this.#entries.unshift(...restored);
+    this.#changed();
+  }
+
+  /** Calls `fn` after every change to what a request would hold; returns the unsubscribe. */
+  observe(fn: () => void): () => void {
+    this.#observers.add(fn);
+    return () => this.#observers.delete(fn);
+  }
+
   /** Stops a fold in flight (the room has ended). */
   close(): void {
     this.#closing.abort();
@@ -191,8 +251,14 @@ export class ChatContext {
     return entry;
   }
 
+  #notify(): void {
+    for (const fn of this.#observers) fn();
+  }
+
   #changed(): void {
     this.#added++;
+    // Told first: a fold below changes the turns again later, and tells again then.
+    this.#notify();
     const total = cost({ role: 'system', content: this.#systemText() }) + this.#size();
     const foldable = this.#foldable();
     if (foldable.length === 0 || total < this.#budget() * FOLD_AT) return;
@@ -249,6 +315,7 @@ export class ChatContext {
           const at = this.#entries.indexOf(e);
           if (at >= 0) this.#entries.splice(at, 1);
         }
+        this.#notify();
         this.#opts.log?.info(
           {
             turns: turns.length,
