@@ -32,6 +32,7 @@ const SYSTEM_PACKAGES = {
   chromium: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   'espeak-ng': 'espeak-ng',
   sox: 'sox',
+  'opus-tools': 'opusenc',
   iproute2: 'ip',
   // The OpenAI-compatible fixture's speech recognition (fixtures/src/recognition).
   pocketsphinx: 'pocketsphinx_continuous',

@@ -10,12 +10,17 @@
  *   turns     questions in a 1:1 room -> voice-to-voice (end of the question -> first reply sound)
  *   barge-in  "wait" 1-4 s into a long reply -> the reply falls silent; and 300 ms cough-like
  *             noise bursts during a reply: how often they stop it
- *   density   k rooms at once, each with one person asking questions: v2v p95 per k, the
- *             system's CPU and memory (its whole process tree) per conversation
+ *   density   k rooms at once, each with one person asking a question every ~15 s: v2v p95 per
+ *             k, turns unanswered or begun over the speaker, the system's CPU and memory (its
+ *             whole process tree) per conversation. The people are the Go load generator
+ *             (bench/loadgen, pre-encoded Opus, replies found by RTP packet size) or, with
+ *             --load-generator rtc-node, rtc-node participants; go,rtc-node runs both on the
+ *             same turns to calibrate one against the other.
  *
  *   npm run bench [-- --quick] [--systems ours,peer,peer-tuned] [--turns N] [--interruptions M]
  *                 [--coughs C] [--joins J] [--density 1,5,10] [--peer-density 1,5]
- *                 [--chart out.png]
+ *                 [--load-generator go|rtc-node|go,rtc-node] [--density-turns N]
+ *                 [--period-ms 15000] [--chart out.png]
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,6 +45,7 @@ import {
 } from '@voice-agent/e2e/script';
 import { cough, referenceUtterances, timeline } from '@voice-agent/e2e/speech';
 import { renderChart } from './chart.js';
+import { buildLoadgen, encodeQuestions, runLoadgen } from './loadgen.js';
 import {
   seededRandom,
   sleep,
@@ -68,6 +74,9 @@ const { values: args } = parseArgs({
     joins: { type: 'string' },
     density: { type: 'string' },
     'peer-density': { type: 'string' },
+    'load-generator': { type: 'string' },
+    'density-turns': { type: 'string' },
+    'period-ms': { type: 'string' },
     chart: { type: 'string' },
   },
 });
@@ -90,6 +99,13 @@ const rooms = (flag: string, list: string) =>
 const DENSITY = rooms('density', args.density ?? (QUICK ? '2' : '1,5,10,20,40,50'));
 /** The peer runs a process per job (~250 MB each): 20 rooms is about 5 GB already. */
 const PEER_DENSITY = rooms('peer-density', args['peer-density'] ?? (QUICK ? '2' : '1,5,10,20'));
+const GENERATORS = (args['load-generator'] ?? 'go').split(',').map((g) => {
+  if (g !== 'go' && g !== 'rtc-node') throw new Error(`--load-generator: unknown "${g}"`);
+  return g;
+});
+const DENSITY_TURNS = whole('density-turns', args['density-turns'], 3);
+/** How often each person asks, on average (jittered +-30% by the generator). */
+const PERIOD_MS = whole('period-ms', args['period-ms'], 15_000);
 const CHART = args.chart ?? join(REPO_ROOT, 'bench', 'results', 'latency.png');
 
 const ALL_SYSTEMS: Record<string, SystemSpec> = {
@@ -253,8 +269,16 @@ async function scenarioBargeIn(m: number, c: number, tag: string): Promise<Barge
 
 interface DensityPoint {
   k: number;
+  generator: 'go' | 'rtc-node';
   v2v: number[];
+  /** Rooms that failed to join or to be greeted (rtc-node: also a turn that failed). */
   failed: number;
+  unanswered: number;
+  /** Replies whose first sound came before the question ended. */
+  overSpeaker: number;
+  /** The load generator's own CPU per simulated person, % of a core (go only). */
+  loadgenCpuPerPersonPct: number | undefined;
+  livekitCpuPct: number;
   cpuPerConversationPct: number;
   rssPerConversationMb: number;
   peakRssMb: number;
@@ -263,26 +287,57 @@ interface DensityPoint {
   threadsPct: [string, number][];
 }
 
-async function scenarioDensity(k: number, sys: RunningSystem, tag: string): Promise<DensityPoint> {
-  const meter = new TreeMeter(sys.pid);
-  const idle = new TreeMeter(sys.pid);
-  idle.start();
-  await sleep(1_000);
-  const baseline = idle.stop();
-  const benchCpu0 = cpuSeconds(process.pid);
-  meter.start();
-  const started = Date.now();
+let questionClips: string[] | undefined;
+
+/** The people of one density point: the Go load generator's, or rtc-node participants. */
+async function densityPeople(
+  k: number,
+  tag: string,
+  generator: 'go' | 'rtc-node',
+): Promise<
+  Pick<DensityPoint, 'v2v' | 'failed' | 'unanswered' | 'overSpeaker' | 'loadgenCpuPerPersonPct'>
+> {
+  if (generator === 'go') {
+    questionClips ??= encodeQuestions(QUESTIONS);
+    const r = await runLoadgen({
+      people: k,
+      turns: DENSITY_TURNS,
+      periodMs: PERIOD_MS,
+      prefix: `density-${tag}-${k}-${Date.now()}`,
+      questions: questionClips,
+      sizes: true,
+    });
+    for (const e of r.errors) progress(`  ${e}`);
+    // What separates the agent's silence from its speech on the wire (payload bytes: packets).
+    const sizes = Object.entries(r.agentPayloadBytes ?? {}).sort(([a], [b]) => +a - +b);
+    progress(
+      `  agent RTP payload sizes (bytes:packets): ${sizes.map((e) => e.join(':')).join(' ')}`,
+    );
+    return {
+      v2v: r.turns.flatMap((t) => (t.v2vMs === undefined ? [] : [t.v2vMs])),
+      failed: r.errors.length,
+      unanswered: r.turns.filter((t) => t.unanswered).length,
+      overSpeaker: r.turns.filter((t) => t.overSpeakerMs !== undefined).length,
+      loadgenCpuPerPersonPct: r.cpuPerPersonPct,
+    };
+  }
   const v2v: number[] = [];
   let failed = 0;
-  const turnsPerRoom = 3;
+  let overSpeaker = 0;
   await Promise.all(
     Array.from({ length: k }, async (_, r) => {
       await sleep(r * 150); // joins spread a little, as people arrive
       try {
         const sim = await joinPerson(`density-${tag}-${k}-${r}-${Date.now()}`, 'Sam');
-        for (let t = 0; t < turnsPerRoom; t++) {
+        let next = Date.now() + Math.random() * PERIOD_MS;
+        for (let t = 0; t < DENSITY_TURNS; t++) {
+          await sleep(next - Date.now());
+          const started = Date.now();
+          next = started + PERIOD_MS * (0.7 + 0.6 * Math.random());
           const q = QUESTIONS[(r + t) % QUESTIONS.length]!;
-          v2v.push(await askOnce(sim, q, `room ${r + 1} turn ${t + 1}`));
+          const ms = await askOnce(sim, q, `room ${r + 1} turn ${t + 1}`);
+          if (ms < 0) overSpeaker++;
+          else v2v.push(ms);
         }
         await sim.leave();
       } catch (err) {
@@ -291,13 +346,33 @@ async function scenarioDensity(k: number, sys: RunningSystem, tag: string): Prom
       }
     }),
   );
+  return { v2v, failed, unanswered: 0, overSpeaker, loadgenCpuPerPersonPct: undefined };
+}
+
+async function scenarioDensity(
+  k: number,
+  sys: RunningSystem,
+  tag: string,
+  generator: 'go' | 'rtc-node',
+): Promise<DensityPoint> {
+  const meter = new TreeMeter(sys.pid);
+  const idle = new TreeMeter(sys.pid);
+  idle.start();
+  await sleep(1_000);
+  const baseline = idle.stop();
+  const benchCpu0 = cpuSeconds(process.pid);
+  const livekitCpu0 = cpuSeconds(livekitPid);
+  meter.start();
+  const started = Date.now();
+  const people = await densityPeople(k, `${tag}-${generator}`, generator);
   const seconds = (Date.now() - started) / 1000;
   const used = meter.stop();
   const benchCpu = cpuSeconds(process.pid) - benchCpu0;
   return {
     k,
-    v2v,
-    failed,
+    generator,
+    ...people,
+    livekitCpuPct: (100 * (cpuSeconds(livekitPid) - livekitCpu0)) / seconds,
     cpuPerConversationPct: (100 * used.cpuS) / seconds / k,
     rssPerConversationMb: (used.peakRssMb - baseline.peakRssMb) / k,
     peakRssMb: used.peakRssMb,
@@ -338,12 +413,19 @@ async function runSystem(spec: SystemSpec): Promise<SystemResult> {
       INTERRUPTIONS + COUGHS ? await scenarioBargeIn(INTERRUPTIONS, COUGHS, spec.name) : undefined;
     const density: DensityPoint[] = [];
     for (const k of spec.kind === 'ours' ? DENSITY : PEER_DENSITY) {
-      progress(`[${spec.name}] density k=${k}`);
-      const point = await scenarioDensity(k, sys, spec.name);
-      density.push(point);
-      const p95 = stats(point.v2v).p95;
-      progress(`  k=${k}: v2v p95 ${p95} ms, ${point.failed} rooms failed`);
-      if (point.failed > k / 2) break; // the machine (or the system) has run out
+      let exhausted = false;
+      for (const generator of GENERATORS) {
+        progress(`[${spec.name}] density k=${k} (${generator})`);
+        const point = await scenarioDensity(k, sys, spec.name, generator);
+        density.push(point);
+        const p95 = stats(point.v2v).p95;
+        progress(
+          `  k=${k}: v2v p95 ${p95} ms, ${point.failed} rooms failed, ` +
+            `${point.unanswered} unanswered, ${point.overSpeaker} over the speaker`,
+        );
+        if (point.failed > k / 2) exhausted = true; // the machine (or the system) has run out
+      }
+      if (exhausted) break;
     }
     return {
       spec,
@@ -360,9 +442,12 @@ async function runSystem(spec: SystemSpec): Promise<SystemResult> {
   }
 }
 
+let livekitPid = -1;
+
 async function main(): Promise<void> {
   if (SYSTEMS.some((s) => s.kind === 'peer')) assertPeerInstalled();
-  await startLivekit();
+  if (GENERATORS.includes('go')) buildLoadgen();
+  livekitPid = (await startLivekit()).pid;
   const phrases = [...QUESTIONS, STORY_QUESTION, INTERRUPTION];
   fixture = await startOpenAiFixture({
     phrases,
@@ -388,8 +473,9 @@ async function main(): Promise<void> {
     if (JOINS && r.join.length === 0) problems.push('greeted nobody');
     if (r.spec.kind === 'ours' && r.unanswered) problems.push(`left ${r.unanswered} unanswered`);
     if (r.spec.kind === 'ours' && r.barge?.failed) problems.push(`failed ${r.barge.failed} rounds`);
-    if (r.spec.kind === 'ours' && r.density[0]?.failed)
-      problems.push(`lost rooms at k=${r.density[0]!.k}`);
+    const first = r.density[0];
+    if (r.spec.kind === 'ours' && first && first.failed + first.unanswered + first.overSpeaker)
+      problems.push(`failed turns or rooms at k=${first.k} (${first.generator})`);
     return problems.map((p) => `${r.spec.name} ${p}`);
   });
   if (broken.length) throw new Error(broken.join('; '));
@@ -444,15 +530,24 @@ function report(results: SystemResult[]): void {
       rows,
     ),
   );
-  console.log('\ndensity: k rooms at once, 3 questions each');
+  console.log(
+    `\ndensity: k rooms at once, ${DENSITY_TURNS} questions each, one every ${PERIOD_MS} ms +-30%; ` +
+      'n = answered turns; gen CPU = the load generator per person, % of a core',
+  );
   console.log(
     table(
       [
         'system',
+        'generator',
         'k',
+        'n',
         'v2v p50',
         'v2v p95',
         'failed',
+        'unanswered',
+        'over speaker',
+        'gen CPU %/person',
+        'livekit CPU %',
         'CPU %/conv',
         'RSS MB/conv',
         'peak RSS MB',
@@ -463,10 +558,16 @@ function report(results: SystemResult[]): void {
           const s = stats(d.v2v);
           return [
             r.spec.name,
+            d.generator,
             d.k,
+            d.v2v.length,
             s.p50,
             s.p95,
             d.failed,
+            d.unanswered,
+            d.overSpeaker,
+            d.loadgenCpuPerPersonPct?.toFixed(2) ?? '-',
+            Math.round(d.livekitCpuPct),
             d.cpuPerConversationPct.toFixed(1),
             d.rssPerConversationMb.toFixed(1),
             Math.round(d.peakRssMb),
@@ -489,7 +590,7 @@ function report(results: SystemResult[]): void {
       const parts = shown.map(([name, pct]) => `${name} ${pct.toFixed(1)}`);
       if (rest > 0) parts.push(`other ${rest.toFixed(1)}`);
       console.log(
-        `${r.spec.name} k=${d.k}, agent process CPU by thread (% of a core): ${parts.join(', ')}`,
+        `${r.spec.name} k=${d.k} (${d.generator}), agent process CPU by thread (% of a core): ${parts.join(', ')}`,
       );
     }
   }
