@@ -38,6 +38,8 @@ const SYSTEM_PACKAGES = {
   'pocketsphinx-en-us': '/usr/share/pocketsphinx/model/en-us',
   // `promtool test rules` on the alert rules (observability/prometheus).
   prometheus: 'promtool',
+  // LiveKit's distributed mode in e2e/test/multinode.test.ts (redis-cli comes with it).
+  'redis-server': 'redis-server',
   // The live compose test (e2e/live): a Docker engine of its own, compose, base images.
   'docker.io': 'dockerd',
   'docker-compose': 'docker-compose',
