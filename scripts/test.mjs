@@ -39,7 +39,8 @@ const SYSTEM_PACKAGES = {
   'pocketsphinx-en-us': '/usr/share/pocketsphinx/model/en-us',
   // `promtool test rules` on the alert rules (observability/prometheus).
   prometheus: 'promtool',
-  // Shared by agent workers (REDIS_URL): the cluster unit tests and the failover e2e test.
+  // Shared by agent workers (REDIS_URL): the cluster unit tests, the failover and multinode e2e
+  // tests (redis-cli comes with it).
   'redis-server': 'redis-server',
   // The live compose test (e2e/live): a Docker engine of its own, compose, base images.
   'docker.io': 'dockerd',

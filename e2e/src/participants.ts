@@ -142,14 +142,15 @@ export class SimParticipant {
 
   /**
    * Joins `roomName`; `token` replaces the usual participant token (other grants, a persona).
-   * With `subscribe: false` it hears no audio (nor records any): a cheap extra person.
+   * With `subscribe: false` it hears no audio (nor records any): a cheap extra person. `url`
+   * picks another livekit-server (a node of a cluster).
    */
   static async join(
     roomName: string,
     identity: string,
     name: string,
     token?: string,
-    opts: { subscribe?: boolean } = {},
+    opts: { subscribe?: boolean; url?: string } = {},
   ): Promise<SimParticipant> {
     const room = new Room();
     const sim = new SimParticipant(room, identity, name);
@@ -190,10 +191,14 @@ export class SimParticipant {
         }
       });
     joined.add(sim);
-    await room.connect(LIVEKIT_URL, token ?? (await participantToken(roomName, identity, name)), {
-      autoSubscribe: opts.subscribe ?? true,
-      dynacast: false,
-    });
+    await room.connect(
+      opts.url ?? LIVEKIT_URL,
+      token ?? (await participantToken(roomName, identity, name)),
+      {
+        autoSubscribe: opts.subscribe ?? true,
+        dynacast: false,
+      },
+    );
     return sim;
   }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DEV_LIVEKIT_API_KEY, DEV_LIVEKIT_API_SECRET, personaMetadata } from '@voice-agent/common';
@@ -11,7 +11,8 @@ import {
 // The project's own installer, shared with `npm run dev` and CI.
 import { ensureLivekitServer, livekitConfigPath } from '../../scripts/livekit-server.mjs';
 import { ManagedProcess } from './processes.js';
-import { REPO_ROOT } from './paths.js';
+import { LOG_DIR, REPO_ROOT } from './paths.js';
+import { parse, stringify } from 'yaml';
 
 /** Address of livekit-server inside the test's private namespace. */
 export const SERVER_IP = process.env.VA_SERVER_IP ?? '10.77.0.1';
@@ -29,15 +30,15 @@ export function assertInNamespace(): void {
   }
 }
 
-export function roomService(): RoomServiceClient {
-  return new RoomServiceClient(`http://${SERVER_IP}:7880`, API_KEY, API_SECRET);
+export function roomService(port = 7880): RoomServiceClient {
+  return new RoomServiceClient(`http://${SERVER_IP}:${port}`, API_KEY, API_SECRET);
 }
 
 export async function participantToken(
   room: string,
   identity: string,
   name: string,
-  extra: { roomAdmin?: boolean; persona?: string } = {},
+  extra: { roomAdmin?: boolean; persona?: string; agentName?: string } = {},
 ): Promise<string> {
   const token = new AccessToken(API_KEY, API_SECRET, { identity, name, ttl: '10m' });
   token.addGrant({
@@ -48,10 +49,16 @@ export async function participantToken(
     canPublishData: true,
     ...(extra.roomAdmin ? { roomAdmin: true } : {}),
   });
-  if (extra.persona !== undefined) {
-    // As the web app's token route does: the room's agent (automatic dispatch), with a persona.
+  if (extra.persona !== undefined || extra.agentName !== undefined) {
+    // As the web app's token route does: the room's agent (automatic dispatch, or the named
+    // agent), with a persona.
     token.roomConfig = new RoomConfiguration({
-      agents: [new RoomAgentDispatch({ agentName: '', metadata: personaMetadata(extra.persona) })],
+      agents: [
+        new RoomAgentDispatch({
+          agentName: extra.agentName ?? '',
+          ...(extra.persona !== undefined ? { metadata: personaMetadata(extra.persona) } : {}),
+        }),
+      ],
     });
   }
   return token.toJwt();
@@ -83,18 +90,48 @@ async function waitForHttp(url: string, timeoutMs: number, proc: ManagedProcess)
   }
 }
 
-/** livekit-server with the top-level livekit.yaml, bound to the namespace's server address. */
-export async function startLivekit(): Promise<ManagedProcess> {
+/** One livekit-server's ports and, for distributed mode, the Redis they share. */
+export interface LivekitNodeOptions {
+  /** Log name (e2e/.logs/<name>.log); also tells nodes apart. */
+  name?: string;
+  /** Signal/HTTP port; the RTC TCP port is port + 1 and the media UDP port port + 2. */
+  port?: number;
+  /** host:port of a Redis: nodes sharing one form a cluster (LiveKit's distributed mode). */
+  redisAddress?: string;
+}
+
+/** ws:// URL of the livekit-server listening on `port` in the namespace. */
+export const livekitUrl = (port: number): string => `ws://${SERVER_IP}:${port}`;
+
+/**
+ * livekit-server with the top-level livekit.yaml, bound to the namespace's server address. With
+ * options, that file's settings with other ports and a Redis, written to e2e/.logs/<name>.yaml.
+ */
+export async function startLivekit(opts: LivekitNodeOptions = {}): Promise<ManagedProcess> {
   assertInNamespace();
-  const proc = new ManagedProcess('livekit-server', ensureLivekitServer(), [
+  const { name = 'livekit-server', port = 7880, redisAddress } = opts;
+  let configPath = livekitConfigPath;
+  if (port !== 7880 || redisAddress !== undefined) {
+    const config = parse(readFileSync(livekitConfigPath, 'utf8')) as Record<string, unknown>;
+    const rtc = config.rtc as Record<string, unknown>;
+    Object.assign(config, {
+      port,
+      rtc: { ...rtc, tcp_port: port + 1, udp_port: port + 2, node_ip: SERVER_IP },
+      ...(redisAddress !== undefined ? { redis: { address: redisAddress } } : {}),
+    });
+    mkdirSync(LOG_DIR, { recursive: true });
+    configPath = join(LOG_DIR, `${name}.yaml`);
+    writeFileSync(configPath, stringify(config));
+  }
+  const proc = new ManagedProcess(name, ensureLivekitServer(), [
     '--config',
-    livekitConfigPath,
+    configPath,
     '--bind',
     SERVER_IP,
     '--node-ip',
     SERVER_IP,
   ]);
-  await waitForHttp(`http://${SERVER_IP}:7880/`, 15_000, proc);
+  await waitForHttp(`http://${SERVER_IP}:${port}/`, 15_000, proc);
   return proc;
 }
 
@@ -148,6 +185,12 @@ export interface AgentMemory {
 export function metricValue(text: string, series: string): number {
   const at = text.split('\n').find((l) => l.startsWith(`${series} `));
   return at ? Number(at.slice(series.length + 1)) : NaN;
+}
+
+export interface AgentStatus {
+  connected: boolean;
+  load: number;
+  jobs: { id: string; room: string }[];
 }
 
 /** The built agent (`agent/dist/main.js`), as production runs it. */
@@ -248,9 +291,10 @@ export class AgentProcess {
     };
   }
 
-  async status(): Promise<{ connected: boolean; jobs: { id: string; room: string }[] }> {
+  /** The worker's /status: registered or not, its load (jobs / AGENT_MAX_JOBS) and its jobs. */
+  async status(): Promise<AgentStatus> {
     const res = await fetch(this.statusUrl);
-    return (await res.json()) as { connected: boolean; jobs: { id: string; room: string }[] };
+    return (await res.json()) as AgentStatus;
   }
 }
 

@@ -1,6 +1,7 @@
 // Static checks of docker-compose.yml, the Dockerfiles and livekit.yaml against each other and
 // against the repository. Needs: nothing (no Docker engine, no network); reads files only.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { describe, it } from 'node:test';
@@ -255,6 +256,45 @@ describe('docker-compose stack, checked statically', () => {
     );
     assert.match(datasource, /url: http:\/\/prometheus:9090/);
     assert.ok(publishes('prometheus').every((p) => p.containerStart === 9090));
+  });
+
+  it('the multinode profile: two nodes sharing Redis, a worker on each', () => {
+    // Compose itself resolves the profile (the anchors, the merged environment); no engine needed.
+    const r = spawnSync('docker-compose', ['--profile', 'multinode', 'config'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        LIVEKIT_REDIS_HOST: 'redis:6379',
+        AGENT_REDIS_URL: 'redis://redis:6379',
+      },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const resolved = parse(r.stdout) as { services: Record<string, ComposeService> };
+    const env = (name: string) => resolved.services[name]?.environment ?? {};
+    assert.equal(env('livekit').REDIS_HOST, 'redis:6379');
+    assert.equal(env('livekit-b').REDIS_HOST, 'redis:6379');
+    assert.equal(env('agent-b').LIVEKIT_URL, 'ws://livekit-b:7890');
+    assert.equal(env('agent-b').REDIS_URL, 'redis://redis:6379');
+    assert.equal(env('agent').REDIS_URL, 'redis://redis:6379', "node A's workers share it");
+    assert.equal(env('agent-b').AGENT_HTTP_PORT, env('agent').AGENT_HTTP_PORT, 'same settings');
+    const nodeB = parse(readFileSync(join(REPO_ROOT, 'livekit-b.yaml'), 'utf8')) as {
+      port: number;
+      rtc: { tcp_port: number; udp_port: number };
+      keys: Record<string, string>;
+    };
+    assert.deepEqual(nodeB.keys, livekitYaml.keys);
+    const published = (resolved.services['livekit-b']?.ports ?? []).map((p) =>
+      typeof p === 'string' ? p : JSON.stringify(p),
+    );
+    for (const port of [nodeB.port, nodeB.rtc.tcp_port, nodeB.rtc.udp_port]) {
+      assert.ok(
+        published.some((p) => p.includes(String(port))),
+        `livekit-b publishes ${port}`,
+      );
+    }
+    // Unset, the first node stays a single node (an empty REDIS_HOST is no Redis).
+    assert.equal(composeEnv('livekit').REDIS_HOST, '');
   });
 
   it('every build context, Dockerfile and bind-mounted host path exists', () => {
