@@ -1,4 +1,6 @@
 /** What the simulated people say and what the LLM fixture answers, shared by tests and benches. */
+import { startOpenAiFixture } from '@voice-agent/fixtures';
+import type { OpenAiFixture } from '@voice-agent/fixtures';
 
 /** A reply long enough to interrupt anywhere in its first seconds (about 11 s of speech). */
 export const STORY =
@@ -61,3 +63,31 @@ export const BENCH_FIXTURE = {
   chat: { ttftMs: 250, tokenIntervalMs: 20 },
   speech: { ttfbMs: 120, chunkMs: 40, realtimeFactor: 1 },
 } as const;
+
+/**
+ * The OpenAI-compatible fixture answering `answers` quickly (first token 50 ms, a token every
+ * 10 ms), and the agent settings that use it for every stage, answering every turn and greeting
+ * with `greeting`: the set-up of the tests that need a conversation, not a latency.
+ */
+export async function answeringFixture(
+  answers: Record<string, string>,
+  greeting: string,
+): Promise<{ fixture: OpenAiFixture; agentEnv: Record<string, string> }> {
+  const fixture = await startOpenAiFixture({ phrases: Object.keys(answers), apiKey: 'test-key' });
+  fixture.script.chat = {
+    reply: scriptedReply(answers),
+    ttftMs: 50,
+    tokenIntervalMs: 10,
+    faults: [],
+  };
+  const agentEnv = {
+    OPENAI_BASE_URL: fixture.baseUrl,
+    OPENAI_API_KEY: 'test-key',
+    AGENT_STT: 'openai-realtime',
+    AGENT_LLM: 'openai',
+    AGENT_TTS: 'openai',
+    AGENT_REPLY_POLICY: 'always',
+    AGENT_GREETING: greeting,
+  };
+  return { fixture, agentEnv };
+}

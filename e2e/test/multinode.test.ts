@@ -9,13 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ParticipantKind } from '@livekit/rtc-node';
-import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture } from '@voice-agent/fixtures';
 import { Cluster } from '../src/cluster.js';
 import type { ClusterWorker, LivekitNode } from '../src/cluster.js';
 import { SimParticipant, askForAnswer } from '../src/participants.js';
 import { REPO_ROOT } from '../src/paths.js';
-import { scriptedReply } from '../src/script.js';
+import { answeringFixture } from '../src/script.js';
 import { participantToken } from '../src/stack.js';
 import { teardown } from '../src/teardown.js';
 
@@ -50,22 +49,7 @@ describe('multi-node cluster', { skip: OPT_IN }, () => {
   /** Rooms whose greeting came as a transcript without sound (printed, not hidden). */
   const unheard: string[] = [];
   before(async () => {
-    fixture = await startOpenAiFixture({ phrases: Object.keys(ANSWERS), apiKey: 'test-key' });
-    fixture.script.chat = {
-      reply: scriptedReply(ANSWERS),
-      ttftMs: 50,
-      tokenIntervalMs: 10,
-      faults: [],
-    };
-    agentEnv = {
-      OPENAI_BASE_URL: fixture.baseUrl,
-      OPENAI_API_KEY: 'test-key',
-      AGENT_STT: 'openai-realtime',
-      AGENT_LLM: 'openai',
-      AGENT_TTS: 'openai',
-      AGENT_REPLY_POLICY: 'always',
-      AGENT_GREETING: GREETING,
-    };
+    ({ fixture, agentEnv } = await answeringFixture(ANSWERS, GREETING));
     cluster = await Cluster.start();
     [nodeA, nodeB] = cluster.nodes as [LivekitNode, LivekitNode];
   });

@@ -8,10 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ParticipantKind, RoomEvent } from '@livekit/rtc-node';
-import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture } from '@voice-agent/fixtures';
 import { SimParticipant } from '../src/participants.js';
-import { scriptedReply } from '../src/script.js';
+import { answeringFixture } from '../src/script.js';
 import { timeline } from '../src/speech.js';
 import { AgentProcess, startLivekit } from '../src/stack.js';
 import type { ManagedProcess } from '../src/processes.js';
@@ -36,22 +35,9 @@ describe('reconnects', () => {
   let livekit: ManagedProcess;
   before(async () => {
     livekit = await startLivekit();
-    fixture = await startOpenAiFixture({ phrases: Object.keys(ANSWERS), apiKey: 'test-key' });
-    fixture.script.chat = {
-      reply: scriptedReply(ANSWERS),
-      ttftMs: 50,
-      tokenIntervalMs: 10,
-      faults: [],
-    };
-    agent = await AgentProcess.start({
-      OPENAI_BASE_URL: fixture.baseUrl,
-      OPENAI_API_KEY: 'test-key',
-      AGENT_STT: 'openai-realtime',
-      AGENT_LLM: 'openai',
-      AGENT_TTS: 'openai',
-      AGENT_REPLY_POLICY: 'always',
-      AGENT_GREETING: GREETING,
-    });
+    const answering = await answeringFixture(ANSWERS, GREETING);
+    fixture = answering.fixture;
+    agent = await AgentProcess.start(answering.agentEnv);
   });
   after(async () => {
     await teardown();

@@ -9,10 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ParticipantKind } from '@livekit/rtc-node';
-import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture } from '@voice-agent/fixtures';
 import { SimParticipant } from '../src/participants.js';
-import { scriptedReply } from '../src/script.js';
+import { answeringFixture } from '../src/script.js';
 import { timeline } from '../src/speech.js';
 import { AgentProcess, startLivekit, startRedis } from '../src/stack.js';
 import { teardown } from '../src/teardown.js';
@@ -39,24 +38,9 @@ describe('worker failover (agents sharing Redis)', () => {
   before(async () => {
     await startLivekit();
     const redis = await startRedis();
-    fixture = await startOpenAiFixture({ phrases: Object.keys(ANSWERS), apiKey: 'test-key' });
-    fixture.script.chat = {
-      reply: scriptedReply(ANSWERS),
-      ttftMs: 50,
-      tokenIntervalMs: 10,
-      faults: [],
-    };
-    env = {
-      OPENAI_BASE_URL: fixture.baseUrl,
-      OPENAI_API_KEY: 'test-key',
-      AGENT_STT: 'openai-realtime',
-      AGENT_LLM: 'openai',
-      AGENT_TTS: 'openai',
-      AGENT_REPLY_POLICY: 'always',
-      AGENT_GREETING: GREETING,
-      AGENT_RESUME_LINE: RESUME,
-      REDIS_URL: redis.url,
-    };
+    const answering = await answeringFixture(ANSWERS, GREETING);
+    fixture = answering.fixture;
+    env = { ...answering.agentEnv, AGENT_RESUME_LINE: RESUME, REDIS_URL: redis.url };
     workers.push(
       ...(await Promise.all([
         AgentProcess.start(env, 'agent-a'),
