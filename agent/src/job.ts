@@ -264,7 +264,9 @@ export function createJobEntry(deps: JobDeps): JobEntry {
         addressing.humansChanged(io.humans().length);
         greetWhenHeard(greeter, p, io.room.whenHeard(LISTENER_WAIT_MS), log);
       },
-      left: (identity) => {
+      left: (identity, trackSids) => {
+        // Normally their stream has ended already; this covers a stream rtc-node never closed.
+        if (people.stop(identity, trackSids)) log.debug({ participant: identity }, 'input stopped');
         addressing.humansChanged(io.humans().length);
         greeter.left(identity);
       },

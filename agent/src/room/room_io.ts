@@ -29,7 +29,11 @@ export interface RoomInputs {
   microphone(mic: Microphone): void;
   /** A human joined (or was there when the agent arrived). */
   joined(person: RoomPerson): void;
-  left(identity: string): void;
+  /**
+   * A human left; `trackSids` are the tracks they had. Their microphone's stream may not have
+   * ended (rtc-node can fail an unsubscribe and never close it), so its input is stopped here.
+   */
+  left(identity: string, trackSids: string[]): void;
   /** A human typed a message on `lk.chat` (trimmed, not empty, within MAX_CHAT_CHARS). */
   typed(from: RoomPerson, text: string): void;
   /** The Interrupt RPC; returns whether anything was stopped. */
@@ -122,7 +126,7 @@ export class RoomIO {
       })
       .on(RoomEvent.ParticipantDisconnected, (p) => {
         this.#log.info({ participant: p.identity }, 'participant left');
-        to.left(p.identity);
+        to.left(p.identity, [...p.trackPublications.keys()]);
         this.#hearing.remove(p.identity);
       });
     room.registerTextStreamHandler(CHAT_TOPIC, (reader, { identity }) => {

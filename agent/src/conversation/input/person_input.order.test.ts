@@ -301,6 +301,24 @@ describe('PersonInput: when words or the microphone are lost', () => {
     assert.ok(s.log.includes('conversation: forget ana-1'), 'the old input wound down');
     assert.equal(s.people.get('ana-1'), second, 'the old input ending leaves the new one');
     assert.equal(secondEnded, false);
+    // The old connection's departure names its own track: the new microphone stays heard.
+    assert.equal(s.people.stop('ana-1', ['TR_ana']), false);
+    assert.equal(secondEnded, false);
+    assert.equal(s.people.stop('ana-1', ['TR_ana2']), true, 'their own departure stops it');
+    assert.equal(secondEnded, true);
+  });
+
+  it('a person who left is no longer heard, even if their stream never ended', async () => {
+    const s = setup();
+    s.mic.onSpeechStart(0);
+    assert.equal(s.people.stop('bo-2', ['TR_ana']), false, 'another identity: nothing stopped');
+    assert.equal(s.people.stop('ana-1', ['TR_cam']), false, 'not their microphone');
+    assert.equal(s.people.busy(), true);
+    assert.equal(s.people.stop('ana-1', ['TR_cam', 'TR_ana']), true);
+    await s.people.closed();
+    assert.ok(s.log.includes('conversation: forget ana-1'), 'their turn in progress is gone');
+    assert.equal(s.people.busy(), false);
+    assert.equal(s.people.get('ana-1'), undefined);
   });
 });
 

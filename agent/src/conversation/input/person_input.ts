@@ -293,6 +293,18 @@ export class PersonInputs {
     return this.#inputs.get(identity)?.trackSid === trackSid;
   }
 
+  /**
+   * Stops `identity`'s input if it hears one of `trackSids` (tracks of a participant who left);
+   * the input of a newer connection under the same identity is left alone. Returns whether one
+   * was still running.
+   */
+  stop(identity: string, trackSids: readonly string[]): boolean {
+    const entry = this.#inputs.get(identity);
+    if (!entry || !trackSids.includes(entry.trackSid)) return false;
+    entry.stop();
+    return true;
+  }
+
   get(identity: string): PersonInput | undefined {
     return this.#inputs.get(identity)?.input;
   }
