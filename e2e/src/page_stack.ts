@@ -29,6 +29,8 @@ export async function startPageStack(opts: {
   env?: Record<string, string>;
   /** Chromium in a network of its own (client_network.ts), the page relayed into it. */
   network?: ClientNetwork;
+  /** The agent's log name (LOG_DIR/<name>.log): one per describe, so none overwrites another. */
+  agentName?: string;
 }): Promise<PageStack> {
   mkdirSync(LOG_DIR, { recursive: true });
   await startLivekit();
@@ -45,7 +47,7 @@ export async function startPageStack(opts: {
   };
   const { network } = opts;
   const [, web] = await Promise.all([
-    AgentProcess.start(env),
+    AgentProcess.start(env, opts.agentName),
     startWeb(network ? SERVER_IP : undefined),
   ]);
   const webUrl = network ? await network.forwardWeb(web.url) : web.url;

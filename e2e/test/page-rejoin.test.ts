@@ -150,6 +150,7 @@ describe('the page rejoins as the same person', () => {
       reply: REPLY,
       mic: timeline([{ silenceMs: 200_000 }]),
       micFile: 'fake-mic-silence.wav',
+      agentName: 'agent-rejoin',
     }));
     chat = new Chat(fixture);
   });
@@ -205,6 +206,7 @@ describe("the page through a network drop (livekit-client's reconnect)", () => {
       mic: timeline([{ silenceMs: 200_000 }]),
       micFile: 'fake-mic-silence.wav',
       network,
+      agentName: 'agent-drop',
       // Two people: the agent answers Eva without being named.
       env: { AGENT_REPLY_POLICY: 'always' },
     }));

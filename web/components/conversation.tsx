@@ -1,10 +1,15 @@
 'use client';
 
-import { RoomContext, useChat, useVoiceAssistant } from '@livekit/components-react';
+import {
+  RoomContext,
+  useChat,
+  useRemoteParticipants,
+  useVoiceAssistant,
+} from '@livekit/components-react';
 import type { ReceivedChatMessage } from '@livekit/components-react';
 import { REPLY_POLICY_ATTRIBUTE } from '@voice-agent/common/conventions';
 import type { Room } from 'livekit-client';
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import { addressHint, findAgent } from '../lib/agent';
 import type { TranscriptEntry } from '../lib/transcript';
 import { AgentPanel } from './agent-panel';
@@ -70,20 +75,14 @@ function LiveConversation({
   addChatMessage: AddChatMessage;
 }) {
   const assistant = useVoiceAssistant();
-  const { agent: participant, agentAttributes } = assistant;
-  const agent = useMemo(
-    () =>
-      participant &&
-      findAgent([
-        {
-          identity: participant.identity,
-          name: participant.name,
-          kind: participant.kind,
-          attributes: agentAttributes ?? {},
-        },
-      ]),
-    [participant, agentAttributes],
-  );
+  // The agent's attributes are read from the participant at each render (this hook renders on
+  // every attribute change). useVoiceAssistant's copy of them can miss an update that lands
+  // between its render and its subscription, and an agent that has nothing to say sets no more:
+  // the page then showed no state for good (seen when a room reopened to an agent that had
+  // greeted its people already).
+  const participants = useRemoteParticipants();
+  const agent = findAgent(participants);
+  const agentAttributes = participants.find((p) => p.identity === agent?.identity)?.attributes;
   const metrics = useTurnMetrics();
 
   // Typed messages, sent and received, with LiveKit's useChat; shown in the transcript in order.
