@@ -22,6 +22,7 @@ import {
 } from '@voice-agent/common';
 import type { AgentState, TurnMetrics } from '@voice-agent/common';
 import { PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
+import { PacedSource } from '../audio/paced_source.js';
 import type { RoomPerson } from './person.js';
 
 /** Audio the source buffers ahead of playout; what an interruption has to throw away. */
@@ -33,7 +34,9 @@ const SOURCE_QUEUE_MS = 200;
  */
 export class AgentRoom {
   readonly room: Room;
-  readonly source: AudioSource;
+  /** The agent's voice: silent, it hands nothing to the encoder (audio/paced_source.ts). */
+  readonly source: PacedSource;
+  readonly #native: AudioSource;
   readonly trackSid: string;
   #state: AgentState | undefined;
   #segment = 0;
@@ -41,12 +44,13 @@ export class AgentRoom {
 
   private constructor(
     room: Room,
-    source: AudioSource,
+    native: AudioSource,
     trackSid: string,
     hasListener: Promise<void>,
   ) {
     this.room = room;
-    this.source = source;
+    this.#native = native;
+    this.source = new PacedSource(native, SOURCE_QUEUE_MS);
     this.trackSid = trackSid;
     this.#hasListener = hasListener;
   }
@@ -58,7 +62,8 @@ export class AgentRoom {
       const hasListener = new Promise<void>((resolve) =>
         room.once(RoomEvent.LocalTrackSubscribed, () => resolve()),
       );
-      const source = new AudioSource(PIPELINE_SAMPLE_RATE, PIPELINE_CHANNELS, SOURCE_QUEUE_MS);
+      // No native queue: its thread would feed the encoder silence every 10 ms.
+      const source = new AudioSource(PIPELINE_SAMPLE_RATE, PIPELINE_CHANNELS, 0);
       const track = LocalAudioTrack.createAudioTrack(AGENT_TRACK_NAME, source);
       const publication = await room.localParticipant!.publishTrack(
         track,
@@ -170,7 +175,8 @@ export class AgentRoom {
   }
 
   async leave(): Promise<void> {
-    await this.source.close().catch(() => undefined);
+    this.source.close();
+    await this.#native.close().catch(() => undefined);
     await this.room.disconnect();
   }
 }
