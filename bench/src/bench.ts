@@ -34,7 +34,7 @@ import {
   untilQuiet,
 } from '@voice-agent/e2e/participants';
 import { REPO_ROOT } from '@voice-agent/e2e/paths';
-import { startLivekit } from '@voice-agent/e2e/stack';
+import { roomService, startLivekit } from '@voice-agent/e2e/stack';
 import { teardown } from '@voice-agent/e2e/teardown';
 import {
   BENCH_FIXTURE,
@@ -349,12 +349,25 @@ async function densityPeople(
   return { v2v, failed, unanswered: 0, overSpeaker, loadgenCpuPerPersonPct: undefined };
 }
 
+/**
+ * Ends every room still open. An earlier point's rooms linger until LiveKit's departure timeout,
+ * and their jobs count against the agent's AGENT_MAX_JOBS: k=50 right after k=30 had 27 rooms
+ * left without an agent ("no servers available"). Then waits out one load report.
+ */
+async function closeRooms(): Promise<void> {
+  const service = roomService();
+  const rooms = await service.listRooms();
+  await Promise.all(rooms.map((r) => service.deleteRoom(r.name)));
+  if (rooms.length) await sleep(3_000);
+}
+
 async function scenarioDensity(
   k: number,
   sys: RunningSystem,
   tag: string,
   generator: 'go' | 'rtc-node',
 ): Promise<DensityPoint> {
+  await closeRooms();
   const meter = new TreeMeter(sys.pid);
   const idle = new TreeMeter(sys.pid);
   idle.start();
