@@ -104,12 +104,6 @@ describe('Speaker: pause and resume', () => {
     speaker.resume();
     const report = await done;
     assert.ok(Math.abs(report.playedMs - 300) <= 10, `played ${report.playedMs} ms`);
-    // Resumed at ~420 ms, 300 ms of audio: done at ~720 ms, less the one tick (20 ms) the pacer
-    // hands frames over ahead of their time. Played during the hold, it would be done by ~500.
-    const doneMs = performance.now() - started;
-    assert.ok(
-      doneMs >= 650,
-      `played only after the second resume (done at ${Math.round(doneMs)} ms)`,
-    );
+    assert.ok(performance.now() - started >= 700, 'played only after the second resume');
   });
 });
