@@ -3,7 +3,6 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AudioSource, dispose } from '@livekit/rtc-node';
 import { PIPELINE_SAMPLE_RATE } from './format.js';
-import { PacedSource } from './paced_source.js';
 import { Speaker } from './speaker.js';
 import type { SpokenSegment } from './speaker.js';
 
@@ -26,7 +25,7 @@ describe('Speaker: pause and resume', () => {
   after(() => dispose());
 
   it('a pause silences at once and loses nothing: the reply plays out whole after resume', async () => {
-    const source = new PacedSource(new AudioSource(PIPELINE_SAMPLE_RATE, 1, 0), QUEUE_MS);
+    const source = new AudioSource(PIPELINE_SAMPLE_RATE, 1, QUEUE_MS);
     const speaker = new Speaker(source);
     const started = performance.now();
     const done = speaker.speak(reply('one two three four five six seven eight', 1_000), {
@@ -46,11 +45,11 @@ describe('Speaker: pause and resume', () => {
     assert.ok(Math.abs(report.playedMs - 1_000) <= 10, `played ${report.playedMs} ms`);
     // 1 s of audio plus the 400 ms pause: nothing replayed twice, nothing skipped.
     assert.ok(wallMs > 1_350 && wallMs < 1_650, `took ${Math.round(wallMs)} ms`);
-    source.close();
+    await source.close();
   });
 
   it('an abort while paused reports only what was heard before the pause', async () => {
-    const source = new PacedSource(new AudioSource(PIPELINE_SAMPLE_RATE, 1, 0), QUEUE_MS);
+    const source = new AudioSource(PIPELINE_SAMPLE_RATE, 1, QUEUE_MS);
     const speaker = new Speaker(source);
     const abort = new AbortController();
     const done = speaker.speak(reply('one two three four five six seven eight nine ten', 2_000), {
@@ -70,7 +69,7 @@ describe('Speaker: pause and resume', () => {
   });
 
   it('pausing twice in a row, and resuming, still plays everything once', async () => {
-    const source = new PacedSource(new AudioSource(PIPELINE_SAMPLE_RATE, 1, 0), QUEUE_MS);
+    const source = new AudioSource(PIPELINE_SAMPLE_RATE, 1, QUEUE_MS);
     const speaker = new Speaker(source);
     const done = speaker.speak(reply('a b c d', 800), { signal: new AbortController().signal });
     for (const at of [150, 20, 150]) {
@@ -86,7 +85,7 @@ describe('Speaker: pause and resume', () => {
   });
 
   it('a pause right after a resume the playout has not picked up yet still holds', async () => {
-    const source = new PacedSource(new AudioSource(PIPELINE_SAMPLE_RATE, 1, 0), QUEUE_MS);
+    const source = new AudioSource(PIPELINE_SAMPLE_RATE, 1, QUEUE_MS);
     const speaker = new Speaker(source);
     // The first audio comes late (the TTS is still working): playout waits for it.
     async function* late(): AsyncGenerator<SpokenSegment> {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { AudioSource, dispose } from '@livekit/rtc-node';
 import { PIPELINE_SAMPLE_RATE } from './format.js';
-import { PacedSource } from './paced_source.js';
 import { Speaker } from './speaker.js';
 import type { SpokenSegment } from './speaker.js';
 
@@ -25,7 +24,7 @@ describe('Speaker: what was played, word by word', () => {
   after(() => dispose());
 
   it('a reply in two segments is reported as one text, spaces between segments included', async () => {
-    const source = new PacedSource(new AudioSource(PIPELINE_SAMPLE_RATE, 1, 0), 1_000);
+    const source = new AudioSource(PIPELINE_SAMPLE_RATE, 1, 1_000);
     const words: string[] = [];
     const report = await new Speaker(source).speak(
       segments([
@@ -38,11 +37,11 @@ describe('Speaker: what was played, word by word', () => {
     assert.equal(report.playedText, 'Once upon a time, in a small village.');
     assert.equal(report.interrupted, false);
     assert.ok(Math.abs(report.playedMs - 600) <= 10, `played ${report.playedMs} ms`);
-    source.close();
+    await source.close();
   });
 
   it('an abort stops playout at once and reports only the words played', async () => {
-    const source = new PacedSource(new AudioSource(PIPELINE_SAMPLE_RATE, 1, 0), 1_000);
+    const source = new AudioSource(PIPELINE_SAMPLE_RATE, 1, 1_000);
     const abort = new AbortController();
     const words: string[] = [];
     setTimeout(() => abort.abort(), 700);
@@ -62,11 +61,11 @@ describe('Speaker: what was played, word by word', () => {
     assert.ok(report.playedMs >= 500 && report.playedMs <= 800, `played ${report.playedMs} ms`);
     assert.match(report.playedText, /^one two( three)?$/);
     assert.equal(words.join(''), report.playedText);
-    source.close();
+    await source.close();
   });
 
   it('a segment whose audio failed adds no words: nobody heard them', async () => {
-    const source = new PacedSource(new AudioSource(PIPELINE_SAMPLE_RATE, 1, 0), 1_000);
+    const source = new AudioSource(PIPELINE_SAMPLE_RATE, 1, 1_000);
     async function* failed(): AsyncGenerator<Int16Array> {}
     async function* parts(): AsyncGenerator<SpokenSegment> {
       yield { text: 'Sorry,', audio: failed() };
@@ -79,6 +78,6 @@ describe('Speaker: what was played, word by word', () => {
     });
     assert.equal(report.playedText, 'please say that again.');
     assert.equal(words.join('').trim(), 'please say that again.');
-    source.close();
+    await source.close();
   });
 });

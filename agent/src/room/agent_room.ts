@@ -22,7 +22,6 @@ import {
 } from '@voice-agent/common';
 import type { AgentState, TurnMetrics } from '@voice-agent/common';
 import { PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
-import { PacedSource } from '../audio/paced_source.js';
 import type { RoomPerson } from './person.js';
 
 /** Audio the source buffers ahead of playout; what an interruption has to throw away. */
@@ -34,9 +33,7 @@ const SOURCE_QUEUE_MS = 200;
  */
 export class AgentRoom {
   readonly room: Room;
-  /** The agent's voice: silent, it hands nothing to the encoder (audio/paced_source.ts). */
-  readonly source: PacedSource;
-  readonly #native: AudioSource;
+  readonly source: AudioSource;
   readonly trackSid: string;
   #state: AgentState | undefined;
   #segment = 0;
@@ -44,13 +41,12 @@ export class AgentRoom {
 
   private constructor(
     room: Room,
-    native: AudioSource,
+    source: AudioSource,
     trackSid: string,
     hasListener: Promise<void>,
   ) {
     this.room = room;
-    this.#native = native;
-    this.source = new PacedSource(native, SOURCE_QUEUE_MS);
+    this.source = source;
     this.trackSid = trackSid;
     this.#hasListener = hasListener;
   }
@@ -62,8 +58,7 @@ export class AgentRoom {
       const hasListener = new Promise<void>((resolve) =>
         room.once(RoomEvent.LocalTrackSubscribed, () => resolve()),
       );
-      // No native queue: its thread would feed the encoder silence every 10 ms.
-      const source = new AudioSource(PIPELINE_SAMPLE_RATE, PIPELINE_CHANNELS, 0);
+      const source = new AudioSource(PIPELINE_SAMPLE_RATE, PIPELINE_CHANNELS, SOURCE_QUEUE_MS);
       const track = LocalAudioTrack.createAudioTrack(AGENT_TRACK_NAME, source);
       const publication = await room.localParticipant!.publishTrack(
         track,
@@ -175,8 +170,7 @@ export class AgentRoom {
   }
 
   async leave(): Promise<void> {
-    this.source.close();
-    await this.#native.close().catch(() => undefined);
+    await this.source.close().catch(() => undefined);
     await this.room.disconnect();
   }
 }
