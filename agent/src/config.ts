@@ -425,6 +425,12 @@ export const agentConfigSchema = refuseDevKeysInProduction(
      * died) gets a new agent from another worker. Renewed every quarter of it.
      */
     AGENT_ROOM_LEASE_MS: ms('the room lease time', 400, 60_000, 2_000),
+    /**
+     * With REDIS_URL: how long the agent's connection to a room may stay reconnecting (the
+     * LiveKit node it went through died) before its job hands the room to a worker that can
+     * reach it. Without REDIS_URL the agent reconnects for as long as rtc-node tries (about 30 s).
+     */
+    AGENT_ROOM_RECONNECT_MS: ms('the room reconnect time', 500, 60_000, 3_000),
     /** Said by the agent that takes over a room whose agent died, to the people still there. */
     AGENT_RESUME_LINE: z
       .string()

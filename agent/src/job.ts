@@ -161,7 +161,13 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     );
     if (deps.peopleIn && roomName)
       void prepareGreetings(deps.peopleIn(roomName), greeter, voice, log);
-    const joining = { log, models: deps.models, assignedAt: ctx.assignedAt };
+    const joining = {
+      log,
+      models: deps.models,
+      assignedAt: ctx.assignedAt,
+      // Where another worker can take the room over, a connection that stays lost gives it up.
+      reconnectMs: held ? config.AGENT_ROOM_RECONNECT_MS : undefined,
+    };
     const io = await RoomIO.join(ctx.url, ctx.token, joining).catch(async (err: unknown) => {
       lease.release();
       unobserved?.();
@@ -283,6 +289,9 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     unobserved?.();
     lease.release();
     void voice.close();
+    // Connection lost: the room goes to a worker that can reach it at once (leaving a room
+    // through a dead LiveKit node can take as long as rtc-node's retries).
+    if (io.connectionLost) await letGo(held, { handOver: true }, log);
     await people.closed();
     await io.close();
     // A worker that stops leaves its rooms to the others; a room that ended is let go.

@@ -115,7 +115,10 @@ async function main(): Promise<void> {
     config.AGENT_ROOM_MEMORY_MS > 0
       ? new RoomMemories({ keepMs: config.AGENT_ROOM_MEMORY_MS })
       : undefined;
-  const cluster = config.REDIS_URL ? clusterRooms(config, log) : undefined;
+  // A worker that cannot reach LiveKit leaves the recovery of rooms to the others.
+  const cluster: ClusterRooms | undefined = config.REDIS_URL
+    ? clusterRooms(config, log, (): boolean => worker.status().connected)
+    : undefined;
   const cpu = cpuLoadMeter();
   const worker = new AgentWorker({
     url: config.LIVEKIT_URL,
@@ -204,7 +207,7 @@ async function main(): Promise<void> {
 }
 
 /** The rooms shared with the other workers through Redis (REDIS_URL). */
-function clusterRooms(config: AgentConfig, log: Logger): ClusterRooms {
+function clusterRooms(config: AgentConfig, log: Logger, reachable: () => boolean): ClusterRooms {
   const clusterLog = log.child({ component: 'cluster' });
   // A command fails after 1 s at most: a job never waits long on Redis to start or end.
   const redis = new Redis(config.REDIS_URL!, { maxRetriesPerRequest: 1, commandTimeout: 1_000 });
@@ -224,6 +227,7 @@ function clusterRooms(config: AgentConfig, log: Logger): ClusterRooms {
     memoryMs: Math.max(config.AGENT_ROOM_MEMORY_MS, config.AGENT_ROOM_LEASE_MS),
     control: livekitControl(config.LIVEKIT_URL, config.LIVEKIT_API_KEY, config.LIVEKIT_API_SECRET),
     log: clusterLog,
+    reachable,
   });
 }
 

@@ -32,9 +32,10 @@ const HAS_LEASES = readFileSync(join(REPO_ROOT, 'agent', 'src', 'config.ts'), 'u
 );
 
 /**
- * Opt-in (VA_MULTINODE=1) until it is steady on 2 cores: 30 rooms with microphones and four
- * workers overload this machine, and its node-kill case has not passed yet. Worker failover
- * with Redis runs in every `npm test` (worker-failover.test.ts).
+ * Opt-in (VA_MULTINODE=1) until it is steady on 2 cores: two servers, seven workers and 30 rooms
+ * with microphones overload this machine, and questions asked after the spread test are at times
+ * misheard (their audio arrives in pieces). Worker failover with Redis runs in every `npm test`
+ * (worker-failover.test.ts).
  */
 const OPT_IN = process.env.VA_MULTINODE === '1' ? false : 'opt-in: VA_MULTINODE=1';
 
@@ -75,10 +76,15 @@ describe('multi-node cluster', { skip: OPT_IN }, () => {
     const sim = await SimParticipant.join(room, `${name.toLowerCase()}-${room}`, name, opts.token, {
       url: node.url,
     });
+    return withGreeting(sim);
+  }
+
+  /** `sim` publishes a microphone and receives the agent's greeting. */
+  async function withGreeting(sim: SimParticipant) {
     const joinedAt = Date.now();
     await sim.publishMicrophone();
     await sim.waitFor('the greeting', () => greeted(sim), 30_000);
-    if (sim.firstSoundAfter(joinedAt) === undefined) unheard.push(room);
+    if (sim.firstSoundAfter(joinedAt) === undefined) unheard.push(sim.room.name!);
     return sim;
   }
 
@@ -175,22 +181,33 @@ describe('multi-node cluster', { skip: OPT_IN }, () => {
     'a node killed: the other node’s rooms go on, its people rejoin through the live node',
     { timeout: 90_000 },
     async () => {
+      // LiveKit places each new room on a node of its choosing (at random among those not
+      // overloaded): rooms are opened one at a time, through either node, until two are hosted
+      // on A and reached through A (spared) and two are hosted on B or reached through it.
       const stamp = Date.now();
-      const people = await Promise.all(
-        [nodeA, nodeA, nodeB, nodeB].map((node, n) => person(`node-${stamp}-${n}`, `N${n}`, node)),
-      );
-      const placed = await Promise.all(
-        people.map(async (sim, n) => ({
-          sim,
-          signal: n < 2 ? nodeA : nodeB,
-          host: await cluster.hostOf(sim.room.name!),
-        })),
-      );
+      const placed: { sim: SimParticipant; signal: LivekitNode; host: LivekitNode | undefined }[] =
+        [];
+      const wanted = (p: (typeof placed)[number]) =>
+        p.signal === nodeA && p.host === nodeA ? 0 : 1;
+      const tried: string[] = [];
+      for (let n = 0; n < 16 && placed.length < 4; n++) {
+        const room = `node-${stamp}-${n}`;
+        const signal = n % 2 === 0 ? nodeA : nodeB;
+        const sim = await SimParticipant.join(room, `n${n}-${room}`, `N${n}`, undefined, {
+          url: signal.url,
+        });
+        const p = { sim, signal, host: await cluster.hostOf(room) };
+        tried.push(`signal ${signal.name} host ${p.host?.name}`);
+        if (placed.filter((q) => wanted(q) === wanted(p)).length < 2) placed.push(p);
+        else await sim.leave();
+      }
+      assert.equal(placed.length, 4, `rooms as LiveKit placed them: ${tried.join('; ')}`);
+      const people = await Promise.all(placed.map((p) => withGreeting(p.sim)));
       console.log(
         `before the kill: ${placed.map((p) => `${p.sim.room.name} signal ${p.signal.name} host ${p.host?.name}`).join('; ')}`,
       );
-      const spared = placed.filter((p) => p.signal === nodeA && p.host === nodeA);
-      const struck = placed.filter((p) => p.signal === nodeB || p.host === nodeB);
+      const spared = placed.filter((p) => wanted(p) === 0);
+      const struck = placed.filter((p) => wanted(p) === 1);
       const workersOnB = cluster.workers.filter((w) => w.node === nodeB);
 
       nodeB.proc.killNow();
@@ -243,7 +260,7 @@ describe('multi-node cluster', { skip: OPT_IN }, () => {
 
   it(
     'a worker killed: each of its rooms gets a new agent within 5 s, with its conversation',
-    { timeout: 60_000, skip: HAS_LEASES ? false : 'needs REDIS_URL leases in the agent' },
+    { timeout: 90_000, skip: HAS_LEASES ? false : 'needs REDIS_URL leases in the agent' },
     async () => {
       const workers = spreadWorkers.filter((w) => w.node === nodeA);
       const stamp = Date.now();
@@ -251,8 +268,14 @@ describe('multi-node cluster', { skip: OPT_IN }, () => {
         [0, 1, 2, 3].map((n) => person(`lease-${stamp}-${n}`, `L${n}`, nodeA)),
       );
       for (const sim of people) {
-        const { answered } = await askForAnswer(sim, 'what time does the museum open', 'At nine.');
-        assert.ok(answered);
+        // The turn the next agent must carry on. On two busy cores a question's audio can arrive
+        // in pieces and be misheard; the person then asks again, as people do.
+        let { answered } = await askForAnswer(sim, 'what time does the museum open', 'At nine.');
+        if (!answered) {
+          console.log(`${sim.room.name}: the question was not answered; asked again`);
+          ({ answered } = await askForAnswer(sim, 'what time does the museum open', 'At nine.'));
+        }
+        assert.ok(answered, `${sim.room.name}: the question before the kill was answered`);
       }
       const owner = await takenBy(workers, people[0]!.room.name!);
       const victim = workers[owner]!;

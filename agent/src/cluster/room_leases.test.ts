@@ -52,7 +52,7 @@ class Rooms implements RoomControl {
 }
 
 /** A worker process's cluster view, on its own Redis connection. */
-function worker(name: string, rooms: Rooms): ClusterRooms {
+function worker(name: string, rooms: Rooms, reachable?: () => boolean): ClusterRooms {
   const cluster = new ClusterRooms({
     redis: new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 }),
     worker: name,
@@ -60,6 +60,7 @@ function worker(name: string, rooms: Rooms): ClusterRooms {
     memoryMs: 60_000,
     control: rooms,
     log,
+    ...(reachable ? { reachable } : {}),
   });
   cluster.start();
   return cluster;
@@ -172,6 +173,33 @@ describe('ClusterRooms (a real redis-server)', () => {
     );
     await a.close();
     await b.close();
+  });
+
+  it('a worker that cannot reach LiveKit leaves a recovery to one that can', async () => {
+    // Worker b's LiveKit node died: its dispatch would fail, and its claim would hold the room
+    // for RECOVERY_CLAIM_MS. Worker c reaches LiveKit from the moment it is told it does.
+    const dead = new Rooms();
+    const live = new Rooms();
+    dead.people.set('hall', [{ identity: 'kim', name: 'Kim' }]);
+    live.people.set('hall', [{ identity: 'kim', name: 'Kim' }]);
+    let cReaches = false;
+    // a's job lost its room with a's node; b went through the same node.
+    const a = worker('a', dead, () => false);
+    const b = worker('b', dead, () => false);
+    const c = worker('c', live, () => cReaches);
+    const held = a.hold('hall', job('J8'), () => ({
+      context: conversation().snapshot(),
+      greeted: [],
+    }));
+    await held.take();
+    await held.release({ handOver: true });
+    await sleep(LEASE_MS * 2);
+    assert.equal(dead.dispatched.length + live.dispatched.length, 0, 'nobody reachable recovered');
+    cReaches = true;
+    await until('the reachable worker recovers the room', () => live.dispatched.length > 0);
+    assert.equal(dead.dispatched.length, 0);
+    assert.deepEqual(live.removed, [{ room: 'hall', identity: 'agent-J8' }]);
+    await Promise.all([a.close(), b.close(), c.close()]);
   });
 
   it('of two jobs in one room, the one that took it last stays', async () => {

@@ -65,6 +65,11 @@ export interface ClusterOptions {
   memoryMs: number;
   control: RoomControl;
   log: Logger;
+  /**
+   * Whether this worker reaches LiveKit now (registered with it). One that does not (the node
+   * it connects through died) leaves recoveries to the others: its dispatch would fail too.
+   */
+  reachable?: () => boolean;
 }
 
 const PREFIX = 'voice-agent:';
@@ -264,7 +269,7 @@ export class ClusterRooms {
   }
 
   async #watch(): Promise<void> {
-    if (this.#watching) return;
+    if (this.#watching || this.settings.reachable?.() === false) return;
     this.#watching = true;
     const { redis, log, worker } = this.settings;
     try {

@@ -1,4 +1,4 @@
-import { RoomEvent, TrackKind, TrackSource } from '@livekit/rtc-node';
+import { DisconnectReason, RoomEvent, TrackKind, TrackSource } from '@livekit/rtc-node';
 import type { RemoteParticipant, RemoteTrack, RemoteTrackPublication } from '@livekit/rtc-node';
 import {
   CHAT_TOPIC,
@@ -42,6 +42,27 @@ export interface RoomInputs {
   updateContext(caller: string, payload: string): Promise<string>;
 }
 
+/** Disconnects that end the room on purpose; any other means the agent lost its connection. */
+const DELIBERATE = new Set<DisconnectReason>([
+  DisconnectReason.CLIENT_INITIATED,
+  DisconnectReason.DUPLICATE_IDENTITY,
+  DisconnectReason.PARTICIPANT_REMOVED,
+  DisconnectReason.ROOM_DELETED,
+  DisconnectReason.ROOM_CLOSED,
+]);
+
+export interface RoomIOOptions {
+  log: Logger;
+  models: ModelsReport;
+  assignedAt: number;
+  /**
+   * How long the agent's connection may stay reconnecting before the room is given up
+   * (`connectionLost`): set where another worker can take the room over (REDIS_URL). Unset:
+   * rtc-node reconnects for as long as it tries.
+   */
+  reconnectMs?: number | undefined;
+}
+
 /**
  * The room's inputs and outputs around the agent's presence (AgentRoom): which microphones to
  * hear, who comes and goes, typed messages, the Interrupt RPC, and the attributes the page reads
@@ -56,27 +77,59 @@ export class RoomIO {
   readonly #end = new AbortController();
   /** The person transcripts being sent, in order. */
   #transcripts: Promise<void> = Promise.resolve();
+  #lost = false;
+  #reconnecting: ReturnType<typeof setTimeout> | undefined;
 
-  private constructor(room: AgentRoom, log: Logger) {
+  private constructor(room: AgentRoom, log: Logger, reconnectMs: number | undefined) {
     this.room = room;
     this.#log = log;
     this.signal = this.#end.signal;
     this.#hearing = new HearingReporter((json) =>
       room.setAttributes({ [HEARING_ATTRIBUTE]: json }),
     );
-    room.room.on(RoomEvent.Disconnected, (reason) => this.end(`disconnected (${String(reason)})`));
+    room.room
+      .on(RoomEvent.Disconnected, (reason) => {
+        if (!DELIBERATE.has(reason)) this.#lost = true;
+        this.end(`disconnected (${DisconnectReason[reason] ?? String(reason)})`);
+      })
+      // The LiveKit node the agent is connected through went away (it died, or the network
+      // did): rtc-node retries for about 30 s, while the room, hosted elsewhere, goes on.
+      .on(RoomEvent.Reconnecting, () => {
+        this.#log.warn({ giveUpMs: reconnectMs }, 'room connection lost: reconnecting');
+        if (reconnectMs === undefined || this.#reconnecting) return;
+        this.#reconnecting = setTimeout(() => {
+          this.#lost = true;
+          this.end(`connection not back within ${reconnectMs} ms`);
+        }, reconnectMs);
+      })
+      .on(RoomEvent.Reconnected, () => {
+        clearTimeout(this.#reconnecting);
+        this.#reconnecting = undefined;
+        this.#log.info('room connection back');
+      });
     // Nothing more to report once the room is over (the inputs still wind down).
-    this.signal.addEventListener('abort', () => this.#hearing.close(), { once: true });
+    this.signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(this.#reconnecting);
+        this.#hearing.close();
+      },
+      { once: true },
+    );
+  }
+
+  /**
+   * The room ended because the agent's connection to it was lost, not by anyone's choice: the
+   * people may still be there, waiting for an agent.
+   */
+  get connectionLost(): boolean {
+    return this.#lost;
   }
 
   /** Joins the room and publishes the agent's voice; `models` goes out as an attribute. */
-  static async join(
-    url: string,
-    token: string,
-    opts: { log: Logger; models: ModelsReport; assignedAt: number },
-  ): Promise<RoomIO> {
+  static async join(url: string, token: string, opts: RoomIOOptions): Promise<RoomIO> {
     const room = await AgentRoom.join(url, token);
-    const io = new RoomIO(room, opts.log);
+    const io = new RoomIO(room, opts.log, opts.reconnectMs);
     opts.log.info(
       { joinMs: Date.now() - opts.assignedAt, trackSid: room.trackSid },
       'agent joined room',
