@@ -69,11 +69,28 @@ export const BENCH_FIXTURE = {
  * 10 ms), and the agent settings that use it for every stage, answering every turn and greeting
  * with `greeting`: the set-up of the tests that need a conversation, not a latency.
  */
+/** The API key the tests' provider fixture takes. */
+export const FIXTURE_API_KEY = 'test-key';
+
+/** The agent's settings for STT, LLM and TTS all served by `fixture`. */
+export function fixtureProviders(fixture: OpenAiFixture): Record<string, string> {
+  return {
+    OPENAI_BASE_URL: fixture.baseUrl,
+    OPENAI_API_KEY: FIXTURE_API_KEY,
+    AGENT_STT: 'openai-realtime',
+    AGENT_LLM: 'openai',
+    AGENT_TTS: 'openai',
+  };
+}
+
 export async function answeringFixture(
   answers: Record<string, string>,
   greeting: string,
 ): Promise<{ fixture: OpenAiFixture; agentEnv: Record<string, string> }> {
-  const fixture = await startOpenAiFixture({ phrases: Object.keys(answers), apiKey: 'test-key' });
+  const fixture = await startOpenAiFixture({
+    phrases: Object.keys(answers),
+    apiKey: FIXTURE_API_KEY,
+  });
   fixture.script.chat = {
     reply: scriptedReply(answers),
     ttftMs: 50,
@@ -81,11 +98,7 @@ export async function answeringFixture(
     faults: [],
   };
   const agentEnv = {
-    OPENAI_BASE_URL: fixture.baseUrl,
-    OPENAI_API_KEY: 'test-key',
-    AGENT_STT: 'openai-realtime',
-    AGENT_LLM: 'openai',
-    AGENT_TTS: 'openai',
+    ...fixtureProviders(fixture),
     AGENT_REPLY_POLICY: 'always',
     AGENT_GREETING: greeting,
   };

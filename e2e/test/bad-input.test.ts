@@ -13,7 +13,7 @@ import { CHAT_TOPIC } from '@voice-agent/common';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture } from '@voice-agent/fixtures';
 import { SimParticipant, untilQuiet } from '../src/participants.js';
-import { normalise, scriptedReply } from '../src/script.js';
+import { FIXTURE_API_KEY, fixtureProviders, normalise, scriptedReply } from '../src/script.js';
 import { utteranceAs } from '../src/speech.js';
 import type { MicFormat } from '../src/speech.js';
 import { AgentProcess, startLivekit } from '../src/stack.js';
@@ -65,18 +65,14 @@ describe("bad input from people's clients", () => {
         samples: utteranceAs(m.said, m.format),
         sampleRate: m.format.sampleRate,
       })),
-      apiKey: 'test-key',
+      apiKey: FIXTURE_API_KEY,
     });
     fixture.script.chat.reply = scriptedReply({
       ...SPOKEN,
       'when does the museum open': 'It opens at nine.',
     });
     agent = await AgentProcess.start({
-      OPENAI_BASE_URL: fixture.baseUrl,
-      OPENAI_API_KEY: 'test-key',
-      AGENT_STT: 'openai-realtime',
-      AGENT_LLM: 'openai',
-      AGENT_TTS: 'openai',
+      ...fixtureProviders(fixture),
       // Two people in the room: answer every message, not only those that name the agent.
       AGENT_REPLY_POLICY: 'always',
     });

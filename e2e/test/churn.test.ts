@@ -10,7 +10,14 @@ import { after, before, describe, it } from 'node:test';
 import { startOpenAiFixture } from '@voice-agent/fixtures';
 import type { OpenAiFixture } from '@voice-agent/fixtures';
 import { askForAnswer, joinPerson, SimParticipant } from '../src/participants.js';
-import { INTERRUPTION, scriptedReply, STORY, STORY_QUESTION } from '../src/script.js';
+import {
+  FIXTURE_API_KEY,
+  fixtureProviders,
+  INTERRUPTION,
+  scriptedReply,
+  STORY,
+  STORY_QUESTION,
+} from '../src/script.js';
 import { timeline } from '../src/speech.js';
 import { AgentProcess, metricValue, startLivekit } from '../src/stack.js';
 import type { AgentMemory } from '../src/stack.js';
@@ -34,7 +41,7 @@ describe('100 joins and leaves while the agent speaks', () => {
     await startLivekit();
     fixture = await startOpenAiFixture({
       phrases: [STORY_QUESTION, INTERRUPTION, QUESTION],
-      apiKey: 'test-key',
+      apiKey: FIXTURE_API_KEY,
     });
     fixture.script.chat.reply = scriptedReply({
       [STORY_QUESTION]: LONG_STORY,
@@ -42,11 +49,7 @@ describe('100 joins and leaves while the agent speaks', () => {
       [QUESTION]: ANSWER,
     });
     agent = await AgentProcess.start({
-      OPENAI_BASE_URL: fixture.baseUrl,
-      OPENAI_API_KEY: 'test-key',
-      AGENT_STT: 'openai-realtime',
-      AGENT_LLM: 'openai',
-      AGENT_TTS: 'openai',
+      ...fixtureProviders(fixture),
       LOG_LEVEL: 'info',
     });
   });

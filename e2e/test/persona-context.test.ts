@@ -15,7 +15,7 @@ import { LOG_DIR } from '../src/paths.js';
 import { timeline } from '../src/speech.js';
 import { AgentProcess, participantToken, startLivekit } from '../src/stack.js';
 import { teardown } from '../src/teardown.js';
-import { scriptedReply } from '../src/script.js';
+import { FIXTURE_API_KEY, fixtureProviders, scriptedReply } from '../src/script.js';
 
 const ANSWERS: Record<string, string> = {
   'what time does the museum open': 'At nine.',
@@ -63,7 +63,7 @@ describe('personas and live context updates', () => {
       }),
     );
     await startLivekit();
-    fixture = await startOpenAiFixture({ phrases: Object.keys(ANSWERS), apiKey: 'test-key' });
+    fixture = await startOpenAiFixture({ phrases: Object.keys(ANSWERS), apiKey: FIXTURE_API_KEY });
     fixture.script.chat = {
       reply,
       toolCalls,
@@ -72,11 +72,7 @@ describe('personas and live context updates', () => {
       faults: [],
     };
     agent = await AgentProcess.start({
-      OPENAI_BASE_URL: fixture.baseUrl,
-      OPENAI_API_KEY: 'test-key',
-      AGENT_STT: 'openai-realtime',
-      AGENT_LLM: 'openai',
-      AGENT_TTS: 'openai',
+      ...fixtureProviders(fixture),
       AGENT_REPLY_POLICY: 'always',
       AGENT_PERSONAS_FILE: personasFile,
     });

@@ -11,7 +11,13 @@ import { SimParticipant } from '../src/participants.js';
 import { timeline } from '../src/speech.js';
 import { AgentProcess, startLivekit } from '../src/stack.js';
 import { teardown } from '../src/teardown.js';
-import { normalise, scriptedReply, STORY } from '../src/script.js';
+import {
+  FIXTURE_API_KEY,
+  fixtureProviders,
+  normalise,
+  scriptedReply,
+  STORY,
+} from '../src/script.js';
 
 const ANSWERS: Record<string, string> = {
   'what time does the museum open': 'The museum opens at nine in the morning.',
@@ -42,7 +48,7 @@ describe('the voice loop', () => {
   let agent: AgentProcess;
   before(async () => {
     await startLivekit();
-    fixture = await startOpenAiFixture({ phrases: Object.keys(ANSWERS), apiKey: 'test-key' });
+    fixture = await startOpenAiFixture({ phrases: Object.keys(ANSWERS), apiKey: FIXTURE_API_KEY });
     fixture.script.chat = {
       reply: scriptedReply(ANSWERS),
       ttftMs: TTFT_MS,
@@ -52,11 +58,7 @@ describe('the voice loop', () => {
     fixture.script.realtime = { finalDelayMs: STT_FINAL_MS, deltaIntervalMs: 20, faults: [] };
     fixture.script.speech = { ttfbMs: TTFB_MS, chunkMs: 100, realtimeFactor: 2, faults: [] };
     agent = await AgentProcess.start({
-      OPENAI_BASE_URL: fixture.baseUrl,
-      OPENAI_API_KEY: 'test-key',
-      AGENT_STT: 'openai-realtime',
-      AGENT_LLM: 'openai',
-      AGENT_TTS: 'openai',
+      ...fixtureProviders(fixture),
       AGENT_TURN_HOLD_MS: String(HOLD_MS),
       // Each room has two people (one asks, one listens), which makes `auto` mean `addressed`:
       // these tests are about the loop, so the agent answers every turn.
