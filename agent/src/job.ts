@@ -291,11 +291,13 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     void voice.close();
     // Connection lost: the room goes to a worker that can reach it at once (leaving a room
     // through a dead LiveKit node can take as long as rtc-node's retries).
-    if (io.connectionLost) await letGo(held, { handOver: true }, log);
+    const lost = io.connectionLost;
+    if (lost) await letGo(held, { handOver: true }, log);
     await people.closed();
     await io.close();
     // A worker that stops leaves its rooms to the others; a room that ended is let go.
-    await letGo(held, { handOver: ctx.signal.reason instanceof WorkerShuttingDown }, log);
+    if (!lost)
+      await letGo(held, { handOver: ctx.signal.reason instanceof WorkerShuttingDown }, log);
   };
 }
 

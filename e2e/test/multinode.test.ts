@@ -187,8 +187,7 @@ describe('multi-node cluster', { skip: OPT_IN }, () => {
       const stamp = Date.now();
       const placed: { sim: SimParticipant; signal: LivekitNode; host: LivekitNode | undefined }[] =
         [];
-      const wanted = (p: (typeof placed)[number]) =>
-        p.signal === nodeA && p.host === nodeA ? 0 : 1;
+      const isSpared = (p: (typeof placed)[number]) => p.signal === nodeA && p.host === nodeA;
       const tried: string[] = [];
       for (let n = 0; n < 16 && placed.length < 4; n++) {
         const room = `node-${stamp}-${n}`;
@@ -198,7 +197,7 @@ describe('multi-node cluster', { skip: OPT_IN }, () => {
         });
         const p = { sim, signal, host: await cluster.hostOf(room) };
         tried.push(`signal ${signal.name} host ${p.host?.name}`);
-        if (placed.filter((q) => wanted(q) === wanted(p)).length < 2) placed.push(p);
+        if (placed.filter((q) => isSpared(q) === isSpared(p)).length < 2) placed.push(p);
         else await sim.leave();
       }
       assert.equal(placed.length, 4, `rooms as LiveKit placed them: ${tried.join('; ')}`);
@@ -206,8 +205,8 @@ describe('multi-node cluster', { skip: OPT_IN }, () => {
       console.log(
         `before the kill: ${placed.map((p) => `${p.sim.room.name} signal ${p.signal.name} host ${p.host?.name}`).join('; ')}`,
       );
-      const spared = placed.filter((p) => wanted(p) === 0);
-      const struck = placed.filter((p) => wanted(p) === 1);
+      const spared = placed.filter(isSpared);
+      const struck = placed.filter((p) => !isSpared(p));
       const workersOnB = cluster.workers.filter((w) => w.node === nodeB);
 
       nodeB.proc.killNow();
