@@ -239,7 +239,6 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       humansBusy: people.busy,
     });
     // The agent's own words heard back while it says them are echo (input/echo_judge.ts).
-    const saidByAgent = spokenWords.saidBetween.bind(spokenWords);
     const chain: MicrophoneDeps = {
       ...deps,
       echoReference,
@@ -247,7 +246,11 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       signal: io.signal,
       log,
     };
-    const decide = { ...bargeInOver(conversation, config, log), turns: conversation, saidByAgent };
+    const decide = {
+      ...bargeInOver(conversation, config, log),
+      turns: conversation,
+      agentWords: spokenWords,
+    };
     const hear = (mic: Microphone) => {
       // Until their track ends, the room ends, or a newer microphone of theirs replaces it.
       const stop = new AbortController();
@@ -311,7 +314,7 @@ function personInput(
     | 'bargeIn'
     | 'onsetPause'
     | 'turns'
-    | 'saidByAgent'
+    | 'agentWords'
     | 'apologizeForLostTurns'
     | 'wordsLateAfterMs'
     | 'log'

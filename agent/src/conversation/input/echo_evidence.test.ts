@@ -24,6 +24,7 @@ describe('EchoEvidence', () => {
       beyondEcho: false,
       provenPerson: false,
       span: { fromAt: 0, toAt: 0 },
+      echoPath: false,
       louderFrames: 1,
       loudestOverEchoDb: 10,
     });
@@ -82,7 +83,13 @@ describe('EchoEvidence', () => {
     for (let i = 0; i < 5; i++) e.frame(Infinity, true);
     assert.deepEqual(
       { ...e.current(), louderFrames: undefined },
-      { beyondEcho: true, provenPerson: false, span: { fromAt: 1_000 }, louderFrames: undefined },
+      {
+        beyondEcho: true,
+        provenPerson: false,
+        span: { fromAt: 1_000 },
+        echoPath: false,
+        louderFrames: undefined,
+      },
     );
     feed(e, '.', true);
     e.frame(8, true); // over the margin, not clearly: no proof
@@ -93,5 +100,17 @@ describe('EchoEvidence', () => {
     const verdict = e.final();
     assert.equal(verdict.provenPerson, true);
     assert.deepEqual(verdict.span, { fromAt: 1_000, toAt: 1_800 });
+  });
+
+  it('says whether an echo path was measured while the utterance was spoken', () => {
+    const e = make();
+    e.frame(3, false, true); // before the utterance: not its own
+    e.started(0);
+    feed(e, 'LL', true);
+    assert.equal(e.current().echoPath, false);
+    e.frame(10, true, true);
+    e.frame(10, true, false); // measured once is enough
+    e.committed(100);
+    assert.equal(e.final().echoPath, true);
   });
 });

@@ -43,11 +43,12 @@ export class EchoEvidence {
   /**
    * One frame: how far its level, as it came in, was above the loudest echo it could hold (dB;
    * -Infinity for a frame too quiet to count, Infinity where no echo can be told);
-   * `inSpeech`: sent to STT as speech.
+   * `inSpeech`: sent to STT as speech; `echoPath`: an echo path is measured in this microphone.
    */
-  frame(overEchoDb: number, inSpeech: boolean): void {
+  frame(overEchoDb: number, inSpeech: boolean, echoPath = false): void {
     if (inSpeech && this.#current) {
       this.#count(this.#current, overEchoDb);
+      this.#current.echoPath ||= echoPath;
       return;
     }
     this.#preroll.push(overEchoDb);
@@ -98,6 +99,7 @@ export class EchoEvidence {
       beyondEcho: tally.louderFrames >= minFrames,
       provenPerson: tally.provenFrames >= minFrames,
       span: { fromAt: tally.startAt, ...(tally.endAt === undefined ? {} : { toAt: tally.endAt }) },
+      echoPath: tally.echoPath,
       louderFrames: tally.louderFrames,
       // Over no echo at all (the agent silent for 0.8 s) it is the frame's level above -100 dBFS.
       ...(Number.isFinite(loudest) ? { loudestOverEchoDb: Math.round(loudest * 10) / 10 } : {}),
@@ -153,6 +155,8 @@ interface Tally {
   /** Louder frames whose echo level was measured (not Infinity). */
   provenFrames: number;
   loudestOverEchoDb: number;
+  /** An echo path was measured in the microphone while it was spoken. */
+  echoPath: boolean;
   startAt: number;
   endAt?: number;
 }
@@ -161,6 +165,7 @@ const newTally = (startAt: number): Tally => ({
   louderFrames: 0,
   provenFrames: 0,
   loudestOverEchoDb: -Infinity,
+  echoPath: false,
   startAt,
 });
 
@@ -180,6 +185,11 @@ export interface EchoVerdict extends EchoCheck {
   provenPerson?: boolean;
   /** When the utterance was spoken; undefined where there is no evidence. */
   span?: UtteranceSpan;
+  /**
+   * An echo path was measured in the microphone while it was spoken (the agent's voice comes
+   * back in it): its words may be the agent's earlier ones (echo_judge.ts rule 4).
+   */
+  echoPath?: boolean;
   /** How many were, and by how much the loudest was over the echo (dB), for logs. */
   louderFrames?: number;
   loudestOverEchoDb?: number;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SpokenWords } from '../output/spoken_words.js';
-import { durationMayStop, ECHO_LEAD_MS, judgeEcho } from './echo_judge.js';
+import { durationMayStop, ECHO_LEAD_MS, judgeEcho, RECENT_WORDS_MS } from './echo_judge.js';
 import type { EchoVerdict } from './echo_evidence.js';
 
 /** The agent said "Paris is the capital of France." from 10 s, a word every 300 ms. */
@@ -12,7 +12,7 @@ function agent(): SpokenWords {
   );
   return words;
 }
-const saidBy = (words: SpokenWords) => words.saidBetween.bind(words);
+const saidBy = (words: SpokenWords) => words;
 /** An utterance whose level could not tell it from echo (e.g. echo at -3 dB), spoken in [from, to]. */
 const unproven = (fromAt: number, toAt?: number): EchoVerdict => ({
   beyondEcho: true,
@@ -65,7 +65,57 @@ describe('judgeEcho', () => {
     });
   });
 
-  it('4. no words, or no evidence at all (no echo canceller), is not echo', () => {
+  describe('4. earlier words of the agent, heard while it talks in a microphone with echo', () => {
+    /** "Paris is the capital of France." from 10 s, then "It rains there." from 14 s. */
+    function twoReplies(): SpokenWords {
+      const words = agent();
+      words.saying('It rains there.', 14_000);
+      return words;
+    }
+    const withEcho = (fromAt: number, toAt: number): EchoVerdict => ({
+      ...unproven(fromAt, toAt),
+      echoPath: true,
+    });
+
+    it('are echo: a recogniser made them of a fragment of the reply playing', () => {
+      assert.deepEqual(judgeEcho('the capital', withEcho(14_300, 14_600), twoReplies(), 14_800), {
+        echo: true,
+        by: 'earlier agent words',
+      });
+    });
+
+    it('are a person without a measured echo path in their microphone', () => {
+      // Rule 3 only: the words were not said during the utterance.
+      assert.deepEqual(judgeEcho('the capital', unproven(14_300, 14_600), twoReplies(), 14_800), {
+        echo: false,
+      });
+    });
+
+    it('are a person once the agent is silent, or beyond RECENT_WORDS_MS', () => {
+      const words = agent(); // silent from 11.5 s
+      assert.deepEqual(judgeEcho('the capital', withEcho(13_000, 13_500), words, 13_600), {
+        echo: false,
+      });
+      const later = agent();
+      later.saying('It rains there.', 11_500 + RECENT_WORDS_MS);
+      const from = 11_600 + RECENT_WORDS_MS;
+      assert.deepEqual(judgeEcho('the capital', withEcho(from, from + 300), later, from + 400), {
+        echo: false,
+      });
+    });
+
+    it('do not hide a word the agent never said ("wait")', () => {
+      assert.deepEqual(judgeEcho('wait', withEcho(14_300, 14_600), twoReplies(), 14_800), {
+        echo: false,
+      });
+      assert.deepEqual(
+        judgeEcho('the capital wait', withEcho(14_300, 14_600), twoReplies(), 14_800),
+        { echo: false },
+      );
+    });
+  });
+
+  it('5. no words, or no evidence at all (no echo canceller), is not echo', () => {
     const words = saidBy(agent());
     assert.deepEqual(judgeEcho('', unproven(10_400), words, 11_500), { echo: false });
     assert.deepEqual(judgeEcho('the capital', { beyondEcho: true }, words, 11_500), {

@@ -11,7 +11,12 @@
  * 3. Words: every word of it was said by the agent while it was being spoken (from
  *    ECHO_LEAD_MS before its start, for the echo's delay and the pre-roll): echo until proven
  *    otherwise. A word the agent did not say ("wait") makes it a person's.
- * 4. Otherwise: a person.
+ * 4. Earlier words: in a microphone with a measured echo path, spoken while the agent was
+ *    talking, and every word said by the agent in the last RECENT_WORDS_MS: echo. A recogniser
+ *    fed a fragment of echo answers with words it has heard before, not only those in the
+ *    fragment (the bench's echo scenario: "floor", "rocks", "it is" from earlier replies
+ *    stopped 7 of 50 answers).
+ * 5. Otherwise: a person.
  * Without evidence (no echo canceller: AGENT_ECHO=off) only rule 4 applies.
  */
 import type { EchoVerdict, UtteranceSpan } from './echo_evidence.js';
@@ -23,24 +28,41 @@ import type { EchoVerdict, UtteranceSpan } from './echo_evidence.js';
  */
 export const ECHO_LEAD_MS = 1_000;
 
-export type EchoJudgement = { echo: false } | { echo: true; by: 'level' | 'agent words' };
+/**
+ * How far back the agent's words count for rule 4: its last few replies. Longer makes a
+ * person's short reply made of the agent's words (a choice it offered) more often echo, in a
+ * microphone with echo while the agent talks.
+ */
+export const RECENT_WORDS_MS = 15_000;
 
-/** The agent's recent words (output/spoken_words.ts): whether it said every word of `text` in [fromAt, toAt]. */
-export type SaidByAgent = (text: string, fromAt: number, toAt: number) => boolean;
+export type EchoJudgement =
+  { echo: false } | { echo: true; by: 'level' | 'agent words' | 'earlier agent words' };
+
+/** The agent's recent words (output/spoken_words.ts). */
+export interface AgentWords {
+  /** Whether it said every word of `text` in [fromAt, toAt]. */
+  saidBetween(text: string, fromAt: number, toAt: number): boolean;
+  /** Whether it was saying anything in [fromAt, toAt]. */
+  spokeBetween(fromAt: number, toAt: number): boolean;
+}
 
 /** Judges `text` (may be '': a duration alone) of an utterance with `verdict`, heard at `now`. */
 export function judgeEcho(
   text: string,
   verdict: EchoVerdict,
-  saidByAgent: SaidByAgent | undefined,
+  agent: AgentWords | undefined,
   now: number,
 ): EchoJudgement {
   if (!verdict.beyondEcho) return { echo: true, by: 'level' };
-  if (verdict.provenPerson !== false || !verdict.span || !saidByAgent) return { echo: false };
+  if (verdict.provenPerson !== false || !verdict.span || !agent) return { echo: false };
   const { fromAt, toAt = now } = verdict.span;
-  return saidByAgent(text, fromAt - ECHO_LEAD_MS, toAt)
-    ? { echo: true, by: 'agent words' }
-    : { echo: false };
+  const heardFrom = fromAt - ECHO_LEAD_MS;
+  if (agent.saidBetween(text, heardFrom, toAt)) return { echo: true, by: 'agent words' };
+  const earlier =
+    verdict.echoPath === true &&
+    agent.spokeBetween(heardFrom, toAt) &&
+    agent.saidBetween(text, toAt - RECENT_WORDS_MS, toAt);
+  return earlier ? { echo: true, by: 'earlier agent words' } : { echo: false };
 }
 
 /** Whether the duration of an utterance so far may stop the agent: only once a person is proven. */

@@ -6,7 +6,7 @@ import type { ProviderError, SttEvent } from '../../providers/types.js';
 import type { Verdict } from '../decisions/barge_in.js';
 import type { ListenerEvents } from './listener.js';
 import type { EchoVerdict } from './echo_evidence.js';
-import type { SaidByAgent } from './echo_judge.js';
+import type { AgentWords } from './echo_judge.js';
 import { PersonInput, PersonInputs } from './person_input.js';
 import type { BargeInDecisions, TurnSink } from './person_input.js';
 
@@ -25,7 +25,7 @@ function setup(
     verdict?: Verdict;
     apologize?: boolean;
     wordsLateAfterMs?: number;
-    saidByAgent?: SaidByAgent;
+    agentWords?: AgentWords;
   } = {},
 ) {
   const log: string[] = [];
@@ -62,7 +62,7 @@ function setup(
       });
     },
     carriesEcho: () => false,
-    ...(opts.saidByAgent ? { saidByAgent: opts.saidByAgent } : {}),
+    ...(opts.agentWords ? { agentWords: opts.agentWords } : {}),
     turnDetector: { completeHoldMs: HOLD_MS, incompleteHoldMs: 1_500 },
     bargeIn,
     onsetPause: { soundOnset: () => false },
@@ -143,11 +143,14 @@ describe('PersonInput: the order of decisions on a final transcript', () => {
 
 describe('PersonInput: echo is judged first, on every path', () => {
   /** The agent said "Paris is the capital" while this utterance (level: could be echo) was spoken. */
-  const agentSaid: SaidByAgent = (text) => /^(paris|is|the|capital|\s)+$/i.test(text);
+  const agentSaid: AgentWords = {
+    saidBetween: (text) => /^(paris|is|the|capital|\s)+$/i.test(text),
+    spokeBetween: () => true,
+  };
   const couldBeEcho: EchoVerdict = { beyondEcho: true, provenPerson: false, span: { fromAt: 0 } };
 
   it("the agent's own words reach barge-in and the turn detector as none: no draft, no turn", () => {
-    const s = setup({ saidByAgent: agentSaid });
+    const s = setup({ agentWords: agentSaid });
     s.mic.onSpeechStart(s.clock.now());
     s.mic.onTranscript(interim('Paris is'), couldBeEcho);
     s.mic.onSpeechEnd(s.clock.now());
@@ -166,7 +169,7 @@ describe('PersonInput: echo is judged first, on every path', () => {
   });
 
   it('a word the agent did not say is theirs ("wait"), and a level that proved a person too', () => {
-    const s = setup({ saidByAgent: agentSaid });
+    const s = setup({ agentWords: agentSaid });
     utterance(s, 'wait', HOLD_MS);
     assert.ok(s.log.includes('barge-in: ana-1 final "wait"'));
     s.mic.onSpeechStart(s.clock.now());
@@ -177,7 +180,7 @@ describe('PersonInput: echo is judged first, on every path', () => {
   });
 
   it('a duration stops the agent only once the level proved a person', () => {
-    const s = setup({ saidByAgent: agentSaid });
+    const s = setup({ agentWords: agentSaid });
     s.mic.onSpeechStart(s.clock.now());
     s.log.length = 0;
     s.mic.onSpeechLasting(performance.now() - 1_000, couldBeEcho);

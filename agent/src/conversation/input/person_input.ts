@@ -11,7 +11,7 @@ import { TurnDetector } from '../decisions/turn_detector.js';
 import type { TurnDetectorOptions } from '../decisions/turn_detector.js';
 import type { UserTurn } from '../conversation.js';
 import type { EchoVerdict } from './echo_evidence.js';
-import { durationMayStop, judgeEcho, type SaidByAgent } from './echo_judge.js';
+import { durationMayStop, judgeEcho, type AgentWords } from './echo_judge.js';
 import type { ListenerEvents } from './listener.js';
 
 /** The room's barge-in decisions (decisions/barge_in.ts), as one person's input drives them. */
@@ -59,7 +59,7 @@ export interface PersonInputDeps {
   /** Whether the agent's own voice has been measured in their microphone (echo canceller). */
   carriesEcho: () => boolean;
   /** The agent's own words played in a span of time (echo_judge.ts, rule 3). */
-  saidByAgent?: SaidByAgent;
+  agentWords?: AgentWords;
   turnDetector: TurnDetectorOptions;
   bargeIn: BargeInDecisions;
   /** Pauses the reply on a sound before VAD has judged it (decisions/onset_pause.ts). */
@@ -237,7 +237,7 @@ export class PersonInput {
   /** `event` with no words if they are the agent's own echo (echo_judge.ts). */
   #withoutEcho(event: SttEvent, echo: EchoVerdict): SttEvent {
     if (!event.text.trim()) return event;
-    const judged = judgeEcho(event.text, echo, this.#deps.saidByAgent, this.#clock.now());
+    const judged = judgeEcho(event.text, echo, this.#deps.agentWords, this.#clock.now());
     if (!judged.echo) return event;
     this.#log.debug(
       {

@@ -97,11 +97,12 @@ export class SttFeed {
   /** One frame, as the echo canceller heard it, sent as speech or not (EchoEvidence.frame). */
   evidenceFrame(echoOut: EchoOutput | undefined, inSpeech: boolean): void {
     if (!this.#evidence || !echoOut) return;
+    const estimate = this.#opts.echo?.estimate;
     const overEcho = overEchoDb(echoOut, {
-      applies: evidenceApplies(this.#opts.echo?.estimate),
+      applies: evidenceApplies(estimate),
       audibleDbfs: this.#opts.audibleDbfs,
     });
-    this.#evidence.frame(overEcho, inSpeech);
+    this.#evidence.frame(overEcho, inSpeech, estimate !== undefined);
   }
 
   /** The utterance was committed (EchoEvidence.committed). */

@@ -58,4 +58,16 @@ describe('SpokenWords', () => {
     assert.equal(words.saidBetween('again', 1_500, 3_000), true);
     assert.equal(words.saidBetween('again', 2_500, 3_000), false, 'over by then');
   });
+
+  it('tells whether the agent was saying anything in a span', () => {
+    const words = new SpokenWords();
+    assert.equal(words.spokeBetween(0, 10_000), false, 'nothing said yet');
+    words.played('Hello.', 1_000);
+    words.saying('Sorry, say that again?', 3_000);
+    assert.equal(words.spokeBetween(900, 1_100), true);
+    assert.equal(words.spokeBetween(1_500, 2_500), false, 'silent between the two');
+    assert.equal(words.spokeBetween(5_000, 6_000), true, 'still being said');
+    words.doneSaying(4_000);
+    assert.equal(words.spokeBetween(5_000, 6_000), false, 'over by then');
+  });
 });

@@ -61,6 +61,11 @@ export class SpokenWords {
     return words.length > 0 && words.every((w) => said.has(w));
   }
 
+  /** Whether any word of the agent's was played, or being said, in [fromAt, toAt]. */
+  spokeBetween(fromAt: number, toAt: number): boolean {
+    return this.#words.some((w) => w.at <= toAt && (w.until === undefined || w.until >= fromAt));
+  }
+
   #forget(now: number): void {
     const w = this.#words;
     while (w.length > 0 && w[0]!.until !== undefined && w[0]!.until < now - KEEP_MS) w.shift();
