@@ -112,4 +112,25 @@ describe('Conversation: a reply prepared during the hold', () => {
     assert.equal(requests.length, 1);
     assert.deepEqual(speaker.heard, ['Hello Ana.', 're: Ben: Is there a cafe?.', 'That is all.']);
   });
+
+  it("tells its texts to onSaying (the echo judge's) only once it may be heard", async () => {
+    const said: string[] = [];
+    const { conversation, speaker } = setup({
+      options: { onSaying: (text) => said.push(text), onSayingDone: () => said.push('(done)') },
+    });
+    conversation.draftTurn('ana', 'Ana', 'I would like');
+    await sleep(30);
+    conversation.speechStarted(); // the person goes on: this one is dropped unheard
+    conversation.draftTurn('ana', 'Ana', 'How much is a ticket?');
+    await sleep(30);
+    assert.equal(said.length, 0, 'nothing told while the turn may go on');
+    conversation.userTurn(turn('How much is a ticket?'));
+    await until(() => speaker.heard.length >= 2 && said.at(-1) === '(done)');
+    await sleep(20);
+    assert.ok(!said.some((t) => t.includes('I would like')), said.join(' | '));
+    assert.deepEqual(
+      [...new Set(said)],
+      ['re: Ana: How much is a ticket?.', 'That is all.', '(done)'],
+    );
+  });
 });

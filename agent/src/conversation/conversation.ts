@@ -466,14 +466,23 @@ export class Conversation {
     // The reply's place in the context is taken when it may start playing (a prepared reply's,
     // once its turn is confirmed): an interruption said over it comes after it.
     let record: ReturnType<ChatContext['startAgent']> | undefined;
+    // The reply's texts are told to onSaying from when its playout starts, each as soon as its
+    // TTS is asked for: a recogniser that hears a fragment of the agent's voice may answer with
+    // words of the chunk after it, whose audio already exists (input/echo_judge.ts, rule 3).
+    // A prepared reply's are held until then, and nothing is told after the playout is over.
+    const { onSaying, onSayingDone } = this.#options;
+    const queued: string[] = [];
+    let saying: ((text: string) => void) | undefined;
     const output: SpeechOutput = {
       speak: async (segments, opts) => {
         if (gate && !(await gate)) return NOTHING_PLAYED;
         record = this.#context.startAgent();
-        const { onSaying, onSayingDone } = this.#options;
+        saying = onSaying;
+        for (const text of queued.splice(0)) onSaying?.(text);
         try {
           return await speaker.speak(told(segments, onSaying), opts);
         } finally {
+          saying = undefined;
           onSayingDone?.();
         }
       },
@@ -521,6 +530,7 @@ export class Conversation {
           }
         : {}),
       onFirstAudio: () => this.#room.setState('speaking'),
+      onQueued: (text) => (saying ? saying(text) : queued.push(text)),
       onWord: (word) => {
         transcript.write(word);
         this.#onWordPlayed?.(word);

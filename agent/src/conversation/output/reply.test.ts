@@ -122,6 +122,24 @@ describe('runReply', () => {
     assert.ok(t.firstAudioAt! >= t.ttsFirstByteAt!);
   });
 
+  it('tells onQueued each text as its TTS is asked for, before it plays', async () => {
+    const { llm } = fakeLlm('One. Two. Three.', 0);
+    const { tts, events } = fakeTts(5);
+    await runReply([], {
+      llm,
+      tts,
+      output: fakeOutput(events),
+      signal: new AbortController().signal,
+      onQueued: (text) => events.push(`queued ${text}`),
+    });
+    const at = (e: string) => events.indexOf(e);
+    assert.deepEqual(
+      events.filter((e) => e.startsWith('queued')),
+      ['queued One.', 'queued Two.', 'queued Three.'],
+    );
+    assert.ok(at('queued Two.') < at('played One.'), events.join(' | '));
+  });
+
   it("starts the next chunk's TTS while the current one plays, one ahead at most", async () => {
     const { llm } = fakeLlm('One. Two. Three. Four.', 0);
     const { tts, events } = fakeTts(5);

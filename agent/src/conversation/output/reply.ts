@@ -42,6 +42,11 @@ export interface ReplyOptions {
   onFirstAudio?: () => void;
   onWord?: (word: string) => void;
   /**
+   * Told each text the reply will say, as its TTS is asked for (ahead of its playout: the next
+   * chunk's audio exists while the current one plays).
+   */
+  onQueued?: (text: string) => void;
+  /**
    * Said first if the reply's first audio is not ready by `at()` (performance.now() time; asked
    * when playout starts, undefined: no filler). `onSaid` is told when it is.
    */
@@ -102,6 +107,7 @@ export async function runReply(
   let queued = 0;
   let fillerFirst = false;
   const push = (next: SpokenSegment, filler = false) => {
+    opts.onQueued?.(next.text);
     if (queued++ === 0) fillerFirst = filler;
     const firstWords = !filler && fillerFirst && queued === 2;
     ready.push(
