@@ -9,7 +9,8 @@
  * 2. Level proof: enough of it was louder than a measured echo path could be: a person (even
  *    one who repeats the agent's words).
  * 3. Words: every word of it was said by the agent while it was being spoken (from
- *    ECHO_LEAD_MS before its start, for the echo's delay and the pre-roll): echo until proven
+ *    ECHO_LEAD_MS before its start, for the echo's delay and the pre-roll; a reply's next chunk
+ *    counts from when the reply starts playing, its audio already exists): echo until proven
  *    otherwise. A word the agent did not say ("wait") makes it a person's.
  * 4. Earlier words: in a microphone with a measured echo path, spoken while the agent was
  *    talking, and every word said by the agent in the last RECENT_WORDS_MS: echo. A recogniser
@@ -17,7 +18,7 @@
  *    fragment (the bench's echo scenario: "floor", "rocks", "it is" from earlier replies
  *    stopped 7 of 50 answers).
  * 5. Otherwise: a person.
- * Without evidence (no echo canceller: AGENT_ECHO=off) only rule 4 applies.
+ * Without evidence (no echo canceller: AGENT_ECHO=off) only rule 5 applies.
  */
 import type { EchoVerdict, UtteranceSpan } from './echo_evidence.js';
 
