@@ -1,5 +1,5 @@
 import type { AgentState, TurnMetrics } from '@voice-agent/common';
-import type { SpeechReport, SpokenSegment } from '../audio/speaker.js';
+import type { SpeechReport } from '../audio/speaker.js';
 import type { Logger } from '../log.js';
 import { turnMetrics } from '../metrics/turns.js';
 import type { StageBudgets } from '../metrics/turns.js';
@@ -32,8 +32,9 @@ export interface ConversationOptions {
   /** Told each word of a reply as it is heard. */
   onWordPlayed?: (word: string) => void;
   /**
-   * Told each segment's text as playout takes it (a word cut off by a pause was partly heard
-   * before it counts as played), and when the reply's playout is over.
+   * Told each segment's text from when its reply's playout starts (as its TTS is asked for: a
+   * word cut off by a pause was partly heard before it counts as played), and when the reply's
+   * playout is over.
    */
   onSaying?: (text: string) => void;
   onSayingDone?: () => void;
@@ -480,7 +481,7 @@ export class Conversation {
         saying = onSaying;
         for (const text of queued.splice(0)) onSaying?.(text);
         try {
-          return await speaker.speak(told(segments, onSaying), opts);
+          return await speaker.speak(segments, opts);
         } finally {
           saying = undefined;
           onSayingDone?.();
@@ -615,17 +616,6 @@ const NOTHING_PLAYED: SpeechReport = {
   interrupted: true,
   firstAudioAt: undefined,
 };
-
-/** `segments`, telling `onSaying` of each as it is taken. */
-async function* told(
-  segments: AsyncIterable<SpokenSegment>,
-  onSaying: ((text: string) => void) | undefined,
-): AsyncGenerator<SpokenSegment> {
-  for await (const segment of segments) {
-    onSaying?.(segment.text);
-    yield segment;
-  }
-}
 
 /** Resolves true when the turn is confirmed, false if `signal` aborts first. */
 function untilConfirmed(confirmed: Promise<unknown>, signal: AbortSignal): Promise<boolean> {

@@ -43,7 +43,7 @@ export interface ReplyOptions {
   onWord?: (word: string) => void;
   /**
    * Told each text the reply will say, as its TTS is asked for (ahead of its playout: the next
-   * chunk's audio exists while the current one plays).
+   * chunk's audio exists while the current one plays), and a filler clip's as it is taken.
    */
   onQueued?: (text: string) => void;
   /**
@@ -156,6 +156,7 @@ export async function runReply(
         onReplyAudio: () => {
           if (fillerSaid) timings.firstAudioAt ??= performance.now();
         },
+        onQueued: (text) => opts.onQueued?.(text),
       })
     : ready;
   const report = await opts.output.speak(segments, {
@@ -177,7 +178,10 @@ export async function runReply(
  */
 async function* withFiller(
   segments: AsyncIterable<SpokenSegment>,
-  filler: NonNullable<ReplyOptions['filler']> & { onReplyAudio: () => void },
+  filler: NonNullable<ReplyOptions['filler']> & {
+    onReplyAudio: () => void;
+    onQueued: (text: string) => void;
+  },
 ): AsyncGenerator<SpokenSegment> {
   const it = segments[Symbol.asyncIterator]();
   try {
@@ -197,6 +201,7 @@ async function* withFiller(
       const clip = late ? filler.segment() : undefined;
       if (clip) {
         filler.onSaid?.();
+        filler.onQueued(clip.text);
         yield clip;
       }
     }
