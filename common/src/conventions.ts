@@ -37,6 +37,20 @@ export const AGENT_TRACK_NAME = 'agent-voice';
 /** LiveKit's topic for typed user input (text streams); the agent answers it like speech. */
 export const CHAT_TOPIC = 'lk.chat';
 
+/**
+ * Our text-stream topic for delivery receipts: for every `lk.chat` stream the agent reads, it
+ * sends that stream's id back to its sender on this topic. A page resends a message whose receipt
+ * does not come (livekit-client can keep a message sent during a reconnect for a replay that a
+ * full reconnect never does, and still resolve the send).
+ */
+export const CHAT_RECEIPT_TOPIC = 'voice_agent.chat_receipt';
+
+/**
+ * Attribute on a resent `lk.chat` stream: the id of the message's first send. The agent answers
+ * a message once whichever copies arrive; front ends show it once.
+ */
+export const CHAT_RESEND_OF = 'voice_agent.resend_of';
+
 /** Longest typed message, in UTF-16 code units after trimming; the page and the agent both enforce it. */
 export const MAX_CHAT_CHARS = 2000;
 

@@ -1,9 +1,10 @@
 'use client';
 
-import { INTERRUPT_RPC } from '@voice-agent/common/conventions';
+import { CHAT_RECEIPT_TOPIC, INTERRUPT_RPC } from '@voice-agent/common/conventions';
 import type { Room } from 'livekit-client';
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { checkChatMessage } from '../lib/chat';
+import { CHAT_SENDS, ChatReceipts, deliverChat, type SendChat } from '../lib/chat-delivery';
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -17,14 +18,18 @@ export interface UseAgentControls {
   interrupt(): Promise<void>;
   sending: boolean;
   chatError: string | undefined;
-  /** Sends a typed message; resolves true when it was sent (the draft can be cleared). */
+  /**
+   * Sends a typed message; resolves true when the agent confirmed it (or there is no agent to
+   * confirm it yet): the draft can be cleared.
+   */
   send(draft: string): Promise<boolean>;
   clearChatError(): void;
 }
 
 /**
  * The person's controls over the agent: stop its reply (`voice_agent.interrupt` RPC) and type to
- * it through `sendChat` (LiveKit's `useChat().send`, which also shows the message in its list).
+ * it through `sendChat` (LiveKit's `useChat().send`, which also shows the message in its list),
+ * resending a message the agent does not confirm (see lib/chat-delivery).
  *
  * Kept: the Interrupt RPC is our agent's own method, one `performRpc` on the room (LiveKit's beta
  * `useRpc` registers a handler, or calls out only through its `useSession`, which the page does
@@ -34,13 +39,26 @@ export interface UseAgentControls {
 export function useAgentControls(
   room: Room | undefined,
   agentIdentity: string | undefined,
-  sendChat: (text: string) => Promise<unknown>,
+  sendChat: SendChat,
 ): UseAgentControls {
   const [interrupting, setInterrupting] = useState(false);
   const [interruptResult, setInterruptResult] = useState<string | undefined>(undefined);
   const [interruptError, setInterruptError] = useState<string | undefined>(undefined);
   const [sending, setSending] = useState(false);
   const [chatError, setChatError] = useState<string | undefined>(undefined);
+  const receipts = useRef(new ChatReceipts());
+
+  useEffect(() => {
+    if (!room) return;
+    const got = receipts.current;
+    room.registerTextStreamHandler(CHAT_RECEIPT_TOPIC, (reader) => {
+      reader.readAll().then(
+        (id) => got.add(id),
+        () => undefined,
+      );
+    });
+    return () => room.unregisterTextStreamHandler(CHAT_RECEIPT_TOPIC);
+  }, [room]);
 
   const interrupt = useCallback(async () => {
     if (!room || agentIdentity === undefined) {
@@ -78,8 +96,17 @@ export function useAgentControls(
       setSending(true);
       setChatError(undefined);
       try {
-        await sendChat(check.text);
-        return true;
+        // With no agent in the room yet nobody can confirm it: sent is all there is to know.
+        if (agentIdentity === undefined) {
+          await sendChat(check.text);
+          return true;
+        }
+        if (await deliverChat(check.text, sendChat, receipts.current)) return true;
+        setChatError(
+          `The agent did not confirm the message (sent ${CHAT_SENDS} times). ` +
+            'It is still in the box: send it again.',
+        );
+        return false;
       } catch (err) {
         setChatError(`Could not send the message: ${messageOf(err)}`);
         return false;
@@ -87,7 +114,7 @@ export function useAgentControls(
         setSending(false);
       }
     },
-    [room, sendChat],
+    [room, agentIdentity, sendChat],
   );
 
   const clearChatError = useCallback(() => setChatError(undefined), []);

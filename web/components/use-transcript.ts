@@ -1,7 +1,11 @@
 'use client';
 
 import type { ReceivedChatMessage } from '@livekit/components-react';
-import { TRANSCRIPTION_TOPIC, TRANSCRIPTION_TRACK_ID } from '@voice-agent/common/conventions';
+import {
+  CHAT_RESEND_OF,
+  TRANSCRIPTION_TOPIC,
+  TRANSCRIPTION_TRACK_ID,
+} from '@voice-agent/common/conventions';
 import type { Room, TextStreamReader } from 'livekit-client';
 import { useCallback, useReducer } from 'react';
 import { isAgentParticipant } from '../lib/participants';
@@ -108,7 +112,8 @@ export function useTranscript(): UseTranscript {
     const sender = speaker ? room.getParticipantByIdentity(speaker) : undefined;
     dispatch({
       type: 'chat-message',
-      streamId: message.id,
+      // A resent copy (the agent did not confirm the first send) shows as the first send.
+      streamId: message.attributes?.[CHAT_RESEND_OF] ?? message.id,
       speaker,
       speakerName: speaker ? displayName(room, speaker) : 'someone',
       fromAgent: sender ? isAgentParticipant(sender) : false,

@@ -13,6 +13,7 @@ import type { RoomServiceClient } from 'livekit-server-sdk';
 import {
   AGENT_STATE_ATTRIBUTE,
   AGENT_TRACK_NAME,
+  CHAT_RECEIPT_TOPIC,
   METRICS_TOPIC,
   TRANSCRIPTION_FINAL,
   TRANSCRIPTION_SEGMENT_ID,
@@ -167,6 +168,15 @@ export class AgentRoom {
   async sendMetrics(metrics: TurnMetrics): Promise<void> {
     if (!this.room.isConnected) return;
     await this.room.localParticipant!.sendText(JSON.stringify(metrics), { topic: METRICS_TOPIC });
+  }
+
+  /** Tells `identity` that its typed message `streamId` arrived (the page resends it otherwise). */
+  async chatReceipt(identity: string, streamId: string): Promise<void> {
+    if (!this.room.isConnected) return;
+    await this.room.localParticipant!.sendText(streamId, {
+      topic: CHAT_RECEIPT_TOPIC,
+      destinationIdentities: [identity],
+    });
   }
 
   async leave(): Promise<void> {

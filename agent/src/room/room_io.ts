@@ -1,5 +1,10 @@
 import { DisconnectReason, RoomEvent, TrackKind, TrackSource } from '@livekit/rtc-node';
-import type { RemoteParticipant, RemoteTrack, RemoteTrackPublication } from '@livekit/rtc-node';
+import type {
+  RemoteParticipant,
+  RemoteTrack,
+  RemoteTrackPublication,
+  TextStreamInfo,
+} from '@livekit/rtc-node';
 import {
   CHAT_TOPIC,
   HEARING_ATTRIBUTE,
@@ -13,6 +18,7 @@ import { errorFields, type Logger } from '../log.js';
 import { AgentRoom, isHuman } from './agent_room.js';
 import { nameOf, type RoomPerson } from './person.js';
 import { HearingReporter } from './hearing.js';
+import { MessageCopies } from './message_copies.js';
 
 /** A person's microphone, subscribed: one per person, however often LiveKit re-announces it. */
 export interface Microphone {
@@ -78,6 +84,8 @@ export class RoomIO {
   /** The person transcripts being sent, in order. */
   #transcripts: Promise<void> = Promise.resolve();
   #lost = false;
+  /** Typed messages taken, so a resent one is answered once. */
+  readonly #copies = new MessageCopies();
   #reconnecting: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(room: AgentRoom, log: Logger, reconnectMs: number | undefined) {
@@ -186,7 +194,7 @@ export class RoomIO {
       // A stream its sender left in the middle of rejects: an unhandled rejection would end
       // the process (every room in it), so it is logged and dropped.
       reader.readAll().then(
-        (raw) => this.#onChat(identity, raw, to),
+        (raw) => this.#onChat(identity, reader.info, raw, to),
         (err: unknown) =>
           this.#log.info({ participant: identity, err: errorFields(err) }, 'typed message lost'),
       );
@@ -231,7 +239,20 @@ export class RoomIO {
     to.microphone({ person: personOf(p), trackSid, track });
   }
 
-  #onChat(identity: string, raw: string, to: RoomInputs): void {
+  /**
+   * A typed message arrived: its sender gets a receipt for every copy, and a copy of one taken
+   * already (the page resent it) is not answered again.
+   */
+  #onChat(identity: string, stream: TextStreamInfo, raw: string, to: RoomInputs): void {
+    this.room
+      .chatReceipt(identity, stream.streamId)
+      .catch((err: unknown) =>
+        this.#log.debug({ participant: identity, err: errorFields(err) }, 'no receipt sent'),
+      );
+    if (!this.#copies.first(identity, stream.streamId, stream.attributes)) {
+      this.#log.info({ participant: identity }, 'a resent typed message, taken already');
+      return;
+    }
     const text = raw.trim();
     const sender = this.room.room.remoteParticipants.get(identity);
     if (!text || !sender || !isHuman(sender)) return;
