@@ -7,8 +7,9 @@
 // and for 25 s (the server has let the participant go: a full reconnect) comes back through
 // livekit-client's own reconnect as the same person, with the same conversation, answered once
 // per turn. A message typed just after the full reconnect is kept by livekit-client for a replay
-// that never comes; the agent's receipts make the page send it again (lib/chat-delivery). Needs: root (private network namespace),
-// livekit-server, Chromium, espeak-ng, sox, pocketsphinx, built agent and web app.
+// that never comes; the agent's receipts make the page send it again (lib/chat-delivery).
+// Needs: root (private network namespace), livekit-server, Chromium, espeak-ng, sox,
+// pocketsphinx, built agent and web app.
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -279,6 +280,12 @@ describe("the page through a network drop (livekit-client's reconnect)", () => {
         hasText: REPLY,
       });
       assert.equal(await answers.count(), typed.length, 'each answer said once');
+      for (const text of typed) {
+        const shown = page.locator('[data-testid="transcript-entry"][data-source="chat"]', {
+          hasText: text,
+        });
+        assert.equal(await shown.count(), 1, `"${text}" shown once, however often it was sent`);
+      }
       assert.equal(chat.greetings(), greetingRequests, 'never greeted again');
       await context.close();
     },

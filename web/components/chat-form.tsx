@@ -14,7 +14,7 @@ export function ChatForm({
   connected: boolean;
   sending: boolean;
   error: string | undefined;
-  /** Resolves true when sent; the draft is then cleared. */
+  /** Resolves true when sent (and confirmed); the draft is then cleared, if still the same. */
   onSend: (draft: string) => Promise<boolean>;
   /** The draft changed (clears a stale error). */
   onEdit: () => void;
@@ -25,7 +25,9 @@ export function ChatForm({
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (await onSend(draft)) setDraft('');
+    const sent = draft;
+    // What was typed meanwhile (a confirmation can take seconds) is kept.
+    if (await onSend(sent)) setDraft((now) => (now === sent ? '' : now));
   }
 
   return (

@@ -1,10 +1,16 @@
 'use client';
 
 import { CHAT_RECEIPT_TOPIC, INTERRUPT_RPC } from '@voice-agent/common/conventions';
-import type { Room } from 'livekit-client';
+import { ConnectionState, type Room } from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { checkChatMessage } from '../lib/chat';
-import { CHAT_SENDS, ChatReceipts, deliverChat, type SendChat } from '../lib/chat-delivery';
+import {
+  CHAT_SENDS,
+  ChatReceipts,
+  deliverChat,
+  type ChatSends,
+  type SendChat,
+} from '../lib/chat-delivery';
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -46,19 +52,28 @@ export function useAgentControls(
   const [interruptError, setInterruptError] = useState<string | undefined>(undefined);
   const [sending, setSending] = useState(false);
   const [chatError, setChatError] = useState<string | undefined>(undefined);
-  const receipts = useRef(new ChatReceipts());
+  const [receipts] = useState(() => new ChatReceipts());
+  /** The last message given up on (no receipt), while it may be sent again. */
+  const unconfirmed = useRef<{ text: string; sends: ChatSends } | undefined>(undefined);
+  const agent = useRef(agentIdentity);
+  agent.current = agentIdentity;
 
   useEffect(() => {
     if (!room) return;
-    const got = receipts.current;
-    room.registerTextStreamHandler(CHAT_RECEIPT_TOPIC, (reader) => {
+    room.registerTextStreamHandler(CHAT_RECEIPT_TOPIC, (reader, { identity }) => {
+      // Only the agent confirms: anyone else's "receipt" would stop a resend.
+      if (identity !== agent.current) return;
       reader.readAll().then(
-        (id) => got.add(id),
+        (id) => {
+          receipts.add(id);
+          // A late receipt for the message given up on: it did arrive after all.
+          if (unconfirmed.current?.sends.ids.includes(id)) setChatError(undefined);
+        },
         () => undefined,
       );
     });
     return () => room.unregisterTextStreamHandler(CHAT_RECEIPT_TOPIC);
-  }, [room]);
+  }, [room, receipts]);
 
   const interrupt = useCallback(async () => {
     if (!room || agentIdentity === undefined) {
@@ -101,7 +116,14 @@ export function useAgentControls(
           await sendChat(check.text);
           return true;
         }
-        if (await deliverChat(check.text, sendChat, receipts.current)) return true;
+        const earlier =
+          unconfirmed.current?.text === check.text ? unconfirmed.current.sends : undefined;
+        const { confirmed, sends } = await deliverChat(check.text, sendChat, receipts, {
+          online: () => room.state === ConnectionState.Connected,
+          earlier,
+        });
+        unconfirmed.current = confirmed ? undefined : { text: check.text, sends };
+        if (confirmed) return true;
         setChatError(
           `The agent did not confirm the message (sent ${CHAT_SENDS} times). ` +
             'It is still in the box: send it again.',
@@ -114,7 +136,7 @@ export function useAgentControls(
         setSending(false);
       }
     },
-    [room, agentIdentity, sendChat],
+    [room, agentIdentity, sendChat, receipts],
   );
 
   const clearChatError = useCallback(() => setChatError(undefined), []);

@@ -112,8 +112,9 @@ export function useTranscript(): UseTranscript {
     const sender = speaker ? room.getParticipantByIdentity(speaker) : undefined;
     dispatch({
       type: 'chat-message',
-      // A resent copy (the agent did not confirm the first send) shows as the first send.
-      streamId: message.attributes?.[CHAT_RESEND_OF] ?? message.id,
+      // A resent copy (the agent did not confirm the first send) shows as the first send; by
+      // sender, so that nobody can hide someone else's message by naming its id.
+      streamId: `${speaker}/${message.attributes?.[CHAT_RESEND_OF] ?? message.id}`,
       speaker,
       speakerName: speaker ? displayName(room, speaker) : 'someone',
       fromAgent: sender ? isAgentParticipant(sender) : false,

@@ -51,21 +51,55 @@ export type SendChat = (
   options?: { attributes?: Record<string, string> },
 ) => Promise<{ id: string }>;
 
+/** One message's sends: the first send's stream id, and every copy's. */
+export interface ChatSends {
+  first: string;
+  ids: string[];
+}
+
+export interface DeliverOptions {
+  waitMs?: number;
+  sends?: number;
+  /** False while the page is cut off from the room: the wait for a receipt goes on meanwhile. */
+  online?: () => boolean;
+  /** The same message sent before without a receipt: this is one more copy of it. */
+  earlier?: ChatSends | undefined;
+}
+
 /**
- * Sends `text` until the agent confirms one of its copies, at most `sends` times. True when
- * confirmed; false when no receipt came (the caller keeps the draft). A failed send throws.
+ * Sends `text` until the agent confirms one of its copies, at most `sends` times. `confirmed`
+ * false: no receipt came (the caller keeps the draft, and passes `sends` back as `earlier` when
+ * the person sends it again). A failed send throws.
  */
 export async function deliverChat(
   text: string,
   send: SendChat,
   receipts: ChatReceipts,
-  { waitMs = RECEIPT_WAIT_MS, sends = CHAT_SENDS } = {},
-): Promise<boolean> {
-  const first = (await send(text)).id;
-  const ids = [first];
+  {
+    waitMs = RECEIPT_WAIT_MS,
+    sends = CHAT_SENDS,
+    online = () => true,
+    earlier,
+  }: DeliverOptions = {},
+): Promise<{ confirmed: boolean; sends: ChatSends }> {
+  const copy = async (resendOf: string | undefined) =>
+    (
+      await send(
+        text,
+        resendOf === undefined ? undefined : { attributes: { [CHAT_RESEND_OF]: resendOf } },
+      )
+    ).id;
+  const ids = [...(earlier?.ids ?? [])];
+  const id = await copy(earlier?.first);
+  ids.push(id);
+  const all = { first: earlier?.first ?? id, ids };
   for (let sent = 1; ; sent++) {
-    if (await receipts.wait(ids, waitMs)) return true;
-    if (sent >= sends) return false;
-    ids.push((await send(text, { attributes: { [CHAT_RESEND_OF]: first } })).id);
+    // A wait that ends while the page is cut off goes on: the copies are queued, not lost.
+    for (;;) {
+      if (await receipts.wait(ids, waitMs)) return { confirmed: true, sends: all };
+      if (online()) break;
+    }
+    if (sent >= sends) return { confirmed: false, sends: all };
+    ids.push(await copy(all.first));
   }
 }

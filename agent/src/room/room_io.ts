@@ -240,10 +240,13 @@ export class RoomIO {
   }
 
   /**
-   * A typed message arrived: its sender gets a receipt for every copy, and a copy of one taken
-   * already (the page resent it) is not answered again.
+   * A typed message arrived from a person in the room: its sender gets a receipt for every copy,
+   * and a copy of one taken already (the page resent it) is not answered again. From a sender
+   * not (yet) known, nothing is confirmed or taken, so that the page's resend can still be.
    */
   #onChat(identity: string, stream: TextStreamInfo, raw: string, to: RoomInputs): void {
+    const sender = this.room.room.remoteParticipants.get(identity);
+    if (!sender || !isHuman(sender)) return;
     this.room
       .chatReceipt(identity, stream.streamId)
       .catch((err: unknown) =>
@@ -254,8 +257,7 @@ export class RoomIO {
       return;
     }
     const text = raw.trim();
-    const sender = this.room.room.remoteParticipants.get(identity);
-    if (!text || !sender || !isHuman(sender)) return;
+    if (!text) return;
     if (text.length > MAX_CHAT_CHARS) {
       this.#log.warn(
         { participant: identity, chars: text.length },
