@@ -84,6 +84,8 @@ export class RoomIO {
   /** The person transcripts being sent, in order. */
   #transcripts: Promise<void> = Promise.resolve();
   #lost = false;
+  /** The microphone tracks heard, by the participant (sid: one connection) they came from. */
+  readonly #heardFrom = new Map<string, string[]>();
   /** Typed messages taken, so a resent one is answered once. */
   readonly #copies = new MessageCopies();
   #reconnecting: ReturnType<typeof setTimeout> | undefined;
@@ -187,7 +189,11 @@ export class RoomIO {
       })
       .on(RoomEvent.ParticipantDisconnected, (p) => {
         this.#log.info({ participant: p.identity }, 'participant left');
-        to.left(p.identity, [...p.trackPublications.keys()]);
+        // The microphones heard from this participant, also those whose publication rtc-node
+        // dropped before this event: their streams do not always end by themselves.
+        const heard = this.#heardFrom.get(p.sid ?? '') ?? [];
+        this.#heardFrom.delete(p.sid ?? '');
+        to.left(p.identity, [...new Set([...p.trackPublications.keys(), ...heard])]);
         this.#hearing.remove(p.identity);
       });
     room.registerTextStreamHandler(CHAT_TOPIC, (reader, { identity }) => {
@@ -235,6 +241,8 @@ export class RoomIO {
     const trackSid = pub.sid ?? '';
     if (!isHuman(p) || to.hears(p.identity, trackSid)) return;
     this.#log.info({ participant: p.identity, trackSid }, 'listening to microphone');
+    const sid = p.sid ?? '';
+    this.#heardFrom.set(sid, [...(this.#heardFrom.get(sid) ?? []), trackSid]);
     this.#hearing.set(p.identity, { active: false, dbfs: -100 });
     to.microphone({ person: personOf(p), trackSid, track });
   }
