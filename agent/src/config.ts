@@ -430,6 +430,9 @@ export const agentConfigSchema = refuseDevKeysInProduction(
      * LiveKit node it went through died) before its job hands the room to a worker that can
      * reach it. Without REDIS_URL the agent reconnects for as long as rtc-node tries (about 30 s).
      */
+    // The agent's voice track while it is silent: each published track keeps an Opus encoder
+    // busy on silence (room/voice_track.ts). 0 keeps it published for good.
+    AGENT_VOICE_IDLE_MS: ms('the silence before the voice track is withdrawn', 0, 3_600_000, 5_000),
     AGENT_ROOM_RECONNECT_MS: ms('the room reconnect time', 500, 60_000, 3_000),
     /** Said by the agent that takes over a room whose agent died, to the people still there. */
     AGENT_RESUME_LINE: z

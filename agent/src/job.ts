@@ -165,6 +165,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       log,
       models: deps.models,
       assignedAt: ctx.assignedAt,
+      voiceIdleMs: config.AGENT_VOICE_IDLE_MS,
       // Where another worker can take the room over, a connection that stays lost gives it up.
       reconnectMs: held ? config.AGENT_ROOM_RECONNECT_MS : undefined,
     };
@@ -208,7 +209,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     };
     const conversation = new Conversation({
       room: io.room,
-      speaker: new Speaker(io.room.source, echoReference),
+      speaker: new Speaker(io.room.voice, echoReference),
       llm: deps.llm,
       tts: voice,
       // No other voice to fall back to: the same one, not a second try of it.
@@ -229,6 +230,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
         onWordPlayed: (word) => spokenWords.played(word, performance.now()),
         onSaying: (text) => spokenWords.saying(text, performance.now()),
         onSayingDone: () => spokenWords.doneSaying(performance.now()),
+        onReplyLikely: () => io.room.voice.warm(),
       },
       policy: roomTurnPolicy({
         setting: config.AGENT_REPLY_POLICY,

@@ -3,6 +3,7 @@
  * greeting and says nothing; then the agent process's CPU by thread over a few windows.
  *
  *   npm run bench:idle [-- --rooms 10] [--seconds 20] [--windows 2] [--ask-every 15]
+ *     [--agent-env NAME=VALUE ...]
  *
  * Most of a real conversation is someone listening or thinking, so this is the floor under the
  * density figures of `npm run bench`: what each room costs before any turn is taken.
@@ -21,7 +22,7 @@ import {
 } from '@voice-agent/e2e/participants';
 import { BENCH_FIXTURE, BENCH_QUESTIONS, BENCH_REPLY } from '@voice-agent/e2e/script';
 import { referenceUtterances } from '@voice-agent/e2e/speech';
-import { startLivekit } from '@voice-agent/e2e/stack';
+import { agentEnvOverrides, startLivekit } from '@voice-agent/e2e/stack';
 import { sleep, stats } from '@voice-agent/e2e/stats';
 import { teardown } from '@voice-agent/e2e/teardown';
 import { startSystem, TreeMeter } from './systems.js';
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '20' },
     windows: { type: 'string', default: '2' },
     'ask-every': { type: 'string', default: '0' },
+    'agent-env': { type: 'string', multiple: true, default: [] },
   },
 });
 function whole(name: keyof typeof args, min: number, max: number): number {
@@ -66,7 +68,11 @@ async function main(): Promise<void> {
   });
   const sys = await startSystem(
     { kind: 'ours', name: 'ours', settings: 'defaults', env: {} },
-    { OPENAI_BASE_URL: fixture.baseUrl, OPENAI_API_KEY: 'bench-key' },
+    {
+      OPENAI_BASE_URL: fixture.baseUrl,
+      OPENAI_API_KEY: 'bench-key',
+      ...agentEnvOverrides(args['agent-env']),
+    },
   );
   const people: SimParticipant[] = [];
   try {
@@ -78,6 +84,7 @@ async function main(): Promise<void> {
         ? `ours: ${ROOMS} rooms, one person each asking a question every ${ASK_EVERY_S} s`
         : `ours: ${ROOMS} rooms, one silent person each, the agent silent too`,
     );
+    if (args['agent-env'].length) console.log(`agent env: ${args['agent-env'].join(' ')}`);
     for (let w = 1; w <= WINDOWS; w++) {
       const meter = new TreeMeter(sys.pid!);
       meter.start();

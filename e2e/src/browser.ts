@@ -158,7 +158,7 @@ export class PageUser {
   /**
    * Starts recording, in the page, every 20 ms poll in which the agent's received audio track is
    * audible (peak over 0.01, as the page's own meter counts it); read with agentSoundAfter().
-   * The track is picked up whenever it arrives.
+   * The track is picked up whenever it arrives, and again whenever the agent publishes anew.
    */
   async recordAgentSound(): Promise<void> {
     // A string, not a function: tsx would wrap named inner functions in a helper that does not
@@ -166,19 +166,24 @@ export class PageUser {
     await this.page.evaluate(`(() => {
       const heard = [];
       window.__agentSound = heard;
+      let ctx;
       let analyser;
+      let heardTrack;
       const samples = new Float32Array(1024);
       setInterval(() => {
-        if (!analyser) {
-          const room = window.__voiceAgent && window.__voiceAgent.room;
-          const agent = room && [...room.remoteParticipants.values()].find((p) => p.isAgent);
-          const pub = agent && [...agent.audioTrackPublications.values()].find((p) => p.track);
-          if (!pub) return;
-          const ctx = new AudioContext();
+        const room = window.__voiceAgent && window.__voiceAgent.room;
+        const agent = room && [...room.remoteParticipants.values()].find((p) => p.isAgent);
+        const pub = agent && [...agent.audioTrackPublications.values()].find((p) => p.track);
+        // The agent withdraws its voice while idle and publishes a new track to speak again.
+        if (pub && pub.track.mediaStreamTrack !== heardTrack) {
+          heardTrack = pub.track.mediaStreamTrack;
+          if (ctx) ctx.close();
+          ctx = new AudioContext();
           analyser = ctx.createAnalyser();
           analyser.fftSize = samples.length;
-          ctx.createMediaStreamSource(new MediaStream([pub.track.mediaStreamTrack])).connect(analyser);
+          ctx.createMediaStreamSource(new MediaStream([heardTrack])).connect(analyser);
         }
+        if (!analyser) return;
         analyser.getFloatTimeDomainData(samples);
         let peak = 0;
         for (const v of samples) peak = Math.max(peak, Math.abs(v));

@@ -189,6 +189,55 @@ describe('the voice loop', () => {
   );
 
   it(
+    'withdraws its voice while idle and speaks the next reply in full on a new track',
+    { timeout: 120_000 },
+    async () => {
+      const { sam, lee } = await joinPair(`idle-voice-${Date.now()}`, 'Sam', 'Lee');
+      const question = 'how much is a ticket';
+      const voiceSids = () => [...(lee.agent()?.trackPublications.keys() ?? [])];
+      /** Asks; returns the reply's voice-to-voice and the sound Lee heard of it. */
+      const ask = async (label: string) => {
+        const [spoken] = await sam.speak(
+          timeline([{ silenceMs: 200 }, { say: question }, { silenceMs: 300 }]),
+        );
+        assert.ok(spoken);
+        const heardAt = await lee.waitFor(label, () => lee.firstSoundAfter(spoken.endAt), 15_000);
+        await lee.waitFor(`${label} spoken`, () => agentSaid(lee).length > 0, 20_000);
+        await lee.waitFor(
+          'agent listening',
+          () => lee.agent()?.attributes['lk.agent.state'] === 'listening',
+          20_000,
+        );
+        // Listening is set as the last frame is handed over; its playout follows.
+        await new Promise((r) => setTimeout(r, 500));
+        lee.transcripts.length = 0;
+        return { v2vMs: heardAt - spoken.endAt, soundMs: lee.soundMs(spoken.endAt) };
+      };
+
+      // Asked at once: the voice published for the greeting speaks it.
+      const [greetingVoice] = voiceSids();
+      assert.ok(greetingVoice, 'the agent publishes its voice');
+      const published = await ask('reply on the published voice');
+      assert.deepEqual(voiceSids(), [greetingVoice], 'the same track while busy');
+
+      // AGENT_VOICE_IDLE_MS (5 s by default) later, the voice is withdrawn...
+      await lee.waitFor('the voice withdrawn', () => voiceSids().length === 0, 15_000);
+      // ...published again as Sam starts speaking, and the reply is heard whole.
+      const republished = await ask('reply on a republished voice');
+      const [newVoice] = voiceSids();
+      assert.ok(newVoice && newVoice !== greetingVoice, 'a new track carries the reply');
+      console.log(JSON.stringify({ metric: 'voice_republished', published, republished }));
+      // The same words in the same voice (no cache: synthesised again): a reply whose start
+      // was lost while the track came back would be shorter by the part lost.
+      assert.ok(
+        republished.soundMs >= published.soundMs - 60,
+        `republished reply ${republished.soundMs} ms of sound, ${published.soundMs} ms before`,
+      );
+      await Promise.all([sam.leave(), lee.leave()]);
+    },
+  );
+
+  it(
     'stops at once when interrupted and remembers only what was played',
     { timeout: 120_000 },
     async () => {

@@ -1,8 +1,7 @@
-import type { AudioSource } from '@livekit/rtc-node';
 import { samplesToMs } from './format.js';
 import { Framer } from './framer.js';
 import { Playout } from './playout.js';
-import type { PlayoutMonitor } from './playout.js';
+import type { PlayoutMonitor, PlayoutSource } from './playout.js';
 import { WordPacing } from './word_pacing.js';
 
 /** One piece of a reply: its text and the stream of its speech (pipeline format). */
@@ -36,12 +35,12 @@ export interface SpeakOptions {
  * cleared) and the text that was heard is reported word by word, paced to playout.
  */
 export class Speaker {
-  readonly #source: AudioSource;
+  readonly #source: PlayoutSource;
   readonly #monitor: PlayoutMonitor | undefined;
   /** Pauses and resumes the reply being played, if any. */
   #playing: { pause(): boolean; resume(): void } | undefined;
 
-  constructor(source: AudioSource, monitor?: PlayoutMonitor) {
+  constructor(source: PlayoutSource, monitor?: PlayoutMonitor) {
     this.#source = source;
     this.#monitor = monitor;
   }

@@ -38,6 +38,11 @@ export interface ConversationOptions {
    */
   onSaying?: (text: string) => void;
   onSayingDone?: () => void;
+  /**
+   * A reply may be wanted soon (someone started speaking, a message came): the voice gets
+   * ready, so a voice withdrawn while idle is back before the reply (room/voice_track.ts).
+   */
+  onReplyLikely?: () => void;
   /** Said first when a reply's first words are not heard `afterMs` after the person's speech. */
   filler?: { clip: FillerClip; afterMs: number } | undefined;
   /**
@@ -291,6 +296,7 @@ export class Conversation {
    * or a draft with other words drops it (draftTurn, userTurn).
    */
   speechStarted(): void {
+    this.#options.onReplyLikely?.();
     const draft = this.#draft;
     if (draft && !draft.turn) draft.held = true;
   }
@@ -332,6 +338,7 @@ export class Conversation {
   /** A typed message: it stops whatever the agent is saying and is answered like speech. */
   typed(from: { identity: string; name: string }, text: string): void {
     const now = performance.now();
+    this.#options.onReplyLikely?.();
     this.interrupt('typed message', from.identity);
     this.userTurn({ ...from, text, speechEndAt: now, endedAt: now, sttFinalMs: 0, typed: true });
   }

@@ -1,18 +1,9 @@
-import {
-  AudioSource,
-  LocalAudioTrack,
-  ParticipantKind,
-  Room,
-  RoomEvent,
-  TrackPublishOptions,
-  TrackSource,
-} from '@livekit/rtc-node';
+import { ParticipantKind, Room, RoomEvent } from '@livekit/rtc-node';
 import type { RemoteParticipant } from '@livekit/rtc-node';
 import { ParticipantInfo_Kind } from '@livekit/protocol';
 import type { RoomServiceClient } from 'livekit-server-sdk';
 import {
   AGENT_STATE_ATTRIBUTE,
-  AGENT_TRACK_NAME,
   CHAT_RECEIPT_TOPIC,
   METRICS_TOPIC,
   TRANSCRIPTION_FINAL,
@@ -22,11 +13,9 @@ import {
   TRANSCRIPTION_TRACK_ID,
 } from '@voice-agent/common';
 import type { AgentState, TurnMetrics } from '@voice-agent/common';
-import { PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
+import type { Logger } from '../log.js';
 import type { RoomPerson } from './person.js';
-
-/** Audio the source buffers ahead of playout; what an interruption has to throw away. */
-const SOURCE_QUEUE_MS = 200;
+import { VoiceTrack } from './voice_track.js';
 
 /**
  * The agent's presence in one room: its connection, its voice track, and the LiveKit
@@ -34,41 +23,39 @@ const SOURCE_QUEUE_MS = 200;
  */
 export class AgentRoom {
   readonly room: Room;
-  readonly source: AudioSource;
-  readonly trackSid: string;
+  /** The agent's voice: published at join, withdrawn while idle (room/voice_track.ts). */
+  readonly voice: VoiceTrack;
   #state: AgentState | undefined;
   #segment = 0;
   #hasListener: Promise<void>;
 
-  private constructor(
-    room: Room,
-    source: AudioSource,
-    trackSid: string,
-    hasListener: Promise<void>,
-  ) {
+  private constructor(room: Room, voiceIdleMs: number, log: Logger) {
     this.room = room;
-    this.source = source;
-    this.trackSid = trackSid;
-    this.#hasListener = hasListener;
+    this.#hasListener = new Promise<void>((resolve) =>
+      room.once(RoomEvent.LocalTrackSubscribed, () => resolve()),
+    );
+    this.voice = new VoiceTrack(room.localParticipant!, {
+      idleMs: voiceIdleMs,
+      hasListeners: () => this.humans().length > 0,
+      log,
+    });
   }
 
-  static async join(url: string, token: string): Promise<AgentRoom> {
+  /** Joins and publishes the voice; `voiceIdleMs` of silence withdraws it (0: never). */
+  static async join(
+    url: string,
+    token: string,
+    opts: { voiceIdleMs: number; log: Logger },
+  ): Promise<AgentRoom> {
     const room = new Room();
     await room.connect(url, token, { autoSubscribe: true, dynacast: false });
+    const agentRoom = new AgentRoom(room, opts.voiceIdleMs, opts.log);
     try {
-      const hasListener = new Promise<void>((resolve) =>
-        room.once(RoomEvent.LocalTrackSubscribed, () => resolve()),
-      );
-      const source = new AudioSource(PIPELINE_SAMPLE_RATE, PIPELINE_CHANNELS, SOURCE_QUEUE_MS);
-      const track = LocalAudioTrack.createAudioTrack(AGENT_TRACK_NAME, source);
-      const publication = await room.localParticipant!.publishTrack(
-        track,
-        new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
-      );
-      const agentRoom = new AgentRoom(room, source, publication.sid ?? '', hasListener);
+      await agentRoom.voice.publish();
       agentRoom.setState('initializing');
       return agentRoom;
     } catch (err) {
+      await agentRoom.voice.close();
       await room.disconnect();
       throw err;
     }
@@ -111,8 +98,8 @@ export class AgentRoom {
    */
   agentTranscript(): { write(word: string): void; close(): Promise<void> } {
     const attributes = {
-      [TRANSCRIPTION_SEGMENT_ID]: `agent-${this.trackSid}-${++this.#segment}`,
-      [TRANSCRIPTION_TRACK_ID]: this.trackSid,
+      [TRANSCRIPTION_SEGMENT_ID]: `agent-${this.voice.trackSid}-${++this.#segment}`,
+      [TRANSCRIPTION_TRACK_ID]: this.voice.trackSid,
       [TRANSCRIPTION_FINAL]: 'true',
     };
     let writer: ReturnType<NonNullable<Room['localParticipant']>['streamText']> | undefined;
@@ -180,7 +167,7 @@ export class AgentRoom {
   }
 
   async leave(): Promise<void> {
-    await this.source.close().catch(() => undefined);
+    await this.voice.close();
     await this.room.disconnect();
   }
 }

@@ -61,6 +61,8 @@ export interface RoomIOOptions {
   log: Logger;
   models: ModelsReport;
   assignedAt: number;
+  /** Silence (ms) after which the agent's voice track is withdrawn; 0: never (voice_track.ts). */
+  voiceIdleMs: number;
   /**
    * How long the agent's connection may stay reconnecting before the room is given up
    * (`connectionLost`): set where another worker can take the room over (REDIS_URL). Unset:
@@ -138,10 +140,10 @@ export class RoomIO {
 
   /** Joins the room and publishes the agent's voice; `models` goes out as an attribute. */
   static async join(url: string, token: string, opts: RoomIOOptions): Promise<RoomIO> {
-    const room = await AgentRoom.join(url, token);
+    const room = await AgentRoom.join(url, token, { voiceIdleMs: opts.voiceIdleMs, log: opts.log });
     const io = new RoomIO(room, opts.log, opts.reconnectMs);
     opts.log.info(
-      { joinMs: Date.now() - opts.assignedAt, trackSid: room.trackSid },
+      { joinMs: Date.now() - opts.assignedAt, trackSid: room.voice.trackSid },
       'agent joined room',
     );
     await room.setAttributes({ [MODELS_ATTRIBUTE]: JSON.stringify(opts.models) });
