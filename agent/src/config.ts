@@ -432,7 +432,7 @@ export const agentConfigSchema = refuseDevKeysInProduction(
      */
     // The agent's voice track while it is silent: each published track keeps an Opus encoder
     // busy on silence (room/voice_track.ts). 0 keeps it published for good.
-    AGENT_VOICE_IDLE_MS: ms('the silence before the voice track is withdrawn', 0, 3_600_000, 5_000),
+    AGENT_VOICE_IDLE_MS: ms('the silence before the voice track is withdrawn', 0, 3_600_000, 2_000),
     AGENT_ROOM_RECONNECT_MS: ms('the room reconnect time', 500, 60_000, 3_000),
     /** Said by the agent that takes over a room whose agent died, to the people still there. */
     AGENT_RESUME_LINE: z

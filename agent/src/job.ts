@@ -184,6 +184,7 @@ export function createJobEntry(deps: JobDeps): JobEntry {
     const echoReference = new EchoReference();
     const spokenWords = new SpokenWords();
     const people = new PersonInputs();
+    io.room.holdVoiceWhile(() => people.busy());
     const unlisted = roomName ? deps.contexts?.add(roomName, context) : undefined;
     const keys = { apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET };
     const updateByRpc = async (caller: string, payload: string) => {

@@ -220,7 +220,7 @@ describe('the voice loop', () => {
       const published = await ask('reply on the published voice');
       assert.deepEqual(voiceSids(), [greetingVoice], 'the same track while busy');
 
-      // AGENT_VOICE_IDLE_MS (5 s by default) later, the voice is withdrawn...
+      // AGENT_VOICE_IDLE_MS (2 s by default) later, the voice is withdrawn...
       await lee.waitFor('the voice withdrawn', () => voiceSids().length === 0, 15_000);
       // ...published again as Sam starts speaking, and the reply is heard whole.
       const republished = await ask('reply on a republished voice');

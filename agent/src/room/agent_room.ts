@@ -28,15 +28,18 @@ export class AgentRoom {
   #state: AgentState | undefined;
   #segment = 0;
   #hasListener: Promise<void>;
+  #humansBusy: () => boolean = () => false;
 
   private constructor(room: Room, voiceIdleMs: number, log: Logger) {
     this.room = room;
     this.#hasListener = new Promise<void>((resolve) =>
       room.once(RoomEvent.LocalTrackSubscribed, () => resolve()),
     );
-    this.voice = new VoiceTrack(room.localParticipant!, {
+    this.voice = new VoiceTrack(room, {
       idleMs: voiceIdleMs,
       hasListeners: () => this.humans().length > 0,
+      // Not while a reply is thought of or spoken, or someone is mid-turn.
+      wanted: () => this.#state !== 'listening' || this.#humansBusy(),
       log,
     });
   }
@@ -59,6 +62,11 @@ export class AgentRoom {
       await room.disconnect();
       throw err;
     }
+  }
+
+  /** Tells the voice who is mid-turn (their reply may come): it stays published meanwhile. */
+  holdVoiceWhile(humansBusy: () => boolean): void {
+    this.#humansBusy = humansBusy;
   }
 
   get name(): string {

@@ -88,3 +88,46 @@ export function routeFfiEvents(client: FfiClientLike): void {
     return listeners.length > 0;
   };
 }
+
+interface RoomEventLike {
+  message?: {
+    case?: string;
+    value?: { roomHandle?: bigint; message?: { case?: string; value?: { trackSid?: string } } };
+  };
+}
+
+/**
+ * Watches `room` for someone subscribing to one of its own tracks, from rtc-node's raw events:
+ * rtc-node 1.1 drops LocalTrackSubscribed when it comes before publishTrack() has returned
+ * (it logs "Publication not found"), which under load it does. Watch from before publishing;
+ * close() when done (the watcher sees every event of the process meanwhile).
+ */
+export function watchLocalSubscriptions(room: Room): {
+  subscribed(trackSid: string): Promise<void>;
+  close(): void;
+} {
+  const client = (globalThis as { _ffiClientInstance?: NodeJS.EventEmitter })._ffiClientInstance;
+  const handle = (room as unknown as { ffiHandle?: { handle: bigint } }).ffiHandle?.handle;
+  const seen = new Set<string>();
+  const waiting = new Map<string, () => void>();
+  const listener = (event: RoomEventLike) => {
+    const m = event.message;
+    if (m?.case !== 'roomEvent' || m.value?.roomHandle !== handle) return;
+    const inner = m.value?.message;
+    const sid = inner?.case === 'localTrackSubscribed' ? inner.value?.trackSid : undefined;
+    if (!sid) return;
+    seen.add(sid);
+    waiting.get(sid)?.();
+  };
+  client?.on('ffi_event', listener);
+  return {
+    subscribed: (trackSid) =>
+      seen.has(trackSid)
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => waiting.set(trackSid, resolve)),
+    close: () => {
+      client?.off('ffi_event', listener);
+      waiting.clear();
+    },
+  };
+}

@@ -1,10 +1,11 @@
 import { AudioSource, LocalAudioTrack, TrackPublishOptions, TrackSource } from '@livekit/rtc-node';
-import type { AudioFrame, LocalParticipant } from '@livekit/rtc-node';
+import type { AudioFrame, Room } from '@livekit/rtc-node';
 import { AGENT_TRACK_NAME } from '@voice-agent/common';
 import { PIPELINE_CHANNELS, PIPELINE_SAMPLE_RATE } from '../audio/format.js';
 import type { PlayoutSource } from '../audio/playout.js';
 import { errorFields } from '../log.js';
 import type { Logger } from '../log.js';
+import { watchLocalSubscriptions } from './ffi_dispatch.js';
 
 /** Audio the source buffers ahead of playout; what an interruption has to throw away. */
 const SOURCE_QUEUE_MS = 200;
@@ -24,6 +25,8 @@ export interface VoiceTrackOptions {
   idleMs: number;
   /** Whether anyone is in the room to hear a republished voice (so it waits for them). */
   hasListeners: () => boolean;
+  /** While true, the voice is not withdrawn (a reply is on its way, someone is mid-turn). */
+  wanted: () => boolean;
   log: Logger;
 }
 
@@ -33,7 +36,7 @@ export interface VoiceTrackOptions {
  * A published track costs an Opus encoder that runs 100 times a second even in silence:
  * rtc-node's queued AudioSource hands the encoder a silent frame whenever its queue is empty, and
  * a muted track is encoded all the same (bench/results/idle-26.txt §12). So after `idleMs` with
- * nothing played, the track is unpublished and closed with its source. warm() (someone started
+ * nothing played and nothing on its way (`wanted`), the track is unpublished and closed with its source. warm() (someone started
  * speaking, a message came) publishes it again ahead of the reply; a frame captured while it is
  * away waits for it, and for its first listener (up to 1 s), so no reply starts unheard.
  *
@@ -41,7 +44,7 @@ export interface VoiceTrackOptions {
  * throughout.
  */
 export class VoiceTrack implements PlayoutSource {
-  readonly #participant: LocalParticipant;
+  readonly #room: Room;
   readonly #opts: VoiceTrackOptions;
   #current: Published | undefined;
   /** Withdrawing `#current`: captures wait for the republish queued behind it. */
@@ -54,8 +57,8 @@ export class VoiceTrack implements PlayoutSource {
   #closed = false;
   readonly #timer: NodeJS.Timeout | undefined;
 
-  constructor(participant: LocalParticipant, opts: VoiceTrackOptions) {
-    this.#participant = participant;
+  constructor(room: Room, opts: VoiceTrackOptions) {
+    this.#room = room;
     this.#opts = opts;
     if (opts.idleMs > 0) {
       this.#timer = setInterval(() => this.#withdrawIfIdle(), IDLE_CHECK_MS);
@@ -122,32 +125,40 @@ export class VoiceTrack implements PlayoutSource {
     const started = performance.now();
     const source = new AudioSource(PIPELINE_SAMPLE_RATE, PIPELINE_CHANNELS, SOURCE_QUEUE_MS);
     const track = LocalAudioTrack.createAudioTrack(AGENT_TRACK_NAME, source);
-    let publication;
+    let publishedMs = 0;
+    const participant = this.#room.localParticipant!;
+    // Watched from before the publish: the subscription can come before publishTrack returns.
+    const listeners = this.#opts.hasListeners() ? watchLocalSubscriptions(this.#room) : undefined;
+    let published: Published;
+    let heard: boolean | undefined;
     try {
-      publication = await this.#participant.publishTrack(
+      const publication = await participant.publishTrack(
         track,
         new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
       );
+      published = { source, track, sid: publication.sid ?? '' };
+      this.#current = published;
+      this.#sid = published.sid;
+      publishedMs = performance.now() - started;
+      if (listeners) {
+        heard = await Promise.race([
+          listeners.subscribed(published.sid).then(() => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), LISTENER_WAIT_MS)),
+        ]);
+      }
     } catch (err) {
-      await track.close().catch(() => undefined);
+      if (!this.#current) await track.close().catch(() => undefined);
       throw err;
-    }
-    const published = { source, track, sid: publication.sid ?? '' };
-    this.#current = published;
-    this.#sid = published.sid;
-    const publishedMs = performance.now() - started;
-    // The first time (the join), nobody may be there yet: the greeting waits for a listener.
-    if (this.#opts.hasListeners()) {
-      await Promise.race([
-        publication.waitForSubscription(),
-        new Promise((r) => setTimeout(r, LISTENER_WAIT_MS)),
-      ]);
+    } finally {
+      listeners?.close();
     }
     this.#opts.log.debug(
       {
         trackSid: published.sid,
         publishMs: Math.round(publishedMs),
         readyMs: Math.round(performance.now() - started),
+        // false: nobody subscribed within LISTENER_WAIT_MS; undefined: nobody to wait for.
+        subscribed: heard,
       },
       'voice published',
     );
@@ -159,10 +170,14 @@ export class VoiceTrack implements PlayoutSource {
     if (!current || this.#withdrawing || this.#closed || this.#ready) return;
     const idleFor = performance.now() - this.#lastUsed;
     if (idleFor < this.#opts.idleMs || current.source.queuedDuration > 0) return;
+    if (this.#opts.wanted()) {
+      this.#lastUsed = performance.now();
+      return;
+    }
     this.#withdrawing = true;
     void this.#queue(async () => {
       try {
-        await this.#participant.unpublishTrack(current.sid);
+        await this.#room.localParticipant!.unpublishTrack(current.sid);
         this.#opts.log.debug({ trackSid: current.sid }, 'voice withdrawn while idle');
       } catch (err) {
         // Gone with the connection, most likely; the source goes all the same.
