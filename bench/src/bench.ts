@@ -118,6 +118,14 @@ const ALL_SYSTEMS: Record<string, SystemSpec> = {
     settings: 'AGENT_FFI_EVENT_ROUTING=off',
     env: { AGENT_FFI_EVENT_ROUTING: 'off' },
   },
+  // The same agent with its voice track kept published while idle (room/voice_track.ts), to
+  // show what withdrawing it saves; run it with --systems ours-voice-kept,ours.
+  'ours-voice-kept': {
+    name: 'ours-voice-kept',
+    kind: 'ours',
+    settings: 'AGENT_VOICE_IDLE_MS=0',
+    env: { AGENT_VOICE_IDLE_MS: '0' },
+  },
   peer: {
     name: 'peer',
     kind: 'peer',
