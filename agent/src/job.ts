@@ -273,6 +273,8 @@ export function createJobEntry(deps: JobDeps): JobEntry {
       hears: (identity, trackSid) => people.hears(identity, trackSid),
       microphone: hear,
       joined: (p) => {
+        // A voice withdrawn in an empty room is published again for their greeting.
+        io.room.voice.warm();
         addressing.humansChanged(io.humans().length);
         greetWhenHeard(greeter, p, io.room.whenHeard(LISTENER_WAIT_MS), log);
       },

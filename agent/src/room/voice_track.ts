@@ -17,7 +17,6 @@ const LISTENER_WAIT_MS = 1_000;
 interface Published {
   source: AudioSource;
   track: LocalAudioTrack;
-  sid: string;
 }
 
 export interface VoiceTrackOptions {
@@ -36,9 +35,10 @@ export interface VoiceTrackOptions {
  * A published track costs an Opus encoder that runs 100 times a second even in silence:
  * rtc-node's queued AudioSource hands the encoder a silent frame whenever its queue is empty, and
  * a muted track is encoded all the same (bench/results/idle-26.txt §12). So after `idleMs` with
- * nothing played and nothing on its way (`wanted`), the track is unpublished and closed with its source. warm() (someone started
- * speaking, a message came) publishes it again ahead of the reply; a frame captured while it is
- * away waits for it, and for its first listener (up to 1 s), so no reply starts unheard.
+ * nothing played and nothing on its way (`wanted`), the track is unpublished and closed with its
+ * source. warm() (someone started speaking or joined, a message came) publishes it again ahead
+ * of the reply; a frame captured while it is away waits for it, and for its first listener (up
+ * to 1 s), so no reply starts unheard.
  *
  * Publishing and withdrawing run one at a time, in order; playout sees one PlayoutSource
  * throughout.
@@ -66,18 +66,21 @@ export class VoiceTrack implements PlayoutSource {
     }
   }
 
-  /** The sid of the track published now, or last. */
+  /** The sid of the track published now, or last (rtc-node updates it if it republishes). */
   get trackSid(): string {
-    return this.#sid;
+    return this.#current?.track.sid ?? this.#sid;
   }
 
   get published(): boolean {
     return this.#current !== undefined && !this.#withdrawing;
   }
 
-  /** Publishes the voice (the first time, at join: a failure ends the join). */
+  /**
+   * Publishes the voice the first time, at join (a failure ends the join). It does not wait for
+   * a listener: the join goes on, and the greeting waits for one itself (AgentRoom.whenHeard).
+   */
   async publish(): Promise<void> {
-    await this.#ensure();
+    await this.#ensure(false);
   }
 
   /** A reply may come soon: publishes the voice now if it was withdrawn. */
@@ -112,52 +115,57 @@ export class VoiceTrack implements PlayoutSource {
     await this.#current?.track.close().catch(() => undefined);
   }
 
-  /** The published voice: now, or once the withdrawal and republish queued ahead are done. */
-  #ensure(): Promise<Published> {
+  /**
+   * The published voice: now, or once the withdrawal and republish queued ahead are done (and,
+   * with `waitForListener`, its first listener has subscribed, or 1 s has passed).
+   */
+  #ensure(waitForListener = true): Promise<Published> {
     if (this.#current && !this.#withdrawing) return Promise.resolve(this.#current);
     if (this.#closed) return Promise.reject(new Error('the voice is closed'));
-    this.#ready ??= this.#queue(() => this.#publish()).finally(() => (this.#ready = undefined));
+    this.#ready ??= this.#queue(() => this.#publish(waitForListener)).finally(
+      () => (this.#ready = undefined),
+    );
     return this.#ready;
   }
 
-  async #publish(): Promise<Published> {
+  async #publish(waitForListener: boolean): Promise<Published> {
     if (this.#current) return this.#current;
     const started = performance.now();
     const source = new AudioSource(PIPELINE_SAMPLE_RATE, PIPELINE_CHANNELS, SOURCE_QUEUE_MS);
     const track = LocalAudioTrack.createAudioTrack(AGENT_TRACK_NAME, source);
-    let publishedMs = 0;
-    const participant = this.#room.localParticipant!;
     // Watched from before the publish: the subscription can come before publishTrack returns.
-    const listeners = this.#opts.hasListeners() ? watchLocalSubscriptions(this.#room) : undefined;
-    let published: Published;
+    const listeners =
+      waitForListener && this.#opts.hasListeners()
+        ? watchLocalSubscriptions(this.#room)
+        : undefined;
+    let sid: string;
+    let publishedMs: number;
     let heard: boolean | undefined;
     try {
-      const publication = await participant.publishTrack(
+      const publication = await this.#room.localParticipant!.publishTrack(
         track,
         new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
       );
-      published = { source, track, sid: publication.sid ?? '' };
-      this.#current = published;
-      this.#sid = published.sid;
+      sid = publication.sid ?? '';
       publishedMs = performance.now() - started;
-      if (listeners) {
-        heard = await Promise.race([
-          listeners.subscribed(published.sid).then(() => true),
-          new Promise<boolean>((r) => setTimeout(() => r(false), LISTENER_WAIT_MS)),
-        ]);
-      }
+      // Frames wait meanwhile (captureFrame sees no voice yet): a reply's start is not played
+      // to nobody.
+      if (listeners) heard = await within(listeners.subscribed(sid), LISTENER_WAIT_MS);
     } catch (err) {
-      if (!this.#current) await track.close().catch(() => undefined);
+      await track.close().catch(() => undefined);
       throw err;
     } finally {
       listeners?.close();
     }
+    const published = { source, track };
+    this.#current = published;
+    this.#sid = sid;
     this.#opts.log.debug(
       {
-        trackSid: published.sid,
+        trackSid: sid,
         publishMs: Math.round(publishedMs),
         readyMs: Math.round(performance.now() - started),
-        // false: nobody subscribed within LISTENER_WAIT_MS; undefined: nobody to wait for.
+        // false: nobody subscribed within LISTENER_WAIT_MS; undefined: not waited for.
         subscribed: heard,
       },
       'voice published',
@@ -168,6 +176,8 @@ export class VoiceTrack implements PlayoutSource {
   #withdrawIfIdle(): void {
     const current = this.#current;
     if (!current || this.#withdrawing || this.#closed || this.#ready) return;
+    // Reconnecting or gone: nothing to unpublish through; the room's end closes the voice.
+    if (!this.#room.isConnected) return;
     const idleFor = performance.now() - this.#lastUsed;
     if (idleFor < this.#opts.idleMs || current.source.queuedDuration > 0) return;
     if (this.#opts.wanted()) {
@@ -176,12 +186,18 @@ export class VoiceTrack implements PlayoutSource {
     }
     this.#withdrawing = true;
     void this.#queue(async () => {
+      // Read now: rtc-node gives the track a new sid if it republished it after a reconnect.
+      const sid = current.track.sid ?? this.#sid;
       try {
-        await this.#room.localParticipant!.unpublishTrack(current.sid);
-        this.#opts.log.debug({ trackSid: current.sid }, 'voice withdrawn while idle');
+        await this.#room.localParticipant!.unpublishTrack(sid);
+        this.#opts.log.debug({ trackSid: sid }, 'voice withdrawn while idle');
       } catch (err) {
-        // Gone with the connection, most likely; the source goes all the same.
-        this.#opts.log.warn({ err: errorFields(err) }, 'voice not unpublished');
+        this.#opts.log.warn({ err: errorFields(err), trackSid: sid }, 'voice not unpublished');
+        if (this.#room.isConnected) {
+          // Still published: kept, and tried again at the next idle check.
+          this.#withdrawing = false;
+          return;
+        }
       }
       this.#current = undefined;
       this.#withdrawing = false;
@@ -195,5 +211,16 @@ export class VoiceTrack implements PlayoutSource {
     const run = this.#op.then(step);
     this.#op = run.catch(() => undefined);
     return run;
+  }
+}
+
+/** Whether `promise` settles within `ms` (its timer cleared either way). */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
